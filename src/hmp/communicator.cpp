@@ -1,0 +1,40 @@
+#include <hmp/communicator.hpp>
+#include <hmp/detail/mpi_check.hpp>
+
+namespace hmp {
+
+Communicator Communicator::dup() const {
+  MPI_Comm out = MPI_COMM_NULL;
+  HMP_MPI_CHECK(MPI_Comm_dup(comm_, &out));
+  return Communicator(out, true);
+}
+
+Communicator Communicator::split(int color, int key) const {
+  MPI_Comm out = MPI_COMM_NULL;
+  HMP_MPI_CHECK(MPI_Comm_split(comm_, color, key, &out));
+  return Communicator(out, out != MPI_COMM_NULL);
+}
+
+int Communicator::rank() const {
+  int r = -1;
+  HMP_MPI_CHECK(MPI_Comm_rank(comm_, &r));
+  return r;
+}
+
+int Communicator::size() const {
+  int s = 0;
+  HMP_MPI_CHECK(MPI_Comm_size(comm_, &s));
+  return s;
+}
+
+void Communicator::barrier() const { HMP_MPI_CHECK(MPI_Barrier(comm_)); }
+
+void Communicator::reset() noexcept {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (owned_ && comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
+  comm_ = MPI_COMM_NULL;
+  owned_ = false;
+}
+
+}  // namespace hmp

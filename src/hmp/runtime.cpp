@@ -1,0 +1,174 @@
+#include <hmp/detail/mpi_check.hpp>
+#include <hmp/errors.hpp>
+#include <hmp/runtime.hpp>
+
+#include <cxxabi.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <typeinfo>
+
+namespace hmp {
+
+namespace {
+
+Runtime* g_current = nullptr;
+
+int to_mpi(ThreadLevel level) {
+  switch (level) {
+    case ThreadLevel::single: return MPI_THREAD_SINGLE;
+    case ThreadLevel::funneled: return MPI_THREAD_FUNNELED;
+    case ThreadLevel::serialized: return MPI_THREAD_SERIALIZED;
+    case ThreadLevel::multiple: return MPI_THREAD_MULTIPLE;
+  }
+  return MPI_THREAD_SINGLE;
+}
+
+ThreadLevel from_mpi(int level) {
+  if (level >= MPI_THREAD_MULTIPLE) return ThreadLevel::multiple;
+  if (level >= MPI_THREAD_SERIALIZED) return ThreadLevel::serialized;
+  if (level >= MPI_THREAD_FUNNELED) return ThreadLevel::funneled;
+  return ThreadLevel::single;
+}
+
+// std::terminate handler: one line naming the rank and the exception, then
+// MPI_Abort, so the other ranks are ended at once instead of waiting forever
+// in their next collective.
+[[noreturn]] void abort_job() {
+  int rank = -1, initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  std::string what = "std::terminate called without an active exception";
+  if (auto eptr = std::current_exception()) {
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    std::string type_name = type ? type->name() : "unknown";
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> demangled(
+        abi::__cxa_demangle(type_name.c_str(), nullptr, nullptr, &status), std::free);
+    if (status == 0 && demangled) type_name = demangled.get();
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      what = "uncaught exception " + type_name + ": " + e.what();
+    } catch (...) {
+      what = "uncaught exception of type " + type_name;
+    }
+  }
+  std::fprintf(stderr, "hmp: rank %d: %s; aborting the job\n", rank, what.c_str());
+  std::fflush(stderr);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
+
+}  // namespace
+
+std::string to_string(ThreadLevel level) {
+  switch (level) {
+    case ThreadLevel::single: return "MPI_THREAD_SINGLE";
+    case ThreadLevel::funneled: return "MPI_THREAD_FUNNELED";
+    case ThreadLevel::serialized: return "MPI_THREAD_SERIALIZED";
+    case ThreadLevel::multiple: return "MPI_THREAD_MULTIPLE";
+  }
+  return "unknown";
+}
+
+Runtime::Runtime(int& argc, char**& argv, RuntimeOptions options) { init(&argc, &argv, options); }
+Runtime::Runtime(RuntimeOptions options) { init(nullptr, nullptr, options); }
+
+void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
+  if (g_current) throw UsageError("hmp::Runtime made twice: make one Runtime, first thing in main");
+  if (options.abort_on_uncaught_exception) std::set_terminate(abort_job);
+  requested_ = options.requested;
+  int initialized = 0, provided = MPI_THREAD_SINGLE;
+  MPI_Initialized(&initialized);
+  if (initialized) {
+    MPI_Query_thread(&provided);  // the user started MPI; they finalize it
+  } else {
+    HMP_MPI_CHECK(MPI_Init_thread(argc, argv, to_mpi(options.requested), &provided));
+    finalize_ = true;
+  }
+  provided_ = from_mpi(provided);
+  // Errors come back as codes that HMP_MPI_CHECK turns into exceptions.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  if (provided_ < options.required) {
+    const std::string msg = "MPI provides " + to_string(provided_) + " but " +
+                            to_string(options.required) +
+                            " is required: use an MPI library built with thread support";
+    if (finalize_) MPI_Finalize();
+    finalize_ = false;
+    throw UsageError(msg);
+  }
+  g_current = this;
+  try {
+    build_topology();
+  } catch (...) {
+    g_current = nullptr;
+    leaders_.reset();
+    node_.reset();
+    world_.reset();
+    if (finalize_) MPI_Finalize();
+    finalize_ = false;
+    throw;
+  }
+}
+
+void Runtime::build_topology() {
+  world_ = Communicator(MPI_COMM_WORLD, false).dup();
+  Topology& t = topology_;
+  t.world_rank = world_.rank();
+  t.world_size = world_.size();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  t.host = host;
+  t.sockets_per_node = detail::count_sockets();
+  t.cores_per_node = detail::count_cores();
+  t.threads_per_rank = detail::threads_from_environment();
+  // Without this, each rank's OpenMP runtime would start one thread per core
+  // and R ranks would run R x cores threads.
+  omp_set_num_threads(t.threads_per_rank);
+
+  MPI_Comm shared = MPI_COMM_NULL;
+  HMP_MPI_CHECK(MPI_Comm_split_type(world_.native(), MPI_COMM_TYPE_SHARED, t.world_rank,
+                                    MPI_INFO_NULL, &shared));
+  Communicator real_node(shared, true);
+  const int k = detail::simulated_nodes_from_environment(t.world_size);
+  if (k > 0) {
+    // Contiguous blocks of world ranks; a block never spans two real nodes.
+    const int block = static_cast<int>(static_cast<long>(t.world_rank) * k / t.world_size);
+    node_ = real_node.split(block, t.world_rank);
+    t.simulated = true;
+  } else {
+    node_ = std::move(real_node);
+  }
+  t.local_rank = node_.rank();
+  t.ranks_per_node = node_.size();
+  leaders_ = world_.split(t.local_rank == 0 ? 0 : MPI_UNDEFINED, t.world_rank);
+  int ids[2] = {0, 0};  // node index, node count, known on leaders first
+  if (leaders_.valid()) {
+    ids[0] = leaders_.rank();
+    ids[1] = leaders_.size();
+  }
+  HMP_MPI_CHECK(MPI_Bcast(ids, 2, MPI_INT, 0, node_.native()));
+  t.node_index = ids[0];
+  t.nodes = ids[1];
+}
+
+Runtime::~Runtime() {
+  leaders_.reset();
+  node_.reset();
+  world_.reset();
+  g_current = nullptr;
+  if (finalize_) MPI_Finalize();
+}
+
+Runtime& Runtime::current() {
+  if (!g_current) throw UsageError("no hmp::Runtime: make one first thing in main");
+  return *g_current;
+}
+
+}  // namespace hmp

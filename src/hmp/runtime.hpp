@@ -1,0 +1,67 @@
+// hmp::Runtime: MPI's lifetime, the job's communicators and its topology.
+#pragma once
+
+#include <hmp/communicator.hpp>
+#include <hmp/topology.hpp>
+
+#include <string>
+
+namespace hmp {
+
+/// MPI thread support levels, in increasing order.
+enum class ThreadLevel { single = 0, funneled = 1, serialized = 2, multiple = 3 };
+std::string to_string(ThreadLevel level);
+
+struct RuntimeOptions {
+  /// Level asked of MPI_Init_thread. hmp calls MPI only from the thread that
+  /// made the Runtime, with OpenMP teams in between: funneled suffices.
+  ThreadLevel requested = ThreadLevel::funneled;
+  /// Below this, the constructor throws UsageError naming both levels.
+  ThreadLevel required = ThreadLevel::funneled;
+  /// An uncaught exception on any rank aborts the whole job (MPI_Abort) with
+  /// a message naming the rank, instead of leaving the other ranks waiting.
+  bool abort_on_uncaught_exception = true;
+};
+
+/// RAII for MPI_Init_thread / MPI_Finalize, made once per process, first
+/// thing in main, by every rank (collective).
+class Runtime {
+ public:
+  Runtime(int& argc, char**& argv, RuntimeOptions options = {});
+  explicit Runtime(RuntimeOptions options = {});
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  ~Runtime();
+
+  /// All ranks (a private duplicate of MPI_COMM_WORLD).
+  const Communicator& world() const noexcept { return world_; }
+  /// The ranks of this rank's node (real or simulated): they share memory.
+  const Communicator& node() const noexcept { return node_; }
+  /// One rank per node (local rank 0); null on the other ranks.
+  const Communicator& leaders() const noexcept { return leaders_; }
+  const Topology& topology() const noexcept { return topology_; }
+
+  int rank() const noexcept { return topology_.world_rank; }
+  int size() const noexcept { return topology_.world_size; }
+  bool is_root() const noexcept { return topology_.world_rank == 0; }
+
+  ThreadLevel thread_level_requested() const noexcept { return requested_; }
+  ThreadLevel thread_level_provided() const noexcept { return provided_; }
+
+  /// The Runtime of this process; throws UsageError when there is none.
+  static Runtime& current();
+
+ private:
+  void init(int* argc, char*** argv, const RuntimeOptions& options);
+  void build_topology();
+
+  bool finalize_ = false;
+  ThreadLevel requested_ = ThreadLevel::funneled;
+  ThreadLevel provided_ = ThreadLevel::single;
+  Communicator world_;
+  Communicator node_;
+  Communicator leaders_;
+  Topology topology_;
+};
+
+}  // namespace hmp
