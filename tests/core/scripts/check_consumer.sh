@@ -6,12 +6,12 @@ set -eu
 build=$1 src=$2 mpirun=$3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
-cmake -S "$src/tests/consumer" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake -S "$src/tests/core/consumer" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/build" >/dev/null
 out=$("$mpirun" -np 2 --oversubscribe "$tmp/build/consumer")
 echo "$out"
 [ "$out" = "consumer: 2 ranks on 1 node(s)" ] || { echo "FAIL: cmake consumer printed '$out'"; exit 1; }
-cp "$src/tests/consumer/main.cpp" "$src/tests/consumer/Makefile" "$tmp/"
+cp "$src/tests/core/consumer/main.cpp" "$src/tests/core/consumer/Makefile" "$tmp/"
 PKG_CONFIG_PATH="$(dirname "$(find "$tmp/prefix" -name hmp.pc)")" make -s -C "$tmp" consumer-pc
 out=$("$mpirun" -np 2 --oversubscribe "$tmp/consumer-pc")
 [ "$out" = "consumer: 2 ranks on 1 node(s)" ] || { echo "FAIL: pkg-config consumer printed '$out'"; exit 1; }
