@@ -97,7 +97,8 @@ def scaling_figure(group, path) -> None:
     eff_ax.axhline(1.0, color="grey", linestyle="--", label="ideal")
     eff_ax.set_ylabel("efficiency " + ("S / p" if strong else "T1 / Tp") + " (fraction)")
     eff_ax.set_title("parallel efficiency" if strong else "weak-scaling efficiency")
-    eff_ax.set_ylim(bottom=0)
+    top = max([x.efficiency_hi for x in group.points if np.isfinite(x.efficiency_hi)] + [1.0])
+    eff_ax.set_ylim(0, 1.1 * top)
     for ax in (run_ax, eff_ax):
         _worker_axis(ax, workers)
     run_ax.legend(fontsize="small")

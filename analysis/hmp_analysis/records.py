@@ -232,8 +232,9 @@ def load(paths) -> Loaded:
                     try:
                         obj = json.loads(text)
                     except json.JSONDecodeError as error:
+                        msg = error.msg.removesuffix(" at")
                         raise BadRecord(f"invalid JSON (truncated or corrupt line): "
-                                        f"{error.msg} at column {error.colno}") from None
+                                        f"{msg} at column {error.colno}") from None
                     loaded.records.append(parse_record(obj, str(path), number))
                 except BadRecord as bad:
                     loaded.skipped.append(Skipped(str(path), number, str(bad)))
