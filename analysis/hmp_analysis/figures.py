@@ -83,7 +83,7 @@ def scaling_figure(group, path) -> None:
                              label=f"Amdahl fit, f = {series.fit.serial_fraction:.3g}")
     run_ax.set_ylabel("runtime (s), median of repeats")
     run_ax.set_title("runtime (bars: min–max)")
-    _log_if_wide(run_ax, [x.config.min for x in group.points] + [x.config.max for x in group.points])
+    _log_if_wide(run_ax, [t for x in group.points for t in (x.config.min, x.config.max)])
     if strong:
         sp = axes[1]
         lo, hi = min(workers), max(workers)
