@@ -22,7 +22,10 @@ DPI = 100
 
 def _spread(values, low, high):
     values, low, high = (np.asarray(v, dtype=float) for v in (values, low, high))
-    return np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
+    with np.errstate(invalid="ignore"):
+        bars = np.vstack([values - low, high - values])
+    # A zero time makes S infinite; no bar is better than a crash or a warning.
+    return np.clip(np.nan_to_num(bars, nan=0.0, posinf=0.0, neginf=0.0), 0, None)
 
 
 def _worker_axis(ax, workers):
