@@ -18,6 +18,7 @@
 #include <source_location>
 #include <tuple>
 #include <type_traits>
+#include <type_traits>
 #include <vector>
 
 namespace hmp {
@@ -110,7 +111,7 @@ class Pool {
 
   template <class F, class In, class R = pool_result_t<false, F, In>>
   AsyncResult<std::vector<R>> map_async(F&& f, In&& inputs, MapOptions o = {},
-                                        std::function<void(const std::vector<R>&)> callback = {},
+                                        std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
                                         std::function<void(const TaskError&)> error_callback = {},
                                         std::source_location where = std::source_location::current()) {
     auto call = prepare<false, R>("map_async", std::forward<F>(f), std::forward<In>(inputs), o, false, true, where);
@@ -127,7 +128,7 @@ class Pool {
   }
   template <class F, class In, class R = pool_result_t<true, F, In>>
   AsyncResult<std::vector<R>> starmap_async(F&& f, In&& inputs, MapOptions o = {},
-                                            std::function<void(const std::vector<R>&)> callback = {},
+                                            std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
                                             std::function<void(const TaskError&)> error_callback = {},
                                             std::source_location where = std::source_location::current()) {
     auto call = prepare<true, R>("starmap_async", std::forward<F>(f), std::forward<In>(inputs), o, false, true, where);

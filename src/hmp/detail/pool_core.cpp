@@ -97,6 +97,9 @@ PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int def
 }
 
 PoolCore::~PoolCore() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;  // a pool that outlived the Runtime (a static): MPI already cleaned up
   try {
     join_all(true);
     for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
@@ -459,6 +462,7 @@ bool PoolCore::join(CallState& call, std::optional<Clock::time_point> deadline, 
       Backoff backoff;
       auto last_news = Clock::now();
       while (!call.joined) {
+        if (deadline && Clock::now() >= *deadline) return false;
         if (root_step(call, true)) {
           backoff.reset();
           last_news = Clock::now();
@@ -467,7 +471,6 @@ bool PoolCore::join(CallState& call, std::optional<Clock::time_point> deadline, 
           finish_root(call);
           break;
         } else {
-          if (deadline && Clock::now() >= *deadline) return false;
           if (seconds_since(last_news) > wait_timeout_) timed_out(call, "results");
           backoff.pause();
         }
@@ -533,7 +536,7 @@ void PoolCore::draw_progress(CallState& call, bool final) {
   if (!progress_ || !is_root()) return;
   const auto now = Clock::now();
   const double since_draw = std::chrono::duration<double>(now - call.last_draw).count();
-  if (!final && since_draw < (tty_ ? 0.25 : 2.0)) return;
+  if (!final && since_draw < (tty_ ? 0.25 : 1.0)) return;
   call.last_draw = now;
   std::uint64_t total = 0, slowest_done = UINT64_MAX;
   int slowest = 0;
