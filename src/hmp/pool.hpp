@@ -34,6 +34,25 @@ auto from_root(R&& range) {
   return FromRoot<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
 }
 
+/// Tags for apply_async's trailing callbacks (Python's keyword arguments):
+/// pool.apply_async(f, x, y, hmp::callback(cb), hmp::error_callback(ecb)).
+template <class F>
+struct Callback {
+  F f;
+};
+template <class F>
+struct ErrorCallback {
+  F f;
+};
+template <class F>
+Callback<F> callback(F f) {
+  return {std::move(f)};
+}
+template <class F>
+ErrorCallback<F> error_callback(F f) {
+  return {std::move(f)};
+}
+
 /// Per-call options.
 struct MapOptions {
   std::size_t chunksize = 0;           ///< 0: the schedule's default
@@ -64,6 +83,26 @@ template <class F, class Item>
 struct result_of<true, F, Item> {
   using type = decltype(std::apply(std::declval<F&>(), std::declval<const Item&>()));
 };
+
+template <class T>
+struct is_callback : std::false_type {};
+template <class F>
+struct is_callback<Callback<F>> : std::true_type {};
+template <class F>
+struct is_callback<ErrorCallback<F>> : std::true_type {};
+
+// The arguments of apply_async that are not callbacks, as a tuple of copies.
+template <class A>
+auto plain_arg(A&& a) {
+  if constexpr (is_callback<std::decay_t<A>>::value)
+    return std::tuple<>();
+  else
+    return std::tuple<std::decay_t<A>>(std::forward<A>(a));
+}
+template <class T>
+struct is_error_callback : std::false_type {};
+template <class F>
+struct is_error_callback<ErrorCallback<F>> : std::true_type {};
 }  // namespace detail
 
 template <bool Star, class F, class In>
@@ -151,6 +190,31 @@ class Pool {
                                   chunked(chunksize), true, true, where);
     core_->start(call, false);
     return IMapResult<R>(call, core_.get(), false);
+  }
+
+  // ---- apply / apply_async: one task on one rank ------------------------------
+  /// Runs f(args...) on one rank (workers in turn, root last); the result
+  /// reaches root (other ranks get a default value). Collective.
+  template <class F, class... Args>
+  auto apply(F&& f, Args&&... args) {
+    return apply_async(std::forward<F>(f), std::forward<Args>(args)...).get();
+  }
+  /// As apply, returning at once on root; the owner rank runs the task inside
+  /// the call. Trailing hmp::callback(cb) / hmp::error_callback(ecb) run on root.
+  template <class F, class... Args>
+  auto apply_async(F&& f, Args&&... args) {
+    auto plain = std::tuple_cat(detail::plain_arg(std::forward<Args>(args))...);
+    using R = std::decay_t<decltype(std::apply(f, plain))>;
+    auto call = prepare<false, R>("apply", [f = std::decay_t<F>(std::forward<F>(f)), plain](std::size_t) {
+      return std::apply(f, plain);
+    }, std::views::iota(std::size_t{0}, std::size_t{1}), MapOptions{}, false, true, std::source_location::current());
+    call->owner = core_->next_owner();
+    auto* c = call.get();
+    (install_callback<R>(*c, args), ...);
+    core_->start(call, false);
+    static const R none{};
+    const bool here = is_root();
+    return AsyncResult<R>(call, core_.get(), [c, here]() -> const R& { return here ? c->slots.front() : none; });
   }
 
   // ---- index spaces --------------------------------------------------------
@@ -262,6 +326,15 @@ class Pool {
     return AsyncResult<std::vector<R>>(call, core_.get(), [c, empty, here]() -> const std::vector<R>& {
       return here ? c->results() : *empty;
     });
+  }
+
+  template <class R, class A>
+  static void install_callback(detail::TypedCall<R>& c, const A& a) {
+    using D = std::decay_t<A>;
+    if constexpr (detail::is_error_callback<D>::value)
+      c.on_error = [f = a.f](const TaskError& e) { f(e); };
+    else if constexpr (detail::is_callback<D>::value)
+      c.on_success = [f = a.f, p = &c] { f(static_cast<const R&>(p->slots.front())); };
   }
 
  private:

@@ -67,6 +67,7 @@ struct CallState {
   bool everywhere = false;   ///< results on every rank, not only root
   bool streaming = false;    ///< imap*: workers send after every claim
   bool inputs_from_root = false;
+  int owner = -1;            ///< apply/Process: the one rank that runs the call's items
   std::function<void(std::span<const Range>)> run;  ///< run items on this rank's team
   std::function<void(std::vector<std::byte>&, std::span<const Range>)> pack;  ///< results of ranges
   std::function<void(std::span<const std::byte>, std::span<const Range>)> unpack;

@@ -155,6 +155,10 @@ void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, bool synchronou
   if (units >= kLow)
     throw UsageError("hmp::Pool: " + std::to_string(call.n) + " items in chunks of " + std::to_string(call.chunk) +
                      " make too many chunks (at most 2^32 - 2): use a larger chunksize");
+  std::erase_if(pending_, [](const auto& weak) {
+    const auto c = weak.lock();
+    return !c || c->joined;
+  });
   pending_.push_back(call_ptr);
   if (is_root()) {
     call.worker_done.assign(static_cast<std::size_t>(size_), 0);
@@ -179,6 +183,11 @@ bool PoolCore::claim(CallState& call, std::vector<Range>& out) {
   }
   const std::uint64_t n = call.n, c = call.chunk, P = static_cast<std::uint64_t>(size_);
   const std::uint64_t T = static_cast<std::uint64_t>(threads_);
+  if (call.owner >= 0) {
+    if (call.owner == rank_ && call.static_next++ == 0 && n > 0) out.push_back({0, n});
+    if (out.empty()) call.own_done = true;
+    return !out.empty();
+  }
   switch (call.schedule.kind) {
     case Schedule::Kind::static_cyclic: {
       const std::uint64_t chunks = (n + c - 1) / c;
@@ -470,6 +479,8 @@ bool PoolCore::join(CallState& call, std::optional<Clock::time_point> deadline, 
                    std::all_of(call.worker_done.begin(), call.worker_done.end(), [](char d) { return d; })) {
           finish_root(call);
           break;
+        } else if (work_on_other_call(call)) {
+          backoff.reset();
         } else {
           if (seconds_since(last_news) > wait_timeout_) timed_out(call, "results");
           backoff.pause();
@@ -524,6 +535,21 @@ bool PoolCore::advance(CallState& call) {
     draw_progress(call, false);
   }
   return call.arrived.size() > before;
+}
+
+bool PoolCore::work_on_other_call(const CallState& waiting) {
+  // Root waiting for one call does its own share of later calls meanwhile:
+  // a loop of apply_async then get() runs the tasks side by side.
+  for (auto& weak : pending_) {
+    auto other = weak.lock();
+    if (!other || other.get() == &waiting || other->joined || other->own_done) continue;
+    std::vector<Range> ranges;
+    if (claim(*other, ranges)) {
+      run_claim(*other, ranges);
+      return true;
+    }
+  }
+  return false;
 }
 
 void PoolCore::join_all(bool quiet) {

@@ -51,6 +51,11 @@ class PoolCore {
   /// Seconds each rank spent in the tasks of the last call joined on root.
   const std::vector<double>& last_busy() const noexcept { return last_busy_; }
   double wait_timeout() const noexcept { return wait_timeout_; }
+  /// The rank that runs the next apply/Process: workers in turn, root last.
+  int next_owner() noexcept {
+    const int k = static_cast<int>(apply_turn_++ % static_cast<std::uint64_t>(size_));
+    return (root_ + 1 + k) % size_;
+  }
 
  private:
   bool claim(CallState& call, std::vector<Range>& out);
@@ -63,6 +68,7 @@ class PoolCore {
   bool try_receive(CallState& call);
   bool root_step(CallState& call, bool compute);
   void finish_root(CallState& call);
+  bool work_on_other_call(const CallState& waiting);
   bool wait_status(CallState& call, std::optional<Clock::time_point> deadline);
   void draw_progress(CallState& call, bool final);
   [[noreturn]] void timed_out(const CallState& call, const std::string& what) const;
@@ -75,6 +81,7 @@ class PoolCore {
   double wait_timeout_ = 600;
   CounterWindow counters_;
   std::uint64_t next_seq_ = 1;
+  std::uint64_t apply_turn_ = 0;
   std::vector<std::weak_ptr<CallState>> pending_;
   std::vector<double> last_busy_;
   // Root's status messages still in flight, with their buffers.
