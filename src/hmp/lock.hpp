@@ -45,8 +45,8 @@ class Lock {
   bool held_by_me() const { return cells_.load(0) == me(); }
 
  private:
-  std::int64_t me() const { return cells_.rank() + 1; }
-  detail::AtomicCells<std::int64_t> cells_;
+  std::int32_t me() const { return cells_.rank() + 1; }
+  detail::AtomicCells<std::int32_t> cells_;
 };
 
 }  // namespace hmp

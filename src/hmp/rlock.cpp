@@ -9,10 +9,10 @@ bool RLock::acquire(bool blocking, Timeout timeout) {
     ++depth_;
     return true;
   }
-  const std::int64_t mine = me();
+  const std::int32_t mine = me();
   const bool got = detail::wait_until(
       [&] {
-        std::int64_t expected = 0;
+        std::int32_t expected = 0;
         return cells_.compare_exchange(0, expected, mine);
       },
       deadline);
@@ -28,7 +28,7 @@ void RLock::release() {
     throw UsageError("RLock::release: this thread of this rank does not hold the lock; release only what you acquired");
   if (--depth_ > 0) return;
   holder_.store(std::thread::id{});
-  std::int64_t expected = me();
+  std::int32_t expected = me();
   if (!cells_.compare_exchange(0, expected, 0))
     throw Error("RLock::release: the lock word was changed by rank " + std::to_string(expected - 1) +
                 " while this rank held it");

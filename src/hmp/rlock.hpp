@@ -36,8 +36,8 @@ class RLock {
   int depth() const;
 
  private:
-  std::int64_t me() const { return cells_.rank() + 1; }
-  detail::AtomicCells<std::int64_t> cells_;
+  std::int32_t me() const { return cells_.rank() + 1; }
+  detail::AtomicCells<std::int32_t> cells_;
   std::atomic<std::thread::id> holder_{};
   int depth_ = 0;  // touched only by the holding thread
 };

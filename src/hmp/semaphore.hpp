@@ -19,22 +19,22 @@ namespace hmp {
 class Semaphore {
  public:
   /// value >= 0 (UsageError otherwise).
-  Semaphore(const Communicator& comm, std::int64_t value = 1);
-  Semaphore(const Runtime& rt, std::int64_t value = 1) : Semaphore(rt.world(), value) {}
+  Semaphore(const Communicator& comm, std::int32_t value = 1);
+  Semaphore(const Runtime& rt, std::int32_t value = 1) : Semaphore(rt.world(), value) {}
 
   bool acquire(bool blocking = true, Timeout timeout = std::nullopt);
   bool acquire(Seconds timeout) { return acquire(true, timeout); }
   /// Adds n >= 1 (UsageError otherwise).
-  void release(std::int64_t n = 1);
+  void release(std::int32_t n = 1);
   /// The counter now (a snapshot).
-  std::int64_t get_value() const { return cells_.load(0); }
+  std::int32_t get_value() const { return cells_.load(0); }
 
   void lock() { acquire(); }
   bool try_lock() { return acquire(false); }
   void unlock() { release(); }
 
  private:
-  detail::AtomicCells<std::int64_t> cells_;
+  detail::AtomicCells<std::int32_t> cells_;  // 32-bit: see atomic_cells.hpp
 };
 
 }  // namespace hmp

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <hmp/communicator.hpp>
+#include <hmp/errors.hpp>
 
 #include <cstddef>
 #include <span>

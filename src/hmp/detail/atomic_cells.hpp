@@ -8,17 +8,25 @@
 // passive-target epoch opened once (MPI_Win_lock_all), completed with
 // MPI_Win_flush; call from the thread that made the Runtime then (MPI is
 // initialized with MPI_THREAD_FUNNELED).
+//
+// Open MPI 4.x crashes in MPI_Compare_and_swap on 64-bit types when osc/rdma
+// runs over the vader BTL (open-mpi/ompi#7967; 32-bit works). So across
+// nodes, 8-byte cells are changed under a 32-bit guard word taken by CAS:
+// every write (store, exchange, fetch_add, compare_exchange) holds it, plain
+// loads do not need it (one MPI_NO_OP fetch is atomic against them).
 #pragma once
 
 #include <hmp/communicator.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/detail/window.hpp>
+#include <hmp/detail/backoff.hpp>
 
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 
@@ -68,14 +76,21 @@ class AtomicCells {
       win_ = Window::allocate(groups_.group, bytes, sizeof(T), &base);
       cells_ = static_cast<T*>(base);
     }
-    if (reinterpret_cast<std::uintptr_t>(cells_) % std::atomic_ref<T>::required_alignment != 0)
-      throw Error("hmp: MPI gave a window too poorly aligned for atomics");
+    // Only rank 0's memory holds cells across nodes (others have none).
+    const bool holds = single_node_ || rank_ == 0;
+    int bad = holds && reinterpret_cast<std::uintptr_t>(cells_) % std::atomic_ref<T>::required_alignment != 0;
     win_.lock_all();
-    if (rank_ == 0)
+    if (rank_ == 0 && !bad)
       for (std::size_t i = 0; i < count; ++i) cells_[i] = initial;
     win_.sync();
-    groups_.group.barrier();
+    // Doubles as the barrier after initialization; failing on every rank
+    // together keeps a collective constructor from leaving ranks waiting.
+    int any_bad = 0;
+    HMP_MPI_CHECK(MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, groups_.group.native()));
+    if (any_bad) throw Error("hmp: MPI gave a window too poorly aligned for atomics");
     win_.sync();
+    if constexpr (sizeof(T) == 8)
+      if (!single_node_) guard_ = std::make_unique<AtomicCells<std::int32_t>>(groups_.group, 1, 0);
   }
 
   std::size_t size() const noexcept { return count_; }
@@ -96,6 +111,7 @@ class AtomicCells {
 
   T exchange(std::size_t i, T v) {
     if (single_node_) return ref(i).exchange(v);
+    Guard g(guard_.get());
     Bits in = std::bit_cast<Bits>(v), out{};
     HMP_MPI_CHECK(MPI_Fetch_and_op(&in, &out, type(), 0, disp(i), MPI_REPLACE, win_.native()));
     win_.flush(0);
@@ -106,16 +122,13 @@ class AtomicCells {
   /// the value found. Floating-point values compare by their bits.
   bool compare_exchange(std::size_t i, T& expected, T desired) {
     if (single_node_) return ref(i).compare_exchange_strong(expected, desired);
-    Bits want = std::bit_cast<Bits>(expected), in = std::bit_cast<Bits>(desired), out{};
-    HMP_MPI_CHECK(MPI_Compare_and_swap(&in, &want, &out, type(), 0, disp(i), win_.native()));
-    win_.flush(0);
-    if (out == want) return true;
-    expected = std::bit_cast<T>(out);
-    return false;
+    Guard g(guard_.get());
+    return rma_compare_exchange(i, expected, desired);
   }
 
   T fetch_add(std::size_t i, T v) {
     if (single_node_) return ref(i).fetch_add(v);
+    Guard g(guard_.get());
     if constexpr (std::is_integral_v<T>) {
       T out{};
       HMP_MPI_CHECK(MPI_Fetch_and_op(&v, &out, type(), 0, disp(i), MPI_SUM, win_.native()));
@@ -123,13 +136,54 @@ class AtomicCells {
       return out;
     } else {
       T old = load(i);
-      while (!compare_exchange(i, old, old + v)) {
+      while (!rma_compare_exchange(i, old, old + v)) {
       }
       return old;
     }
   }
 
  private:
+  // Holds the guard word (if any) for one write.
+  class Guard {
+   public:
+    explicit Guard(AtomicCells<std::int32_t>* guard) : guard_(guard) {
+      if (!guard_) return;
+      Backoff backoff;
+      for (;;) {
+        std::int32_t expected = 0;
+        if (guard_->compare_exchange(0, expected, 1)) break;
+        backoff.pause();
+      }
+    }
+    ~Guard() {
+      if (guard_) guard_->store(0, 0);
+    }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    AtomicCells<std::int32_t>* guard_;
+  };
+
+  // With the guard held when the cells are 8 bytes wide (see the top).
+  bool rma_compare_exchange(std::size_t i, T& expected, T desired) {
+    Bits want = std::bit_cast<Bits>(expected), in = std::bit_cast<Bits>(desired), out{};
+    if (guard_) {
+      HMP_MPI_CHECK(MPI_Fetch_and_op(nullptr, &out, type(), 0, disp(i), MPI_NO_OP, win_.native()));
+      win_.flush(0);
+      if (out == want) {
+        HMP_MPI_CHECK(MPI_Fetch_and_op(&in, &out, type(), 0, disp(i), MPI_REPLACE, win_.native()));
+        win_.flush(0);
+      }
+    } else {
+      HMP_MPI_CHECK(MPI_Compare_and_swap(&in, &want, &out, type(), 0, disp(i), win_.native()));
+      win_.flush(0);
+    }
+    if (out == want) return true;
+    expected = std::bit_cast<T>(out);
+    return false;
+  }
+
   static MPI_Datatype type() { return mpi_integer_type<Bits>(); }
   std::atomic_ref<T> ref(std::size_t i) const { return std::atomic_ref<T>(cells_[i]); }
   static MPI_Aint disp(std::size_t i) { return static_cast<MPI_Aint>(i); }
@@ -139,7 +193,8 @@ class AtomicCells {
   int rank_ = 0;
   bool single_node_ = true;
   T* cells_ = nullptr;
-  Window win_;  // declared last: freed first
+  Window win_;
+  std::unique_ptr<AtomicCells<std::int32_t>> guard_;  // 8-byte cells across nodes only
 };
 
 }  // namespace hmp::detail
