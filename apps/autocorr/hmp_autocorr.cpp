@@ -85,7 +85,7 @@ Stack load(hmp::Runtime& rt, Options& opt) {
     s.size = opt.size = a.header.shape[1];
     s.data = std::move(std::get<0>(a.data));
   } else {
-    checked_elements({opt.items, 2 * opt.size, 2 * opt.size}, "--items x output size");
+    checked_elements({opt.items, 2 * opt.size, 2 * opt.size}, "--items x (2 --size - 1)^2 output elements");
     s.items = opt.items;
     s.size = opt.size;
     s.data = w::random_signed_doubles(s.items * s.in_elems(), opt.seed);
@@ -141,5 +141,6 @@ int main(int argc, char** argv) {
     rec["algorithm"] = w::to_string(s.algorithm);
     rec["algorithm_requested"] = opt.choices.at("--algorithm");
   };
+  app.perturb = [](Correlations& c) { c.back() += 1.0; };
   return run_app(rt, argc, argv, app);
 }

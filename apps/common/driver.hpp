@@ -83,6 +83,9 @@ struct AppDefinition {
   std::function<std::string(const In&, const Options&)> describe;
   /// Extra record fields (dtype, algorithm...); may be empty.
   std::function<void(nlohmann::json&, const In&, const Options&)> annotate;
+  /// Tests only: spoils the last item of a result, applied on root after the
+  /// method named by $HMP_TEST_PERTURB_METHOD, so --check's failure path runs.
+  std::function<void(Out&)> perturb;
 };
 
 /// "2 ranks on 1 node (2 per node), 2 threads per rank".
@@ -154,6 +157,8 @@ int run_app(Runtime& rt, int argc, char** argv, AppDefinition<In, Out>& def) {
     fn(ctx);
     if (!ctx.timed) throw std::logic_error("method " + name + " never called MethodContext::time");
     if (!rt.is_root()) continue;
+    if (const char* spoil = std::getenv("HMP_TEST_PERTURB_METHOD"); spoil && def.perturb && name == spoil)
+      def.perturb(out);
     std::string check = "skipped";
     if (want) {
       const auto diff = def.compare(in, out, *want);

@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     return first_difference(got, want, 1, 0, [&](std::size_t i) { return 1e-9 * std::max(1.0, std::fabs(want[i])); });
   };
   app.write_output = [](const std::string& path, const Tensor& t, const Dets& d) { write_npy(path, {t.items}, d); };
+  app.perturb = [](Dets& d) { d.back() += 1.0; };
   app.describe = [](const Tensor& t, const Options&) {
     return std::to_string(t.items) + " slices of " + std::to_string(t.size) + "x" + std::to_string(t.size);
   };

@@ -130,5 +130,6 @@ int main(int argc, char** argv) {
     rec["dtype"] = to_string(s.input_dtype);
     rec["fft_batch"] = w::kFft2Batch;
   };
+  app.perturb = [](Spectra& s) { s.back() += 1.0; };
   return run_app(rt, argc, argv, app);
 }

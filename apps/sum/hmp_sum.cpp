@@ -138,5 +138,9 @@ int main(int argc, char** argv) {
     return std::to_string(opt.items) + " " + to_string(n.dtype) + " numbers";
   };
   app.annotate = [](nlohmann::json& rec, const Numbers& n, const Options&) { rec["dtype"] = to_string(n.dtype); };
+  app.perturb = [](Total& t) {
+    t.d += 1.0;
+    t.i += 1;
+  };
   return run_app(rt, argc, argv, app);
 }
