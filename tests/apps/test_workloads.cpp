@@ -177,6 +177,8 @@ TEST(Correlate2d, FftMatchesDirectOnManyShapes) {
 
 TEST(Correlate2d, AutoPicksDirectForTinyAndFftForLarge) {
   EXPECT_EQ(w::choose_autocorrelate2d(3, 3), w::CorrelateAlgorithm::direct);
+  EXPECT_EQ(w::choose_autocorrelate2d(4, 4), w::CorrelateAlgorithm::direct);
+  EXPECT_EQ(w::choose_autocorrelate2d(6, 6), w::CorrelateAlgorithm::fft);
   EXPECT_EQ(w::choose_autocorrelate2d(100, 100), w::CorrelateAlgorithm::fft);
 }
 
