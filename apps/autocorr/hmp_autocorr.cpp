@@ -4,10 +4,16 @@
 // --algorithm direct|fft|auto; --check compares with the direct method.
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/pool_support.hpp>
 #include <workloads/correlate2d.hpp>
 #include <workloads/inputs.hpp>
 
+#include <hmp/pool.hpp>
+#include <hmp/shared_array.hpp>
+
 #include <omp.h>
+
+#include <algorithm>
 
 namespace {
 
@@ -59,12 +65,29 @@ void openmp(Context& ctx) {
   });
 }
 
-// ---------------------------------------------------------------------------
-// Pool methods (issue 6, second half): `void name(Context& ctx)`; prepare(s)
-// before ctx.time(body); w::autocorrelate2d(s.algorithm, ...) per item,
-// results readable on root (ctx.out) at the end of the body. Register each by
-// replacing the `{}` in its line of the table in main().
-// ---------------------------------------------------------------------------
+// The Pool: pool.for_each over blocks of matrices (one block per worker
+// thread, static_block schedule), correlations written in place into a
+// SharedArray (one copy per node): no result travels by message. With several
+// nodes, gather_to_root brings the ranges other nodes wrote to root's node.
+// Inputs: the replicated stack. The timed region ends with every correlation
+// in root's node's shared copy; the copy into ctx.out comes after it.
+void pool_map(Context& ctx) {
+  const auto& s = ctx.in;
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+#pragma omp parallel num_threads(ctx.threads)
+  prepare(s);  // plans, and each thread's FFTW buffers, before timing (the pool's tasks run on this team)
+  hmp::SharedArray<double> out(ctx.rt, s.items * s.out_elems());
+  const Blocks blocks = blocks_for(pool, s.items, 1);
+  ctx.time([&](Busy& busy) {
+    const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
+      for (std::size_t m = first; m < last; ++m)
+        w::autocorrelate2d(s.algorithm, s.data.data() + m * s.in_elems(), s.size, s.size,
+                           out.data() + m * s.out_elems());
+    });
+    out.gather_to_root(scaled(mine, s.out_elems()));
+  });
+  if (ctx.rt.is_root()) std::copy(out.begin(), out.end(), ctx.out.begin());
+}
 
 w::CorrelateAlgorithm parse_algorithm(const std::string& word) {
   if (word == "direct") return w::CorrelateAlgorithm::direct;
@@ -112,12 +135,11 @@ int main(int argc, char** argv) {
   app.methods = {
       {"sequential", sequential},
       {"openmp", openmp},
-      // Pool methods: fill in after merging hmp::Pool (see the comment above parse_algorithm()).
-      {"pool.map", {}},
+      {"pool.map", pool_map},
   };
   app.timed_region =
-      "from the matrices in memory (a vector on root, or where the method keeps them) to every correlation readable "
-      "on root; FFTW plans made before";
+      "from the matrices in memory (a vector on root; replicated on every rank for pool.map) to every correlation "
+      "readable on root (a vector; for pool.map root's node's SharedArray); FFTW plans made before";
   app.load = load;
   app.make_output = [](const Stack& s, const Options&) { return Correlations(s.items * s.out_elems(), std::nan("")); };
   app.reference = [](const Stack& s, const Options&, Correlations& out) {

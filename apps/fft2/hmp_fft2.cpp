@@ -4,10 +4,16 @@
 // timed region and shared by every thread.
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/pool_support.hpp>
 #include <workloads/fft2.hpp>
 #include <workloads/inputs.hpp>
 
+#include <hmp/pool.hpp>
+#include <hmp/shared_array.hpp>
+
 #include <omp.h>
+
+#include <algorithm>
 
 #include <complex>
 
@@ -54,12 +60,28 @@ void openmp(Context& ctx) {
   });
 }
 
-// ---------------------------------------------------------------------------
-// Pool methods (issue 6, second half): `void name(Context& ctx)`; plans with
-// w::prepare_fft2 before ctx.time(body); results written in place into a
-// shared window and readable on root (ctx.out) at the end of the body.
-// Register each by replacing the `{}` in its line of the table in main().
-// ---------------------------------------------------------------------------
+// The Pool: pool.for_each over blocks of matrices (one block per worker
+// thread, static_block schedule), each block's spectra written in place into
+// a SharedArray (one copy per node, mapped by every rank of the node): no
+// result travels by message. With several nodes, gather_to_root brings the
+// ranges other nodes wrote to root's node. Inputs: the replicated stack.
+// The timed region ends with every spectrum in root's node's shared copy;
+// the copy into ctx.out (for --check and --output) comes after it.
+void pool_map(Context& ctx) {
+  const auto& s = ctx.in;
+  w::prepare_fft2(s.size, s.size);
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+  hmp::SharedArray<cd> spectra(ctx.rt, s.data.size());
+  const std::size_t n = s.size * s.size;
+  const Blocks blocks = blocks_for(pool, s.items, 1);
+  ctx.time([&](Busy& busy) {
+    const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
+      w::fft2(s.data.data() + first * n, spectra.data() + first * n, s.size, s.size, last - first);
+    });
+    spectra.gather_to_root(scaled(mine, n));
+  });
+  if (ctx.rt.is_root()) std::copy(spectra.begin(), spectra.end(), ctx.out.begin());
+}
 
 Stack load(hmp::Runtime& rt, Options& opt) {
   Stack s;
@@ -102,12 +124,11 @@ int main(int argc, char** argv) {
   app.methods = {
       {"sequential", sequential},
       {"openmp", openmp},
-      // Pool methods: fill in after merging hmp::Pool (see the comment above load()).
-      {"pool.map", {}},
+      {"pool.map", pool_map},
   };
   app.timed_region =
-      "from the matrices in memory (a vector on root, or where the method keeps them) to every spectrum readable on "
-      "root; FFTW plans made before";
+      "from the matrices in memory (a vector on root; replicated on every rank for pool.map) to every spectrum readable "
+      "on root (a vector; for pool.map root's node's SharedArray); FFTW plans made before";
   app.load = load;
   app.make_output = [](const Stack& s, const Options&) { return Spectra(s.data.size(), cd(std::nan(""), 0)); };
   app.reference = [](const Stack& s, const Options&, Spectra& out) {

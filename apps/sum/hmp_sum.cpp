@@ -5,10 +5,16 @@
 // array (--output).
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/pool_support.hpp>
 #include <workloads/inputs.hpp>
 #include <workloads/sum.hpp>
 
+#include <hmp/pool.hpp>
+#include <hmp/split.hpp>
+
 #include <span>
+#include <tuple>
+#include <type_traits>
 
 namespace {
 
@@ -55,12 +61,83 @@ void openmp(Context& ctx) {
 }
 
 // ---------------------------------------------------------------------------
-// Pool methods (issue 6, second half). Each is one function with the
-// signature `void name(Context& ctx)`: untimed setup, then ctx.time(body),
-// parts = hmp::split(numbers, pool.size()), partial sums with
-// w::iterative_sum over each part, results into ctx.out on root. Register it
-// by replacing the `{}` in its line of the table in main().
+// Pool methods: the tutorial's split sum. The numbers are split with
+// hmp::split (cyclic: part i holds items i, i+P, i+2P, ...) into
+// P = ranks x threads parts, one per worker thread of the job, on every rank
+// before the timed region (the numbers are replicated, and so are the parts:
+// they are where these methods keep their inputs). Each part is summed by one
+// task with the tutorial's iterativeSum; root adds the P partial sums in part
+// order. Tasks get spans of the parts, so no call copies them.
 // ---------------------------------------------------------------------------
+
+template <class T>
+const std::vector<T>& numbers_of(const Numbers& n) {
+  if constexpr (std::is_same_v<T, double>) return n.doubles; else return n.ints;
+}
+template <class T>
+void set_total(Total& t, T v) {
+  if constexpr (std::is_same_v<T, double>) t.d = v; else t.i = v;
+}
+
+enum class PoolWay { apply, apply_async, map, map_async, imap, imap_unordered, starmap };
+
+template <class T>
+std::vector<T> partial_sums(hmp::Pool& pool, PoolWay way, const std::vector<std::span<const T>>& parts,
+                            TaskClock& clock) {
+  auto sum = [&clock](std::span<const T> part) { return clock.measure([&] { return w::iterative_sum(part); }); };
+  std::vector<T> sums;
+  switch (way) {
+    case PoolWay::apply:  // one blocking apply per part: the parts run one after another
+      for (const auto& part : parts) sums.push_back(pool.apply(sum, part));
+      break;
+    case PoolWay::apply_async: {  // all parts started, then each result waited for
+      std::vector<hmp::AsyncResult<T>> pending;
+      for (const auto& part : parts) pending.push_back(pool.apply_async(sum, part));
+      for (auto& r : pending) sums.push_back(r.get());
+      break;
+    }
+    case PoolWay::map: sums = pool.map(sum, parts, 1); break;
+    case PoolWay::map_async: sums = pool.map_async(sum, std::span(parts), chunks_of(1)).get(); break;
+    case PoolWay::imap:
+    case PoolWay::imap_unordered: {
+      auto results = way == PoolWay::imap ? pool.imap(sum, std::span(parts), 1)
+                                          : pool.imap_unordered(sum, std::span(parts), 1);
+      sums.assign(parts.size(), T{});
+      for (auto it = results.begin(); it != std::default_sentinel; ++it) sums[it.index()] = *it;
+      break;
+    }
+    case PoolWay::starmap: {  // the parts as 1-tuples, unpacked into the task
+      std::vector<std::tuple<std::span<const T>>> args(parts.begin(), parts.end());
+      sums = pool.starmap(sum, args, chunks_of(1));
+      break;
+    }
+  }
+  return sums;
+}
+
+template <class T>
+void pool_sum(Context& ctx, PoolWay way) {
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+  const auto count = static_cast<std::size_t>(pool.size()) * static_cast<std::size_t>(pool.threads());
+  const auto split = hmp::split(numbers_of<T>(ctx.in), count);
+  const std::vector<std::span<const T>> parts(split.begin(), split.end());
+  ctx.time([&](Busy& busy) {
+    TaskClock clock;
+    const auto sums = partial_sums<T>(pool, way, parts, clock);
+    busy.add(clock.seconds());
+    // Root adds the partial sums (in part order, whatever order they came in).
+    if (ctx.rt.is_root()) set_total(ctx.out, w::iterative_sum(std::span<const T>(sums)));
+  });
+}
+
+Method<Numbers, Total> pool_method(PoolWay way) {
+  return [way](Context& ctx) {
+    if (ctx.in.dtype == Dtype::float64)
+      pool_sum<double>(ctx, way);
+    else
+      pool_sum<std::int64_t>(ctx, way);
+  };
+}
 
 Numbers load(hmp::Runtime& rt, Options& opt) {
   Numbers n;
@@ -102,16 +179,16 @@ int main(int argc, char** argv) {
   app.methods = {
       {"sequential", sequential},
       {"openmp", openmp},
-      // Pool methods: fill in after merging hmp::Pool (see the comment above load()).
-      {"pool.apply", {}},
-      {"pool.apply_async", {}},
-      {"pool.map", {}},
-      {"pool.map_async", {}},
-      {"pool.imap", {}},
-      {"pool.imap_unordered", {}},
-      {"pool.starmap", {}},
+      {"pool.apply", pool_method(PoolWay::apply)},
+      {"pool.apply_async", pool_method(PoolWay::apply_async)},
+      {"pool.map", pool_method(PoolWay::map)},
+      {"pool.map_async", pool_method(PoolWay::map_async)},
+      {"pool.imap", pool_method(PoolWay::imap)},
+      {"pool.imap_unordered", pool_method(PoolWay::imap_unordered)},
+      {"pool.starmap", pool_method(PoolWay::starmap)},
   };
-  app.timed_region = "from the numbers in memory (replicated on every rank) to the total on root";
+  app.timed_region =
+      "from the numbers in memory (replicated on every rank; for pool.* already split into ranks x threads parts by hmp::split on every rank) to the total on root";
   app.load = load;
   app.make_output = [](const Numbers&, const Options&) { return Total{}; };
   app.reference = [](const Numbers& n, const Options&, Total& t) {

@@ -1,0 +1,105 @@
+// What the apps' pool.* methods share: busy time summed over a rank's
+// threads, and "for_each over blocks, results in place" runs that remember
+// which index ranges this rank wrote (what SharedArray::gather_to_root needs
+// when the job spans several nodes).
+#pragma once
+
+#include <common/timing.hpp>
+
+#include <hmp/index_range.hpp>
+#include <hmp/pool.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <vector>
+
+namespace hmp::apps {
+
+/// The pool of a method: `threads` OpenMP threads per rank, the rest default.
+inline PoolOptions pool_options(int threads) {
+  PoolOptions o;
+  o.threads = threads;
+  return o;
+}
+
+/// Per-call options with only a chunksize.
+inline MapOptions chunks_of(std::size_t chunksize) {
+  MapOptions o;
+  o.chunksize = chunksize;
+  return o;
+}
+
+/// Busy seconds of tasks that may run on several threads of a rank at once
+/// (Busy itself is single-threaded): the sum of the tasks' wall times.
+class TaskClock {
+ public:
+  template <class F>
+  decltype(auto) measure(F&& f) {
+    struct Add {
+      std::atomic<double>& s;
+      double t0;
+      ~Add() { s.fetch_add(wall_seconds() - t0, std::memory_order_relaxed); }
+    } add{seconds_, wall_seconds()};
+    return std::forward<F>(f)();
+  }
+  double seconds() const noexcept { return seconds_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> seconds_{0};
+};
+
+/// [0, n) cut into `count` contiguous blocks, sizes as numpy.array_split.
+struct Blocks {
+  std::size_t n = 0, count = 1;
+  IndexRange operator[](std::size_t b) const noexcept { return {n * b / count, n * (b + 1) / count}; }
+};
+
+/// Blocks for n items on this pool: `per_worker` per worker thread of the
+/// job (ranks x threads), at most n, at least 1.
+inline Blocks blocks_for(const Pool& pool, std::size_t n, std::size_t per_worker = 4) {
+  const std::size_t workers = static_cast<std::size_t>(pool.size()) * static_cast<std::size_t>(pool.threads());
+  std::size_t count = workers * per_worker;
+  if (count > n) count = n;
+  return {n, count == 0 ? 1 : count};
+}
+
+/// pool.for_each over the blocks (collective): body(first, last) runs each
+/// block on whichever rank the schedule gives it (a static one by default,
+/// so every rank gets its share and results go in place with no claims).
+/// Task time goes to `busy`. Returns the merged index ranges this rank ran:
+/// exactly what it wrote, for gather_to_root.
+template <class F>
+std::vector<IndexRange> for_each_block(Pool& pool, const Blocks& blocks, Busy& busy, F&& body,
+                                       Schedule schedule = Schedule::static_block()) {
+  std::vector<unsigned char> ran(blocks.count, 0);  // one writer per block: no race
+  TaskClock clock;
+  MapOptions o;
+  o.schedule = schedule;
+  pool.for_each(
+      blocks.count,
+      [&](std::size_t b) {
+        const IndexRange r = blocks[b];
+        clock.measure([&] { body(r.begin, r.end); });
+        ran[b] = 1;
+      },
+      o);
+  busy.add(clock.seconds());
+  std::vector<IndexRange> mine;
+  for (std::size_t b = 0; b < blocks.count; ++b) {
+    if (!ran[b]) continue;
+    const IndexRange r = blocks[b];
+    if (!mine.empty() && mine.back().end == r.begin)
+      mine.back().end = r.end;
+    else
+      mine.push_back(r);
+  }
+  return mine;
+}
+
+/// Item ranges as element ranges, for items of `per_item` elements each.
+inline std::vector<IndexRange> scaled(std::vector<IndexRange> ranges, std::size_t per_item) {
+  for (auto& r : ranges) r = {r.begin * per_item, r.end * per_item};
+  return ranges;
+}
+
+}  // namespace hmp::apps
