@@ -3,10 +3,21 @@
 // or float64 from --input; results (items,) float64 (--output). Eigen LU with
 // partial pivoting, as numpy.linalg.det.
 #include <common/compare.hpp>
+#include <common/broadcast.hpp>
 #include <common/driver.hpp>
+#include <common/pool_support.hpp>
 #include <workloads/determinant.hpp>
 
+#include <hmp/pool.hpp>
+#include <hmp/shared_array.hpp>
+#include <hmp/shared_memory.hpp>
+
+#include <mpi.h>
 #include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include <cmath>
 
@@ -50,11 +61,144 @@ void openmp(Context& ctx) {
 }
 
 // ---------------------------------------------------------------------------
-// Pool methods (issue 6, second half): `void name(Context& ctx)`, setup
-// untimed (SharedArray + initializer / slices sent / SharedMemory with the
-// results in shared memory), then ctx.time(body); dets into ctx.out on root.
-// Register each by replacing the `{}` in its line of the table in main().
+// Pool methods: the tutorial's three ways of sharing the tensor. Every one
+// keeps the tutorial's (size, size, items) C layout (slices strided, as in
+// sequential and openmp) and the same kernel, so the ratios compare sharing
+// and scheduling, not layouts.
 // ---------------------------------------------------------------------------
+
+// Python's Pool(initializer=init, initargs=(shared_array,)) makes the shared
+// array a global of every worker; here the initializer sets this pointer on
+// every rank.
+const double* shared_tensor = nullptr;
+
+// pool.shared_array: the tensor in a SharedArray (one copy per node) filled
+// once before the timed region; the pool's initializer hands it to the tasks;
+// blocks of slices (static_block) write their dets in place into a
+// SharedArray of dets; gather_to_root brings other nodes' dets to root's node.
+void pool_shared_array(Context& ctx) {
+  const auto& t = ctx.in;
+  hmp::SharedArray<double> tensor(ctx.rt, t.data.size());
+  if (ctx.rt.is_root()) std::copy(t.data.begin(), t.data.end(), tensor.begin());
+  tensor.broadcast_from_root();
+  hmp::SharedArray<double> dets(ctx.rt, t.items);
+  auto options = pool_options(ctx.threads);
+  options.initializer = [&tensor] { shared_tensor = tensor.data(); };
+  hmp::Pool pool(ctx.rt, options);
+  const Blocks blocks = blocks_for(pool, t.items);
+  ctx.time([&](Busy& busy) {
+    const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
+      w::determinants(shared_tensor, t.size, t.items, first, last, dets.data() + first);
+    });
+    dets.gather_to_root(mine);
+  });
+  if (ctx.rt.is_root()) std::copy(dets.begin(), dets.end(), ctx.out.begin());
+  shared_tensor = nullptr;
+}
+
+// pool.not_shared: each slice is its own matrix, made on root before the
+// timed region, and sent to the rank that takes it (hmp::from_root: raw
+// bytes where Python pickles); the dets come back to root in pool.map's
+// result.
+void pool_not_shared(Context& ctx) {
+  const auto& t = ctx.in;
+  std::vector<w::RowMatrix> slices;
+  if (ctx.rt.is_root()) {
+    slices.resize(t.items);
+    for (std::size_t s = 0; s < t.items; ++s) w::gather_slice(t.data.data(), t.size, t.items, s, slices[s]);
+  }
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+  ctx.time([&](Busy& busy) {
+    TaskClock clock;
+    const auto dets = pool.map(
+        [&clock](const w::RowMatrix& m) {
+          return clock.measure([&] {
+            thread_local Eigen::PartialPivLU<w::RowMatrix> lu;  // reused: no allocation per slice
+            if (m.rows() == 0) return 1.0;
+            lu.compute(m);
+            return lu.determinant();
+          });
+        },
+        hmp::from_root(slices));
+    busy.add(clock.seconds());
+    if (ctx.rt.is_root()) std::copy(dets.begin(), dets.end(), ctx.out.begin());
+  });
+}
+
+// Root's copy of `data` gets the items other nodes wrote in theirs (each
+// rank names its ranges); ranks of root's node wrote root's copy already.
+void gather_written(const hmp::Runtime& rt, const std::vector<hmp::IndexRange>& mine, double* data) {
+  if (rt.topology().nodes == 1) return;
+  const bool remote = rt.topology().node_index != 0;  // root is world rank 0, on node 0
+  std::vector<std::uint64_t> ranges;
+  std::vector<double> values;
+  if (remote)
+    for (const auto& r : mine) {
+      ranges.insert(ranges.end(), {r.begin, r.end});
+      values.insert(values.end(), data + r.begin, data + r.end);
+    }
+  const MPI_Comm comm = rt.world().native();
+  const int counts[2] = {static_cast<int>(ranges.size()), static_cast<int>(values.size())};
+  std::vector<int> all(2 * static_cast<std::size_t>(rt.world().size()));
+  MPI_Gather(counts, 2, MPI_INT, all.data(), 2, MPI_INT, 0, comm);
+  std::vector<int> rcounts, vcounts, rdispl, vdispl;
+  std::vector<std::uint64_t> all_ranges;
+  std::vector<double> all_values;
+  if (rt.is_root()) {
+    int ro = 0, vo = 0;
+    for (std::size_t k = 0; k < all.size(); k += 2) {
+      rcounts.push_back(all[k]), rdispl.push_back(ro), ro += all[k];
+      vcounts.push_back(all[k + 1]), vdispl.push_back(vo), vo += all[k + 1];
+    }
+    all_ranges.resize(static_cast<std::size_t>(ro));
+    all_values.resize(static_cast<std::size_t>(vo));
+  }
+  MPI_Gatherv(ranges.data(), counts[0], MPI_UINT64_T, all_ranges.data(), rcounts.data(), rdispl.data(),
+              MPI_UINT64_T, 0, comm);
+  MPI_Gatherv(values.data(), counts[1], MPI_DOUBLE, all_values.data(), vcounts.data(), vdispl.data(), MPI_DOUBLE, 0,
+              comm);
+  std::size_t v = 0;
+  for (std::size_t k = 0; k < all_ranges.size(); k += 2)
+    for (auto i = all_ranges[k]; i < all_ranges[k + 1]; ++i) data[i] = all_values[v++];
+}
+
+// pool.shared_memory: named POSIX segments (SharedMemory, as Python's
+// shared_memory.SharedMemory) for the tensor and the dets, one pair per node,
+// created by the node's first rank and attached by the others by name. Each
+// node's first rank fills its tensor before the timed region; blocks of
+// slices write their dets into the dets segment; other nodes' dets reach
+// root by message (segments are host-local).
+void pool_shared_memory(Context& ctx) {
+  const auto& t = ctx.in;
+  const auto& topo = ctx.rt.topology();
+  // Names unique to this run and node: the root's pid, the node's index.
+  const int root_pid = broadcast_int(ctx.rt.world(), static_cast<int>(getpid()));
+  const std::string name = "hmp-determinants-" + std::to_string(root_pid) + "-" + std::to_string(topo.node_index);
+  auto tensor = hmp::SharedMemory::create_on_node(ctx.rt.node(), name + "-tensor", t.data.size() * sizeof(double));
+  auto dets = hmp::SharedMemory::create_on_node(ctx.rt.node(), name + "-dets", std::max<std::size_t>(t.items, 1) * sizeof(double));
+  if (topo.local_rank == 0) {
+    // Every rank of the node has mapped both (create_on_node returned): the
+    // names can go now, so a killed run leaves nothing in /dev/shm.
+    tensor.unlink();
+    dets.unlink();
+    std::copy(t.data.begin(), t.data.end(), tensor.as_span<double>().begin());
+  }
+  ctx.rt.node().barrier();  // the tensor is filled before any rank reads it
+  const double* tensor_data = tensor.as_span<double>().data();
+  double* dets_data = dets.as_span<double>().data();
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+  const Blocks blocks = blocks_for(pool, t.items);
+  ctx.time([&](Busy& busy) {
+    const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
+      w::determinants(tensor_data, t.size, t.items, first, last, dets_data + first);
+    });
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    ctx.rt.node().barrier();  // this node's dets are all written (and visible) before root reads them
+    gather_written(ctx.rt, mine, dets_data);
+  });
+  if (ctx.rt.is_root()) std::copy(dets_data, dets_data + t.items, ctx.out.begin());
+  ctx.rt.node().barrier();  // nobody unmaps while root still copies
+}
 
 Tensor load(hmp::Runtime& rt, Options& opt) {
   Tensor t;
@@ -91,12 +235,13 @@ int main(int argc, char** argv) {
   app.methods = {
       {"sequential", sequential},
       {"openmp", openmp},
-      // Pool methods: fill in after merging hmp::Pool (see the comment above load()).
-      {"pool.shared_array", {}},
-      {"pool.not_shared", {}},
-      {"pool.shared_memory", {}},
+      {"pool.shared_array", pool_shared_array},
+      {"pool.not_shared", pool_not_shared},
+      {"pool.shared_memory", pool_shared_memory},
   };
-  app.timed_region = "from the tensor in memory (a vector on root, or where the method shares it) to every det on root";
+  app.timed_region =
+      "from the tensor in memory (a vector on root; pool.shared_array: a SharedArray per node; pool.not_shared: one "
+      "matrix per slice on root; pool.shared_memory: a named segment per node) to every det readable on root";
   app.load = load;
   app.make_output = [](const Tensor& t, const Options&) { return Dets(t.items, std::nan("")); };
   app.reference = [](const Tensor& t, const Options&, Dets& d) {

@@ -67,7 +67,8 @@ void openmp(Context& ctx) {
 // before the timed region (the numbers are replicated, and so are the parts:
 // they are where these methods keep their inputs). Each part is summed by one
 // task with the tutorial's iterativeSum; root adds the P partial sums in part
-// order. Tasks get spans of the parts, so no call copies them.
+// order. Tasks get spans of the parts, so no call copies them. The pool's
+// schedule is static_cyclic: each rank sums `threads` parts on its team.
 // ---------------------------------------------------------------------------
 
 template <class T>
@@ -117,7 +118,11 @@ std::vector<T> partial_sums(hmp::Pool& pool, PoolWay way, const std::vector<std:
 
 template <class T>
 void pool_sum(Context& ctx, PoolWay way) {
-  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+  // One part per worker thread, dealt cyclically (part j to rank j % ranks):
+  // every worker sums one part, none waits for a claim.
+  auto options = pool_options(ctx.threads);
+  options.schedule = hmp::Schedule::static_cyclic();
+  hmp::Pool pool(ctx.rt, options);
   const auto count = static_cast<std::size_t>(pool.size()) * static_cast<std::size_t>(pool.threads());
   const auto split = hmp::split(numbers_of<T>(ctx.in), count);
   const std::vector<std::span<const T>> parts(split.begin(), split.end());
