@@ -74,23 +74,40 @@ def srun_argv(srun: str, ranks: int, threads: int, mpi: str | None) -> list:
     return argv
 
 
-def slurm_launcher() -> tuple:
-    """("srun", "pmix") when Slurm can start Open MPI ranks itself, else
-    ("mpirun", None): Open MPI's mpirun finds the Slurm allocation on its own.
-    HMP_LAUNCHER=srun|mpirun overrides."""
-    choice = os.environ.get("HMP_LAUNCHER", "auto")
-    if choice == "mpirun":
-        return ("mpirun", None)
+def _slurm_can_bind() -> bool:
+    """False when slurmd runs TaskPlugin=task/none: srun would leave every
+    rank on all of the node's CPUs, and OMP_PLACES would then pin the first
+    thread of every rank to the same core."""
+    try:
+        text = subprocess.run(["scontrol", "show", "config"], capture_output=True,
+                              text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True
+    m = re.search(r"^TaskPlugin\s*=\s*(\S+)", text, re.MULTILINE)
+    return not (m and m.group(1) == "task/none")
+
+
+def _slurm_has_pmix() -> bool:
     try:
         listing = subprocess.run(["srun", "--mpi=list"], capture_output=True, text=True,
                                  timeout=30)
-        text = listing.stdout + listing.stderr
     except (OSError, subprocess.SubprocessError):
-        text = ""
-    has_pmix = re.search(r"\bpmix\b", text) is not None
+        return False
+    return re.search(r"\bpmix\b", listing.stdout + listing.stderr) is not None
+
+
+def slurm_launcher() -> tuple:
+    """How to start ranks inside a Slurm job: ("srun", "pmix") when Slurm can
+    start Open MPI ranks itself (PMIx) and bind them to cores, else
+    ("mpirun", None): Open MPI's mpirun reads the Slurm allocation and binds
+    with --map-by socket:PE=threads. HMP_LAUNCHER=srun|mpirun overrides."""
+    choice = os.environ.get("HMP_LAUNCHER", "auto")
+    if choice == "mpirun":
+        return ("mpirun", None)
+    pmix = _slurm_has_pmix()
     if choice == "srun":
-        return ("srun", "pmix" if has_pmix else None)
-    return ("srun", "pmix") if has_pmix else ("mpirun", None)
+        return ("srun", "pmix" if pmix else None)
+    return ("srun", "pmix") if pmix and _slurm_can_bind() else ("mpirun", None)
 
 
 def find_mpirun() -> str:
