@@ -96,8 +96,8 @@ def slurm_tags() -> dict:
     env = os.environ
     tags = {}
     if env.get("SLURM_ARRAY_JOB_ID"):
-        tags["array_job_id"] = env["SLURM_ARRAY_JOB_ID"]
-        tags["array_task_id"] = env.get("SLURM_ARRAY_TASK_ID")
+        tags["slurm_array_job_id"] = env["SLURM_ARRAY_JOB_ID"]
+        tags["slurm_array_task_id"] = env.get("SLURM_ARRAY_TASK_ID")
     return tags
 
 

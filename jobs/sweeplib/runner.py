@@ -69,7 +69,7 @@ def command(ctx: Context, study, config, part: Path) -> tuple:
 
 
 def _stop(proc: subprocess.Popen) -> int:
-    """SIGTERM (mpirun/srun pass it on to the ranks), then SIGKILL."""
+    """One SIGTERM (mpirun/srun pass it on to the ranks), then SIGKILL."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -112,8 +112,11 @@ def run(ctx: Context, study, config) -> Outcome:
         out.write(("$ " + " ".join(argv) + "\n").encode())
         out.flush()
         try:
+            # Its own session: a signal to the sweep's process group (Ctrl-C,
+            # timeout(1)) must not reach mpirun besides the one the sweep
+            # sends, as a second SIGTERM makes mpirun exit leaving its ranks.
             proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=err)
+                                    stdout=out, stderr=err, start_new_session=True)
         except OSError as error:
             reason, code = f"cannot start {argv[0]}: {error.strerror}", None
             proc = None
