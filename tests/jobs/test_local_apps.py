@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""The local path end to end with the real apps: jobs/main.sh runs a tiny
+study of every workload with the sweep, then the analysis; every record is
+complete and checked, the report exists, and a rerun runs nothing."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+from jobslib import APPS, REPO, SKIP, read_jsonl, root_env, tmpdir, write_study
+
+APPS_DIR = os.environ.get("HMP_APPS_DIR")
+
+STUDY = {
+    "name": "atiny", "ranks": [1, 2], "threads": [1, 2], "max_workers": "cores",
+    "repeats": 2, "warmup": 0, "seed": 7, "timeout": 120,
+    "apps": [
+        {"app": "sum", "methods": ["sequential", "pool.map"], "sizes": [2000], "items": [8]},
+        {"app": "determinants", "methods": ["openmp", "pool.shared_array"], "sizes": [8],
+         "items": [16]},
+        {"app": "autocorr", "methods": ["pool.map"], "sizes": [8], "items": [4],
+         "args": {"algorithm": "direct"}},
+        {"app": "fft2", "methods": ["pool.map"], "sizes": [16], "items": [4]},
+        {"app": "processes", "methods": ["together"], "sizes": [10], "items": [2]},
+    ],
+}
+
+
+class LocalApps(unittest.TestCase):
+    def test_main_sh_tiny_study(self):
+        tmp = tmpdir("apps")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = write_study(tmp, "atiny", STUDY)
+        env = root_env()
+        env.update(HMP_RESULTS=str(tmp / "results"), HMP_BIN_DIR=APPS_DIR)
+        main = [str(REPO / "jobs" / "main.sh"), str(path)]
+        done = subprocess.run(main, capture_output=True, text=True, env=env, timeout=200)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        last = done.stdout.strip().splitlines()[-1]
+        m = re.fullmatch(r"report: (.+)", last)
+        self.assertTrue(m, last)
+        self.assertTrue(Path(m.group(1)).is_file())
+        study_dir = tmp / "results" / "atiny"
+        files = sorted(study_dir.glob("*.jsonl"))
+        n = len([l for l in done.stdout.splitlines() if re.match(r"\[\d+/\d+\] ", l)])
+        self.assertEqual(len(files), n)
+        self.assertEqual({f.name.split("-")[0] for f in files}, set(APPS))
+        for f in files:
+            (record,) = read_jsonl(f)
+            self.assertEqual(record["status"], "ok", record)
+            self.assertEqual(record["check"], "passed", record)
+            r, t = map(int, re.search(r"-r(\d+)-t(\d+)", f.name).groups())
+            self.assertEqual((record["ranks"], record["threads"]), (r, t))
+            self.assertEqual(len(record["seconds"]), 2)
+        # resumed: nothing reruns, no file is rewritten
+        before = {f.name: f.stat().st_mtime_ns for f in files}
+        done = subprocess.run(main, capture_output=True, text=True, env=env, timeout=200)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn(f"0 ran ok, {n} skipped", done.stdout)
+        self.assertEqual({f.name: f.stat().st_mtime_ns for f in study_dir.glob("*.jsonl")},
+                         before)
+
+
+if __name__ == "__main__":
+    if not APPS_DIR or not all((Path(APPS_DIR) / f"hmp-{a}").exists() for a in APPS):
+        print(f"SKIP: the apps are not built in this build ({APPS_DIR or 'HMP_APPS_DIR unset'})")
+        sys.exit(SKIP)
+    unittest.main(verbosity=2)
