@@ -22,7 +22,10 @@ DPI = 100
 
 def _spread(values, low, high):
     values, low, high = (np.asarray(v, dtype=float) for v in (values, low, high))
-    return np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
+    with np.errstate(invalid="ignore"):
+        bars = np.vstack([values - low, high - values])
+    # A zero time makes S infinite; no bar is better than a crash or a warning.
+    return np.clip(np.nan_to_num(bars, nan=0.0, posinf=0.0, neginf=0.0), 0, None)
 
 
 def _worker_axis(ax, workers):
@@ -83,7 +86,7 @@ def scaling_figure(group, path) -> None:
                              label=f"Amdahl fit, f = {series.fit.serial_fraction:.3g}")
     run_ax.set_ylabel("runtime (s), median of repeats")
     run_ax.set_title("runtime (bars: min–max)")
-    _log_if_wide(run_ax, [x.config.min for x in group.points] + [x.config.max for x in group.points])
+    _log_if_wide(run_ax, [t for x in group.points for t in (x.config.min, x.config.max)])
     if strong:
         sp = axes[1]
         lo, hi = min(workers), max(workers)

@@ -52,7 +52,8 @@ def items_figures(configs) -> list:
         for c in groups[key]:
             label = c.method if c.method == "sequential" and c.workers == 1 \
                 else f"{c.method}, {c.layout}"
-            lines.setdefault((TUTORIAL_METHODS[app].index(c.method), c.workers, label), []).append(c)
+            order = TUTORIAL_METHODS[app].index(c.method)
+            lines.setdefault((order, c.workers, label), []).append(c)
         # Only a sweep over items makes this figure; single points say nothing.
         if not any(len({c.items for c in line}) >= 2 for line in lines.values()):
             continue

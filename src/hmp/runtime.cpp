@@ -89,6 +89,10 @@ void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
   if (initialized) {
     MPI_Query_thread(&provided);  // the user started MPI; they finalize it
   } else {
+    // Open MPI 4.1's one-sided atomics over the vader BTL's single-copy path
+    // crash in containers (seen on Debian 12 under KVM); without single copy
+    // they work. A user's own setting of the variable wins.
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     HMP_MPI_CHECK(MPI_Init_thread(argc, argv, to_mpi(options.requested), &provided));
     finalize_ = true;
   }

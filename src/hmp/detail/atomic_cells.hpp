@@ -1,0 +1,200 @@
+// A few arithmetic cells that every rank of a communicator reads and updates
+// atomically: the ground under Value, Lock, Semaphore, Barrier and Event.
+//
+// One node: the cells live in a shared window (MPI_Win_allocate_shared) and
+// every rank uses std::atomic_ref on them directly (any thread may call).
+// Several nodes: the cells live in one window on group rank 0 and every
+// operation is an MPI atomic (MPI_Fetch_and_op / MPI_Compare_and_swap) in a
+// passive-target epoch opened once (MPI_Win_lock_all), completed with
+// MPI_Win_flush; call from the thread that made the Runtime then (MPI is
+// initialized with MPI_THREAD_FUNNELED).
+//
+// Open MPI 4.x crashes in MPI_Compare_and_swap on 64-bit types when osc/rdma
+// runs over the vader BTL (open-mpi/ompi#7967; 32-bit works). So across
+// nodes, 8-byte cells are changed under a 32-bit guard word taken by CAS:
+// every write (store, exchange, fetch_add, compare_exchange) holds it, plain
+// loads do not need it (one MPI_NO_OP fetch is atomic against them).
+#pragma once
+
+#include <hmp/communicator.hpp>
+#include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/window.hpp>
+#include <hmp/detail/backoff.hpp>
+
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace hmp::detail {
+
+/// The MPI integer type with T's size and signedness.
+template <class T>
+MPI_Datatype mpi_integer_type() {
+  static_assert(std::is_integral_v<T>);
+  if constexpr (std::is_signed_v<T>) {
+    if constexpr (sizeof(T) == 1) return MPI_INT8_T;
+    else if constexpr (sizeof(T) == 2) return MPI_INT16_T;
+    else if constexpr (sizeof(T) == 4) return MPI_INT32_T;
+    else return MPI_INT64_T;
+  } else {
+    if constexpr (sizeof(T) == 1) return MPI_UINT8_T;
+    else if constexpr (sizeof(T) == 2) return MPI_UINT16_T;
+    else if constexpr (sizeof(T) == 4) return MPI_UINT32_T;
+    else return MPI_UINT64_T;
+  }
+}
+
+template <class T>
+concept AtomicCellValue = (std::is_integral_v<T> && !std::is_same_v<T, bool>) ||
+                          (std::is_floating_point_v<T> && (sizeof(T) == 4 || sizeof(T) == 8));
+
+template <AtomicCellValue T>
+class AtomicCells {
+  // RMA on floating-point cells works on their bits (MPI_Compare_and_swap
+  // takes integers only), and one datatype is used for every operation on a
+  // cell, so MPI's accumulate atomicity holds.
+  using Bits = std::conditional_t<std::is_floating_point_v<T>,
+                                  std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>, T>;
+
+ public:
+  /// Collective over `comm`: `count` cells, each set to `initial`.
+  AtomicCells(const Communicator& comm, std::size_t count, T initial = T{})
+      : groups_(split_by_node(comm)), count_(count) {
+    rank_ = groups_.group.rank();
+    single_node_ = groups_.nodes == 1;
+    void* base = nullptr;
+    const std::size_t bytes = rank_ == 0 ? count * sizeof(T) : 0;
+    if (single_node_) {
+      win_ = Window::allocate_shared(groups_.group, bytes, sizeof(T), &base);
+      cells_ = static_cast<T*>(win_.shared_query(0));
+    } else {
+      win_ = Window::allocate(groups_.group, bytes, sizeof(T), &base);
+      cells_ = static_cast<T*>(base);
+    }
+    // Only rank 0's memory holds cells across nodes (others have none).
+    const bool holds = single_node_ || rank_ == 0;
+    int bad = holds && reinterpret_cast<std::uintptr_t>(cells_) % std::atomic_ref<T>::required_alignment != 0;
+    win_.lock_all();
+    if (rank_ == 0 && !bad)
+      for (std::size_t i = 0; i < count; ++i) cells_[i] = initial;
+    win_.sync();
+    // Doubles as the barrier after initialization; failing on every rank
+    // together keeps a collective constructor from leaving ranks waiting.
+    int any_bad = 0;
+    HMP_MPI_CHECK(MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, groups_.group.native()));
+    if (any_bad) throw Error("hmp: MPI gave a window too poorly aligned for atomics");
+    win_.sync();
+    if constexpr (sizeof(T) == 8)
+      if (!single_node_) guard_ = std::make_unique<AtomicCells<std::int32_t>>(groups_.group, 1, 0);
+  }
+
+  std::size_t size() const noexcept { return count_; }
+  /// True when every rank reaches the cells through shared memory.
+  bool single_node() const noexcept { return single_node_; }
+  const Communicator& comm() const noexcept { return groups_.group; }
+  int rank() const noexcept { return rank_; }
+
+  T load(std::size_t i) const {
+    if (single_node_) return ref(i).load();
+    Bits out{};
+    HMP_MPI_CHECK(MPI_Fetch_and_op(nullptr, &out, type(), 0, disp(i), MPI_NO_OP, win_.native()));
+    win_.flush(0);
+    return std::bit_cast<T>(out);
+  }
+
+  void store(std::size_t i, T v) { (void)exchange(i, v); }
+
+  T exchange(std::size_t i, T v) {
+    if (single_node_) return ref(i).exchange(v);
+    Guard g(guard_.get());
+    Bits in = std::bit_cast<Bits>(v), out{};
+    HMP_MPI_CHECK(MPI_Fetch_and_op(&in, &out, type(), 0, disp(i), MPI_REPLACE, win_.native()));
+    win_.flush(0);
+    return std::bit_cast<T>(out);
+  }
+
+  /// Like std::atomic::compare_exchange_strong: on failure `expected` gets
+  /// the value found. Floating-point values compare by their bits.
+  bool compare_exchange(std::size_t i, T& expected, T desired) {
+    if (single_node_) return ref(i).compare_exchange_strong(expected, desired);
+    Guard g(guard_.get());
+    return rma_compare_exchange(i, expected, desired);
+  }
+
+  T fetch_add(std::size_t i, T v) {
+    if (single_node_) return ref(i).fetch_add(v);
+    Guard g(guard_.get());
+    if constexpr (std::is_integral_v<T>) {
+      T out{};
+      HMP_MPI_CHECK(MPI_Fetch_and_op(&v, &out, type(), 0, disp(i), MPI_SUM, win_.native()));
+      win_.flush(0);
+      return out;
+    } else {
+      T old = load(i);
+      while (!rma_compare_exchange(i, old, old + v)) {
+      }
+      return old;
+    }
+  }
+
+ private:
+  // Holds the guard word (if any) for one write.
+  class Guard {
+   public:
+    explicit Guard(AtomicCells<std::int32_t>* guard) : guard_(guard) {
+      if (!guard_) return;
+      Backoff backoff;
+      for (;;) {
+        std::int32_t expected = 0;
+        if (guard_->compare_exchange(0, expected, 1)) break;
+        backoff.pause();
+      }
+    }
+    ~Guard() {
+      if (guard_) guard_->store(0, 0);
+    }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    AtomicCells<std::int32_t>* guard_;
+  };
+
+  // With the guard held when the cells are 8 bytes wide (see the top).
+  bool rma_compare_exchange(std::size_t i, T& expected, T desired) {
+    Bits want = std::bit_cast<Bits>(expected), in = std::bit_cast<Bits>(desired), out{};
+    if (guard_) {
+      HMP_MPI_CHECK(MPI_Fetch_and_op(nullptr, &out, type(), 0, disp(i), MPI_NO_OP, win_.native()));
+      win_.flush(0);
+      if (out == want) {
+        HMP_MPI_CHECK(MPI_Fetch_and_op(&in, &out, type(), 0, disp(i), MPI_REPLACE, win_.native()));
+        win_.flush(0);
+      }
+    } else {
+      HMP_MPI_CHECK(MPI_Compare_and_swap(&in, &want, &out, type(), 0, disp(i), win_.native()));
+      win_.flush(0);
+    }
+    if (out == want) return true;
+    expected = std::bit_cast<T>(out);
+    return false;
+  }
+
+  static MPI_Datatype type() { return mpi_integer_type<Bits>(); }
+  std::atomic_ref<T> ref(std::size_t i) const { return std::atomic_ref<T>(cells_[i]); }
+  static MPI_Aint disp(std::size_t i) { return static_cast<MPI_Aint>(i); }
+
+  NodeGroups groups_;
+  std::size_t count_ = 0;
+  int rank_ = 0;
+  bool single_node_ = true;
+  T* cells_ = nullptr;
+  Window win_;
+  std::unique_ptr<AtomicCells<std::int32_t>> guard_;  // 8-byte cells across nodes only
+};
+
+}  // namespace hmp::detail

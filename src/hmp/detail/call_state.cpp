@@ -1,0 +1,53 @@
+#include <hmp/detail/call_state.hpp>
+#include <hmp/errors.hpp>
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <typeinfo>
+
+namespace hmp::detail {
+
+TaskFailure describe_current_exception(int rank, std::uint64_t index) {
+  TaskFailure f;
+  f.rank = rank;
+  f.index = index;
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  f.type = type ? type->name() : "unknown";
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(f.type.c_str(), nullptr, nullptr, &status), std::free);
+  if (status == 0 && demangled) f.type = demangled.get();
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    f.message = e.what();
+  } catch (...) {
+    f.message = "(an exception not derived from std::exception)";
+  }
+  return f;
+}
+
+std::string CallSignature::describe() const {
+  std::string out = kind;
+  out.append(" of ").append(std::to_string(n)).append(" items returning ").append(type);
+  out.append(" at ").append(file).append(":").append(std::to_string(line));
+  return out;
+}
+
+void CallState::fail(std::uint64_t index, int rank) {
+  TaskFailure f = describe_current_exception(rank, index);
+  std::lock_guard lock(failure_mutex);
+  if (!local_failure || index < local_failure->index) local_failure = std::move(f);
+  local_failed.store(true, std::memory_order_relaxed);
+}
+
+void raise_outcome(const CallState& call) {
+  if (call.mismatch) throw CollectiveMismatch(*call.mismatch);
+  if (call.failure)
+    throw TaskError(call.failure->message, call.failure->type, call.failure->rank, call.failure->index);
+}
+
+}  // namespace hmp::detail

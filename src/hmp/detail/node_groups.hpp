@@ -1,0 +1,21 @@
+// A communicator's ranks grouped by node (real, or simulated with
+// HMP_SIMULATE_NODES): what every per-node shared object is built on.
+#pragma once
+
+#include <hmp/communicator.hpp>
+
+namespace hmp::detail {
+
+struct NodeGroups {
+  Communicator group;    ///< private duplicate of the communicator given
+  Communicator node;     ///< the group's ranks on this rank's node (they share memory)
+  Communicator leaders;  ///< node rank 0 of each node, ordered by group rank; null elsewhere
+  int nodes = 1;         ///< nodes the group spans
+  int node_index = 0;    ///< this node's rank in `leaders`
+};
+
+/// Collective over `comm`. Nodes are the Runtime's (so simulated nodes count
+/// as separate nodes); group rank 0 is node rank 0 of node 0.
+NodeGroups split_by_node(const Communicator& comm);
+
+}  // namespace hmp::detail

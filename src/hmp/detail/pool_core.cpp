@@ -1,0 +1,604 @@
+#include <hmp/detail/backoff.hpp>
+#include <hmp/detail/message.hpp>
+#include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/pool_core.hpp>
+#include <hmp/errors.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace hmp::detail {
+
+namespace {
+
+constexpr std::uint64_t kLow = 0xffffffffULL;
+constexpr int kTagBase = 16;
+constexpr std::uint64_t kTagCycle = 10000;  // 3 tags a call: 30016 < MPI's minimum tag bound 32767
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+double timeout_from_environment(double asked) {
+  if (asked > 0) return asked;
+  if (const char* env = std::getenv("HMP_WAIT_TIMEOUT"); env && *env) {
+    char* end = nullptr;
+    const double v = std::strtod(env, &end);
+    if (end == env || *end != '\0' || !(v > 0))
+      throw UsageError(std::string("HMP_WAIT_TIMEOUT='") + env +
+                       "' is not allowed: give a positive number of seconds");
+    return v;
+  }
+  return 600;
+}
+
+bool progress_from_environment(bool asked) {
+  const char* env = std::getenv("HMP_PROGRESS");
+  return asked || (env && std::string(env) == "1");
+}
+
+std::uint64_t items_in(std::span<const Range> ranges) {
+  std::uint64_t k = 0;
+  for (const auto& r : ranges) k += r.end - r.begin;
+  return k;
+}
+
+int checked_count(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(INT_MAX))
+    throw UsageError("hmp: one rank's part of a pool call exceeds 2 GiB in one message; use a "
+                     "smaller chunksize with imap, or write results into a hmp::SharedArray");
+  return static_cast<int>(bytes);
+}
+
+// Receives the message that MPI_Iprobe just found.
+std::vector<std::byte> receive_probed(MPI_Comm comm, int source, int tag) {
+  MPI_Status status;
+  HMP_MPI_CHECK(MPI_Probe(source, tag, comm, &status));
+  int count = 0;
+  HMP_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
+  std::vector<std::byte> bytes(static_cast<std::size_t>(count));
+  HMP_MPI_CHECK(MPI_Recv(bytes.data(), count, MPI_BYTE, source, tag, comm, MPI_STATUS_IGNORE));
+  return bytes;
+}
+
+}  // namespace
+
+PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads)
+    : comm_(comm.dup()),
+      rank_(comm_.rank()),
+      size_(comm_.size()),
+      root_(options.root),
+      threads_(options.threads > 0 ? options.threads : std::max(1, default_threads)),
+      progress_(progress_from_environment(options.progress)),
+      tty_(isatty(STDERR_FILENO) != 0),
+      wait_timeout_(timeout_from_environment(options.wait_timeout)),
+      counters_(comm_, 1 + comm_.size(),
+                (options.root >= 0 && options.root < comm_.size()) ? options.root : 0, [&] {
+                  // Plain atomics only when every rank shares memory and no
+                  // simulated node split asks for the multi-node path.
+                  MPI_Comm shared = MPI_COMM_NULL;
+                  HMP_MPI_CHECK(MPI_Comm_split_type(comm_.native(), MPI_COMM_TYPE_SHARED, 0,
+                                                    MPI_INFO_NULL, &shared));
+                  Communicator node(shared, true);
+                  const char* sim = std::getenv("HMP_SIMULATE_NODES");
+                  const bool simulated = sim && std::string(sim) != "1";
+                  int local = node.size() == comm_.size() && !simulated ? 1 : 0, all = 0;
+                  HMP_MPI_CHECK(MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_MIN, comm_.native()));
+                  return all == 1;
+                }()) {
+  if (root_ < 0 || root_ >= size_)
+    throw UsageError("hmp::Pool: root " + std::to_string(root_) + " is not a rank of the pool (0.." +
+                     std::to_string(size_ - 1) + ")");
+}
+
+PoolCore::~PoolCore() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;  // a pool that outlived the Runtime (a static): MPI already cleaned up
+  try {
+    join_all(true);
+    for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+  } catch (...) {
+    // A destructor must not throw; the calls' owners saw their errors.
+  }
+}
+
+void PoolCore::reap_sends() {
+  std::erase_if(outgoing_, [](auto& entry) {
+    int done = 0;
+    MPI_Test(&entry.first, &done, MPI_STATUS_IGNORE);
+    return done != 0;
+  });
+}
+
+void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, bool synchronous) {
+  CallState& call = *call_ptr;
+  reap_sends();
+  call.seq = next_seq_++;
+  const int base = kTagBase + static_cast<int>(3 * (call.seq % kTagCycle));
+  call.data_tag = base;
+  call.status_tag = base + 1;
+  call.input_tag = base + 2;
+  call.started = call.last_draw = Clock::now();
+  if (call.inputs_from_root) {
+    // Root must know who processes what to send the items: static schedules.
+    if (call.schedule.kind != Schedule::Kind::static_block) call.schedule.kind = Schedule::Kind::static_cyclic;
+    if (is_root()) {
+      call.chunk = call.schedule.chunksize ? call.schedule.chunksize
+                                           : default_chunksize(call.n, static_cast<std::size_t>(size_) * threads_);
+      send_inputs(call);
+    } else {
+      receive_inputs(call);
+    }
+  }
+  if (!call.inputs_from_root || !is_root()) {
+    const std::size_t workers = static_cast<std::size_t>(size_) * static_cast<std::size_t>(threads_);
+    switch (call.schedule.kind) {
+      case Schedule::Kind::static_cyclic: call.chunk = call.schedule.chunksize ? call.schedule.chunksize : 1; break;
+      case Schedule::Kind::static_block: call.chunk = 1; break;
+      case Schedule::Kind::dynamic:
+        call.chunk = call.schedule.chunksize ? call.schedule.chunksize : default_chunksize(call.n, workers);
+        break;
+      case Schedule::Kind::guided: call.chunk = call.schedule.chunksize ? call.schedule.chunksize : 1; break;
+    }
+    if (call.inputs_from_root && call.schedule.chunksize == 0 && call.schedule.kind == Schedule::Kind::static_cyclic)
+      call.chunk = default_chunksize(call.n, workers);  // the same rule root used
+  }
+  const std::uint64_t units = call.schedule.kind == Schedule::Kind::guided
+                                  ? call.n
+                                  : (call.n + call.chunk - 1) / call.chunk;
+  if (units >= kLow)
+    throw UsageError("hmp::Pool: " + std::to_string(call.n) + " items in chunks of " + std::to_string(call.chunk) +
+                     " make too many chunks (at most 2^32 - 2): use a larger chunksize");
+  std::erase_if(pending_, [](const auto& weak) {
+    const auto c = weak.lock();
+    return !c || c->joined;
+  });
+  pending_.push_back(call_ptr);
+  if (is_root()) {
+    call.worker_done.assign(static_cast<std::size_t>(size_), 0);
+    call.worker_done[static_cast<std::size_t>(root_)] = 1;
+    call.busy.assign(static_cast<std::size_t>(size_), 0.0);
+    if (progress_) {
+      call.progress_base.resize(static_cast<std::size_t>(size_));
+      for (int r = 0; r < size_; ++r) call.progress_base[static_cast<std::size_t>(r)] = counters_.load(1 + r);
+    }
+  } else {
+    work_share(call);
+    send_data(call, true);
+  }
+  if (synchronous) join(call, std::nullopt);
+}
+
+bool PoolCore::claim(CallState& call, std::vector<Range>& out) {
+  out.clear();
+  if (call.own_done || call.local_failed.load(std::memory_order_relaxed)) {
+    call.own_done = true;
+    return false;
+  }
+  const std::uint64_t n = call.n, c = call.chunk, P = static_cast<std::uint64_t>(size_);
+  const std::uint64_t T = static_cast<std::uint64_t>(threads_);
+  if (call.owner >= 0) {
+    if (call.owner == rank_ && call.static_next++ == 0 && n > 0) out.push_back({0, n});
+    if (out.empty()) call.own_done = true;
+    return !out.empty();
+  }
+  switch (call.schedule.kind) {
+    case Schedule::Kind::static_cyclic: {
+      const std::uint64_t chunks = (n + c - 1) / c;
+      for (std::uint64_t t = 0; t < T; ++t) {
+        const std::uint64_t j = static_cast<std::uint64_t>(rank_) + call.static_next * P;
+        if (j >= chunks) break;
+        ++call.static_next;
+        const Range r{j * c, std::min(n, (j + 1) * c)};
+        if (!out.empty() && out.back().end == r.begin)
+          out.back().end = r.end;
+        else
+          out.push_back(r);
+      }
+      break;
+    }
+    case Schedule::Kind::static_block: {
+      if (call.static_next++ == 0) {
+        const std::uint64_t r = static_cast<std::uint64_t>(rank_), q = n / P, extra = n % P;
+        const std::uint64_t b = r * q + std::min(r, extra), len = q + (r < extra ? 1 : 0);
+        if (len) out.push_back({b, b + len});
+      }
+      break;
+    }
+    case Schedule::Kind::dynamic:
+    case Schedule::Kind::guided: {
+      // The counter holds (call number << 32 | next position). A rank that
+      // finds an earlier call's number there moves it to this call. Claims
+      // are compare-and-swaps: a rank still finishing an earlier call can
+      // then never take positions of this one.
+      const bool guided = call.schedule.kind == Schedule::Kind::guided;
+      const std::uint64_t limit = guided ? n : (n + c - 1) / c;
+      const std::uint64_t s = call.seq & kLow;
+      std::uint64_t v = counters_.load(0);
+      for (;;) {
+        const std::uint64_t vs = v >> 32;
+        const auto ahead = static_cast<std::int32_t>(static_cast<std::uint32_t>(vs - s));
+        if (ahead > 0) break;                          // a later call: this one is all claimed
+        const std::uint64_t pos = ahead == 0 ? (v & kLow) : 0;
+        if (pos >= limit) break;
+        std::uint64_t take = 0;
+        if (guided) {
+          const std::uint64_t left = limit - pos;
+          take = std::max<std::uint64_t>(c, (left + 2 * P - 1) / (2 * P));
+        } else {
+          take = T;
+        }
+        take = std::min(take, limit - pos);
+        const std::uint64_t want = (s << 32) | (pos + take);
+        const std::uint64_t seen = counters_.compare_exchange(0, v, want);
+        if (seen == v) {
+          if (guided)
+            out.push_back({pos, pos + take});
+          else
+            out.push_back({pos * c, std::min(n, (pos + take) * c)});
+          break;
+        }
+        v = seen;
+      }
+      break;
+    }
+  }
+  if (out.empty()) call.own_done = true;
+  return !out.empty();
+}
+
+void PoolCore::run_claim(CallState& call, const std::vector<Range>& ranges) {
+  const auto t0 = Clock::now();
+  call.run(ranges);
+  call.local_busy += seconds_since(t0);
+  if (progress_) counters_.fetch_add(1 + rank_, items_in(ranges));
+  if (is_root()) {
+    call.arrived.insert(call.arrived.end(), ranges.begin(), ranges.end());
+    call.items_in_place += items_in(ranges);
+  } else {
+    call.done_ranges.insert(call.done_ranges.end(), ranges.begin(), ranges.end());
+  }
+}
+
+void PoolCore::work_share(CallState& call) {
+  std::vector<Range> ranges;
+  while (claim(call, ranges)) {
+    run_claim(call, ranges);
+    if (call.streaming) send_data(call, false);
+  }
+}
+
+void PoolCore::send_data(CallState& call, bool done) {
+  DataHeader h;
+  h.seq = call.seq;
+  h.sig = call.sig;
+  h.done = done;
+  h.ranges = std::move(call.done_ranges);
+  call.done_ranges.clear();
+  h.busy = call.local_busy;
+  call.local_busy = 0;
+  if (done) {
+    std::lock_guard lock(call.failure_mutex);
+    h.failure = call.local_failure;
+  }
+  auto bytes = encode(h);
+  if (call.pack && !h.failure) call.pack(bytes, h.ranges);
+  MPI_Request req;
+  HMP_MPI_CHECK(MPI_Isend(bytes.data(), checked_count(bytes.size()), MPI_BYTE, root_, call.data_tag,
+                          comm_.native(), &req));
+  call.send_buffers.push_back(std::move(bytes));
+  call.send_requests.push_back(req);
+}
+
+void PoolCore::send_inputs(CallState& call) {
+  std::vector<MPI_Request> reqs;
+  std::vector<std::vector<std::byte>> buffers;
+  const std::uint64_t n = call.n, c = call.chunk, P = static_cast<std::uint64_t>(size_);
+  for (int w = 0; w < size_; ++w) {
+    if (w == root_) continue;
+    InputHeader h;
+    h.seq = call.seq;
+    h.sig = call.sig;
+    h.n = n;
+    if (call.schedule.kind == Schedule::Kind::static_block) {
+      const std::uint64_t r = static_cast<std::uint64_t>(w), q = n / P, extra = n % P;
+      const std::uint64_t b = r * q + std::min(r, extra), len = q + (r < extra ? 1 : 0);
+      if (len) h.ranges.push_back({b, b + len});
+    } else {
+      for (std::uint64_t j = static_cast<std::uint64_t>(w); j * c < n; j += P) h.ranges.push_back({j * c, std::min(n, (j + 1) * c)});
+    }
+    auto bytes = encode(h);
+    call.pack_inputs(bytes, h.ranges);
+    reqs.emplace_back();
+    HMP_MPI_CHECK(MPI_Isend(bytes.data(), checked_count(bytes.size()), MPI_BYTE, w, call.input_tag,
+                            comm_.native(), &reqs.back()));
+    buffers.push_back(std::move(bytes));
+  }
+  // Each worker receives its items inside the same call: wait, but not forever.
+  Backoff backoff;
+  const auto since = Clock::now();
+  for (;;) {
+    int done = 0;
+    HMP_MPI_CHECK(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &done, MPI_STATUSES_IGNORE));
+    if (done) break;
+    if (seconds_since(since) > wait_timeout_) timed_out(call, "workers to take their inputs");
+    backoff.pause();
+  }
+}
+
+void PoolCore::receive_inputs(CallState& call) {
+  Backoff backoff;
+  const auto since = Clock::now();
+  for (;;) {
+    int flag = 0;
+    HMP_MPI_CHECK(MPI_Iprobe(root_, call.input_tag, comm_.native(), &flag, MPI_STATUS_IGNORE));
+    if (flag) break;
+    if (seconds_since(since) > wait_timeout_) timed_out(call, "inputs from root");
+    backoff.pause();
+  }
+  const auto bytes = receive_probed(comm_.native(), root_, call.input_tag);
+  InputHeader h;
+  const auto payload = decode(std::span<const std::byte>(bytes), h);
+  if (h.sig.kind != call.sig.kind)
+    call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": root made " +
+                    h.sig.describe() + ", rank " + std::to_string(rank_) + " made " + call.sig.describe();
+  call.n = h.n;
+  call.sig.n = h.n;
+  call.unpack_inputs(h.n, payload, h.ranges);
+}
+
+bool PoolCore::receive_one(CallState& call, int source) {
+  int flag = 0;
+  HMP_MPI_CHECK(MPI_Iprobe(source, call.data_tag, comm_.native(), &flag, MPI_STATUS_IGNORE));
+  if (!flag) return false;
+  const auto bytes = receive_probed(comm_.native(), source, call.data_tag);
+  DataHeader h;
+  const auto payload = decode(std::span<const std::byte>(bytes), h);
+  const auto s = static_cast<std::size_t>(source);
+  if (h.seq != call.seq || !h.sig.same_call(call.sig)) {
+    if (!call.mismatch)
+      call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": rank " +
+                      std::to_string(root_) + " made " + call.sig.describe() + ", rank " +
+                      std::to_string(source) + " made " + h.sig.describe();
+  } else if (h.failure) {
+    if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
+  } else if (call.unpack) {
+    call.unpack(payload, h.ranges);
+  }
+  if (!call.mismatch && !h.failure) {
+    call.arrived.insert(call.arrived.end(), h.ranges.begin(), h.ranges.end());
+    call.items_in_place += items_in(h.ranges);
+  }
+  call.busy[s] += h.busy;
+  if (h.done) call.worker_done[s] = 1;
+  return true;
+}
+
+bool PoolCore::try_receive(CallState& call) {
+  bool any = false;
+  for (int w = 0; w < size_; ++w)
+    if (!call.worker_done[static_cast<std::size_t>(w)] && receive_one(call, w)) any = true;
+  return any;
+}
+
+bool PoolCore::root_step(CallState& call, bool compute) {
+  bool any = try_receive(call);
+  if (!any && compute && !call.own_done && !call.failure && !call.mismatch) {
+    std::vector<Range> ranges;
+    if (claim(call, ranges)) {
+      run_claim(call, ranges);
+      any = true;
+    }
+  }
+  if (call.failure || call.mismatch) call.own_done = true;  // the call fails anyway: stop computing
+  return any;
+}
+
+void PoolCore::finish_root(CallState& call) {
+  {
+    std::lock_guard lock(call.failure_mutex);
+    if (call.local_failure && (!call.failure || call.local_failure->index < call.failure->index))
+      call.failure = call.local_failure;
+  }
+  call.busy[static_cast<std::size_t>(root_)] += call.local_busy;
+  StatusHeader h;
+  h.seq = call.seq;
+  h.failure = call.failure;
+  h.mismatch = call.mismatch;
+  h.with_results = call.everywhere && !call.failure && !call.mismatch && call.pack;
+  auto bytes = std::make_shared<std::vector<std::byte>>(encode(h));
+  if (h.with_results) {
+    const Range all{0, call.n};
+    call.pack(*bytes, std::span<const Range>(&all, 1));
+  }
+  for (int w = 0; w < size_; ++w) {
+    if (w == root_) continue;
+    MPI_Request req;
+    HMP_MPI_CHECK(MPI_Isend(bytes->data(), checked_count(bytes->size()), MPI_BYTE, w, call.status_tag,
+                            comm_.native(), &req));
+    outgoing_.emplace_back(req, bytes);
+  }
+  last_busy_ = call.busy;
+  call.joined = true;
+  draw_progress(call, true);
+  if (call.failure || call.mismatch) {
+    if (call.on_error && call.failure)
+      call.on_error(TaskError(call.failure->message, call.failure->type, call.failure->rank,
+                              call.failure->index));
+  } else if (call.on_success) {
+    call.on_success();
+  }
+}
+
+bool PoolCore::wait_status(CallState& call, std::optional<Clock::time_point> deadline) {
+  Backoff backoff;
+  const auto since = Clock::now();
+  for (;;) {
+    int flag = 0;
+    HMP_MPI_CHECK(MPI_Iprobe(root_, call.status_tag, comm_.native(), &flag, MPI_STATUS_IGNORE));
+    if (flag) break;
+    if (deadline && Clock::now() >= *deadline) return false;
+    if (seconds_since(since) > wait_timeout_) timed_out(call, "the outcome from root");
+    backoff.pause();
+  }
+  const auto bytes = receive_probed(comm_.native(), root_, call.status_tag);
+  StatusHeader h;
+  const auto payload = decode(std::span<const std::byte>(bytes), h);
+  call.failure = h.failure;
+  if (h.mismatch) call.mismatch = h.mismatch;
+  if (h.with_results) {
+    const Range all{0, call.n};
+    call.unpack(payload, std::span<const Range>(&all, 1));
+  }
+  // Root has everything we sent, so these complete at once.
+  HMP_MPI_CHECK(MPI_Waitall(static_cast<int>(call.send_requests.size()), call.send_requests.data(),
+                            MPI_STATUSES_IGNORE));
+  call.send_requests.clear();
+  call.send_buffers.clear();
+  call.joined = true;
+  return true;
+}
+
+bool PoolCore::join(CallState& call, std::optional<Clock::time_point> deadline, bool quiet) {
+  if (!call.joined) {
+    if (is_root()) {
+      Backoff backoff;
+      auto last_news = Clock::now();
+      while (!call.joined) {
+        if (deadline && Clock::now() >= *deadline) return false;
+        if (root_step(call, true)) {
+          backoff.reset();
+          last_news = Clock::now();
+        } else if (call.own_done &&
+                   std::all_of(call.worker_done.begin(), call.worker_done.end(), [](char d) { return d; })) {
+          finish_root(call);
+          break;
+        } else if (work_on_other_call(call)) {
+          backoff.reset();
+        } else {
+          if (seconds_since(last_news) > wait_timeout_) timed_out(call, "results");
+          backoff.pause();
+        }
+        draw_progress(call, false);
+      }
+    } else if (!wait_status(call, deadline)) {
+      return false;
+    }
+  }
+  if (!quiet) raise_outcome(call);
+  return true;
+}
+
+bool PoolCore::poll(CallState& call) {
+  if (call.joined) return true;
+  if (!is_root()) return false;
+  try_receive(call);
+  if (!call.own_done && (call.schedule.kind == Schedule::Kind::dynamic || call.schedule.kind == Schedule::Kind::guided)) {
+    // Nothing left to claim means root's share is done without computing.
+    const std::uint64_t v = counters_.load(0), s = call.seq & kLow;
+    const auto ahead = static_cast<std::int32_t>(static_cast<std::uint32_t>((v >> 32) - s));
+    const std::uint64_t limit = call.schedule.kind == Schedule::Kind::guided ? call.n : (call.n + call.chunk - 1) / call.chunk;
+    if (ahead > 0 || (ahead == 0 && (v & kLow) >= limit) || limit == 0) call.own_done = true;
+  }
+  if (call.own_done && std::all_of(call.worker_done.begin(), call.worker_done.end(), [](char d) { return d; })) {
+    finish_root(call);
+    return true;
+  }
+  return false;
+}
+
+bool PoolCore::advance(CallState& call) {
+  const std::size_t before = call.arrived.size();
+  Backoff backoff;
+  auto last_news = Clock::now();
+  while (!call.joined) {
+    const bool any = root_step(call, true);
+    if (call.arrived.size() > before) return true;
+    if (call.failure || call.mismatch) call.own_done = true;
+    if (any) {
+      backoff.reset();
+      last_news = Clock::now();
+      continue;
+    }
+    if (call.own_done && std::all_of(call.worker_done.begin(), call.worker_done.end(), [](char d) { return d; })) {
+      finish_root(call);
+      break;
+    }
+    if (seconds_since(last_news) > wait_timeout_) timed_out(call, "results");
+    backoff.pause();
+    draw_progress(call, false);
+  }
+  return call.arrived.size() > before;
+}
+
+bool PoolCore::work_on_other_call(const CallState& waiting) {
+  // Root waiting for one call does its own share of later calls meanwhile:
+  // a loop of apply_async then get() runs the tasks side by side.
+  for (auto& weak : pending_) {
+    auto other = weak.lock();
+    if (!other || other.get() == &waiting || other->joined || other->own_done) continue;
+    std::vector<Range> ranges;
+    if (claim(*other, ranges)) {
+      run_claim(*other, ranges);
+      return true;
+    }
+  }
+  return false;
+}
+
+void PoolCore::join_all(bool quiet) {
+  for (auto& weak : pending_)
+    if (auto call = weak.lock(); call && !call->joined) join(*call, std::nullopt, quiet);
+  pending_.clear();
+}
+
+void PoolCore::draw_progress(CallState& call, bool final) {
+  if (!progress_ || !is_root()) return;
+  const auto now = Clock::now();
+  const double since_draw = std::chrono::duration<double>(now - call.last_draw).count();
+  if (!final && since_draw < (tty_ ? 0.25 : 1.0)) return;
+  call.last_draw = now;
+  std::uint64_t total = 0, slowest_done = UINT64_MAX;
+  int slowest = 0;
+  for (int r = 0; r < size_; ++r) {
+    const std::uint64_t d = counters_.load(1 + r) - call.progress_base[static_cast<std::size_t>(r)];
+    total += d;
+    if (d < slowest_done) slowest_done = d, slowest = r;
+  }
+  total = std::min<std::uint64_t>(total, call.n);
+  const double elapsed = seconds_since(call.started);
+  const double rate = elapsed > 0 ? static_cast<double>(total) / elapsed : 0;
+  const double left = rate > 0 ? static_cast<double>(call.n - total) / rate : 0;
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %llu/%llu items (%.0f%%), %.3g items/s, ~%.1f s left, slowest rank %d (%llu items)",
+                call.sig.kind.c_str(), static_cast<unsigned long long>(total),
+                static_cast<unsigned long long>(call.n), call.n ? 100.0 * static_cast<double>(total) / static_cast<double>(call.n) : 100.0,
+                rate, left, slowest, static_cast<unsigned long long>(slowest_done == UINT64_MAX ? 0 : slowest_done));
+  if (tty_)
+    std::fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
+  else
+    std::fprintf(stderr, "%s\n", line);
+  std::fflush(stderr);
+}
+
+void PoolCore::timed_out(const CallState& call, const std::string& what) const {
+  std::string from;
+  if (is_root() && what == "results") {
+    for (int w = 0; w < size_; ++w)
+      if (!call.worker_done[static_cast<std::size_t>(w)]) from += (from.empty() ? "" : ",") + std::to_string(w);
+    from = " from rank(s) " + from;
+  }
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", wait_timeout_);
+  throw TimeoutError("hmp: rank " + std::to_string(rank_) + " waited " + secs + " s in " + call.sig.describe() +
+                     " (call #" + std::to_string(call.seq) + ") for " + what + from +
+                     "; did every rank make this call? (HMP_WAIT_TIMEOUT sets the limit)");
+}
+
+}  // namespace hmp::detail

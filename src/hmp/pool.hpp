@@ -1,0 +1,346 @@
+// hmp::Pool: Python's multiprocessing.Pool over MPI ranks, with OpenMP
+// threads inside each rank. Every call is collective (all ranks of the pool
+// make the same calls in the same order); results land on root.
+#pragma once
+
+#include <hmp/async_result.hpp>
+#include <hmp/detail/pool_core.hpp>
+#include <hmp/detail/typed_call.hpp>
+#include <hmp/imap_result.hpp>
+#include <hmp/pool_options.hpp>
+#include <hmp/runtime.hpp>
+#include <hmp/schedule.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <source_location>
+#include <tuple>
+#include <type_traits>
+#include <type_traits>
+#include <vector>
+
+namespace hmp {
+
+/// Inputs that only root holds: items are sent to the rank that processes
+/// them (statically scheduled, since root must know who takes what).
+template <class V>
+struct FromRoot {
+  V range;
+};
+template <std::ranges::random_access_range R>
+auto from_root(R&& range) {
+  return FromRoot<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
+}
+
+/// Tags for apply_async's trailing callbacks (Python's keyword arguments):
+/// pool.apply_async(f, x, y, hmp::callback(cb), hmp::error_callback(ecb)).
+template <class F>
+struct Callback {
+  F f;
+};
+template <class F>
+struct ErrorCallback {
+  F f;
+};
+template <class F>
+Callback<F> callback(F f) {
+  return {std::move(f)};
+}
+template <class F>
+ErrorCallback<F> error_callback(F f) {
+  return {std::move(f)};
+}
+
+/// Per-call options.
+struct MapOptions {
+  std::size_t chunksize = 0;           ///< 0: the schedule's default
+  std::optional<Schedule> schedule;    ///< default: the pool's
+  bool everywhere = false;             ///< results on every rank, not only root
+};
+
+namespace detail {
+template <class T>
+struct is_from_root : std::false_type {};
+template <class V>
+struct is_from_root<FromRoot<V>> : std::true_type {};
+
+template <class In>
+struct input_of {
+  using type = std::ranges::range_value_t<In>;
+};
+template <class V>
+struct input_of<FromRoot<V>> {
+  using type = std::ranges::range_value_t<V>;
+};
+
+template <bool Star, class F, class Item>
+struct result_of {
+  using type = std::invoke_result_t<F&, const Item&>;
+};
+template <class F, class Item>
+struct result_of<true, F, Item> {
+  using type = decltype(std::apply(std::declval<F&>(), std::declval<const Item&>()));
+};
+
+template <class T>
+struct is_callback : std::false_type {};
+template <class F>
+struct is_callback<Callback<F>> : std::true_type {};
+template <class F>
+struct is_callback<ErrorCallback<F>> : std::true_type {};
+
+// The arguments of apply_async that are not callbacks, as a tuple of copies.
+template <class A>
+auto plain_arg(A&& a) {
+  if constexpr (is_callback<std::decay_t<A>>::value)
+    return std::tuple<>();
+  else
+    return std::tuple<std::decay_t<A>>(std::forward<A>(a));
+}
+template <class T>
+struct is_error_callback : std::false_type {};
+template <class F>
+struct is_error_callback<ErrorCallback<F>> : std::true_type {};
+}  // namespace detail
+
+template <bool Star, class F, class In>
+using pool_result_t = std::decay_t<typename detail::result_of<Star, std::decay_t<F>,
+                                                              typename detail::input_of<std::remove_cvref_t<In>>::type>::type>;
+
+class Pool {
+ public:
+  /// Collective over the pool's communicator (default: the world).
+  explicit Pool(Runtime& rt, PoolOptions options = {});
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  /// An open pool is closed and joined, collectively (Python's `with` block
+  /// terminates instead: under SPMD every rank must finish the same calls).
+  ~Pool();
+
+  int size() const noexcept { return core_->size(); }
+  int rank() const noexcept { return core_->rank(); }
+  int root() const noexcept { return core_->root(); }
+  bool is_root() const noexcept { return core_->is_root(); }
+  int threads() const noexcept { return core_->threads(); }
+  /// Seconds each rank spent in the tasks of the last call root joined (root only).
+  const std::vector<double>& last_busy_seconds() const noexcept { return core_->last_busy(); }
+
+  /// No more calls may be made.
+  void close();
+  /// After close(): waits for every outstanding call (collective).
+  void join();
+  /// Stops the pool: outstanding calls are completed (a rank cannot be killed
+  /// under MPI) and their results dropped; no more calls may be made.
+  void terminate();
+
+  // ---- map ---------------------------------------------------------------
+  template <class F, class In>
+  auto map(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
+    using R = pool_result_t<false, F, In>;
+    auto call = prepare<false, R>("map", std::forward<F>(f), std::forward<In>(inputs), o, false, false, where);
+    core_->start(call, true);
+    return take(call);
+  }
+  template <class F, class In>
+  auto map(F&& f, In&& inputs, std::size_t chunksize, std::source_location where = std::source_location::current()) {
+    return map(std::forward<F>(f), std::forward<In>(inputs), chunked(chunksize), where);
+  }
+
+  template <class F, class In, class R = pool_result_t<false, F, In>>
+  AsyncResult<std::vector<R>> map_async(F&& f, In&& inputs, MapOptions o = {},
+                                        std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
+                                        std::function<void(const TaskError&)> error_callback = {},
+                                        std::source_location where = std::source_location::current()) {
+    auto call = prepare<false, R>("map_async", std::forward<F>(f), std::forward<In>(inputs), o, false, true, where);
+    return launch(call, std::move(callback), std::move(error_callback));
+  }
+
+  // ---- starmap: each item is a tuple unpacked into f ------------------------
+  template <class F, class In>
+  auto starmap(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
+    using R = pool_result_t<true, F, In>;
+    auto call = prepare<true, R>("starmap", std::forward<F>(f), std::forward<In>(inputs), o, false, false, where);
+    core_->start(call, true);
+    return take(call);
+  }
+  template <class F, class In, class R = pool_result_t<true, F, In>>
+  AsyncResult<std::vector<R>> starmap_async(F&& f, In&& inputs, MapOptions o = {},
+                                            std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
+                                            std::function<void(const TaskError&)> error_callback = {},
+                                            std::source_location where = std::source_location::current()) {
+    auto call = prepare<true, R>("starmap_async", std::forward<F>(f), std::forward<In>(inputs), o, false, true, where);
+    return launch(call, std::move(callback), std::move(error_callback));
+  }
+
+  // ---- imap / imap_unordered: root iterates results as they arrive ---------
+  template <class F, class In, class R = pool_result_t<false, F, In>>
+  IMapResult<R> imap(F&& f, In&& inputs, std::size_t chunksize = 1,
+                     std::source_location where = std::source_location::current()) {
+    auto call = prepare<false, R>("imap", std::forward<F>(f), std::forward<In>(inputs),
+                                  chunked(chunksize), true, true, where);
+    core_->start(call, false);
+    return IMapResult<R>(call, core_.get(), true);
+  }
+  template <class F, class In, class R = pool_result_t<false, F, In>>
+  IMapResult<R> imap_unordered(F&& f, In&& inputs, std::size_t chunksize = 1,
+                               std::source_location where = std::source_location::current()) {
+    auto call = prepare<false, R>("imap_unordered", std::forward<F>(f), std::forward<In>(inputs),
+                                  chunked(chunksize), true, true, where);
+    core_->start(call, false);
+    return IMapResult<R>(call, core_.get(), false);
+  }
+
+  // ---- apply / apply_async: one task on one rank ------------------------------
+  /// Runs f(args...) on one rank (workers in turn, root last); the result
+  /// reaches root (other ranks get a default value). Collective.
+  template <class F, class... Args>
+  auto apply(F&& f, Args&&... args) {
+    return apply_async(std::forward<F>(f), std::forward<Args>(args)...).get();
+  }
+  /// As apply, returning at once on root; the owner rank runs the task inside
+  /// the call. Trailing hmp::callback(cb) / hmp::error_callback(ecb) run on root.
+  template <class F, class... Args>
+  auto apply_async(F&& f, Args&&... args) {
+    auto plain = std::tuple_cat(detail::plain_arg(std::forward<Args>(args))...);
+    using R = std::decay_t<decltype(std::apply(f, plain))>;
+    auto call = prepare<false, R>("apply", [f = std::decay_t<F>(std::forward<F>(f)), plain](std::size_t) {
+      return std::apply(f, plain);
+    }, std::views::iota(std::size_t{0}, std::size_t{1}), MapOptions{}, false, true, std::source_location::current());
+    call->owner = core_->next_owner();
+    auto* c = call.get();
+    (install_callback<R>(*c, args), ...);
+    core_->start(call, false);
+    static const R none{};
+    const bool here = is_root();
+    return AsyncResult<R>(call, core_.get(), [c, here]() -> const R& { return here ? c->slots.front() : none; });
+  }
+
+  // ---- index spaces --------------------------------------------------------
+  /// f(i) for i in 0..n-1, on every rank's team; returns when all are done.
+  template <class F>
+  void for_each(std::size_t n, F&& f, MapOptions o = {}, std::source_location where = std::source_location::current()) {
+    auto call = prepare<false, void>("for_each", std::forward<F>(f), std::views::iota(std::size_t{0}, n), o, false,
+                                     false, where);
+    core_->start(call, true);
+  }
+
+ protected:
+  detail::PoolCore& core() { return *core_; }
+  static MapOptions chunked(std::size_t chunksize) {
+    MapOptions o;
+    o.chunksize = chunksize;
+    return o;
+  }
+
+  template <bool Star, class R, class F, class In>
+  std::shared_ptr<detail::TypedCall<R>> prepare(const char* kind, F&& f, In&& inputs, const MapOptions& o,
+                                                 bool streaming, bool keep_copy, std::source_location where) {
+    if (closed_) throw UsageError(std::string("hmp::Pool::") + kind + " on a closed pool: make calls before close()");
+    auto call = std::make_shared<detail::TypedCall<R>>();
+    call->schedule = o.schedule.value_or(schedule_);
+    if (o.chunksize) call->schedule.chunksize = o.chunksize;
+    call->everywhere = o.everywhere;
+    call->streaming = streaming;
+    call->sig.kind = kind;
+    call->sig.file = where.file_name();
+    call->sig.line = where.line();
+    call->sig.type = detail::type_name<R>();
+    using Raw = std::remove_cvref_t<In>;
+    using Task = std::decay_t<F>;
+    if constexpr (detail::is_from_root<Raw>::value) {
+      using T = std::ranges::range_value_t<decltype(inputs.range)>;
+      detail::require_sendable<T>();
+      auto items = std::make_shared<std::vector<T>>();
+      if (is_root()) items->assign(std::ranges::begin(inputs.range), std::ranges::end(inputs.range));
+      call->n = items->size();
+      call->inputs_from_root = true;
+      auto* c = call.get();
+      call->pack_inputs = [items](std::vector<std::byte>& out, std::span<const detail::Range> ranges) {
+        for (const auto& r : ranges) detail::pack(out, std::span<const T>(items->data() + r.begin, r.end - r.begin));
+      };
+      call->unpack_inputs = [items, c](std::uint64_t n, std::span<const std::byte> in,
+                                       std::span<const detail::Range> ranges) {
+        items->resize(n);
+        if constexpr (!std::is_void_v<R>) c->slots.resize(n);
+        std::size_t off = 0;
+        for (const auto& r : ranges)
+          off += detail::unpack<T>(in.subspan(off), r.end - r.begin,
+                                   [&](std::size_t k, T&& v) { (*items)[r.begin + k] = std::move(v); });
+      };
+      call->sig.n = call->n;
+      detail::wire<R, Star>(call, Task(std::forward<F>(f)),
+                            [items](std::uint64_t i) -> const T& { return (*items)[i]; }, threads(), rank());
+    } else {
+      static_assert(std::ranges::random_access_range<Raw> && std::ranges::sized_range<Raw>,
+                    "hmp::Pool: inputs must be a sized random-access range (vector, span, iota...) or "
+                    "hmp::from_root(range)");
+      call->n = static_cast<std::size_t>(std::ranges::size(inputs));
+      call->sig.n = call->n;
+      if constexpr (std::ranges::view<Raw>) {
+        // Views are cheap to copy and do not own: keep the view.
+        detail::wire<R, Star>(call, Task(std::forward<F>(f)),
+                              [v = Raw(inputs)](std::uint64_t i) -> decltype(auto) {
+                                return std::ranges::begin(v)[static_cast<std::ptrdiff_t>(i)];
+                              },
+                              threads(), rank());
+      } else if (keep_copy) {
+        // Async calls run on root when it waits: keep the inputs alive until
+        // then (Python copies them at the call, too).
+        using T = std::ranges::range_value_t<Raw>;
+        auto items = std::make_shared<std::vector<T>>(std::ranges::begin(inputs), std::ranges::end(inputs));
+        detail::wire<R, Star>(call, Task(std::forward<F>(f)),
+                              [items](std::uint64_t i) -> const T& { return (*items)[i]; }, threads(), rank());
+      } else {
+        const auto* p = &inputs;  // synchronous: the caller's range outlives the call
+        detail::wire<R, Star>(call, Task(std::forward<F>(f)),
+                              [p](std::uint64_t i) -> decltype(auto) {
+                                return std::ranges::begin(*p)[static_cast<std::ptrdiff_t>(i)];
+                              },
+                              threads(), rank());
+      }
+    }
+    return call;
+  }
+
+  template <class R>
+  std::vector<R> take(const std::shared_ptr<detail::TypedCall<R>>& call) {
+    if (!is_root() && !call->everywhere) return {};
+    if constexpr (std::is_same_v<R, bool>)
+      return call->results();
+    else
+      return std::move(call->slots);
+  }
+
+  template <class R>
+  AsyncResult<std::vector<R>> launch(const std::shared_ptr<detail::TypedCall<R>>& call,
+                                     std::function<void(const std::vector<R>&)> callback,
+                                     std::function<void(const TaskError&)> error_callback) {
+    auto* c = call.get();
+    if (callback) call->on_success = [c, cb = std::move(callback)] { cb(c->results()); };
+    if (error_callback) call->on_error = std::move(error_callback);
+    core_->start(call, false);
+    auto empty = std::make_shared<std::vector<R>>();
+    const bool here = is_root() || call->everywhere;
+    return AsyncResult<std::vector<R>>(call, core_.get(), [c, empty, here]() -> const std::vector<R>& {
+      return here ? c->results() : *empty;
+    });
+  }
+
+  template <class R, class A>
+  static void install_callback(detail::TypedCall<R>& c, const A& a) {
+    using D = std::decay_t<A>;
+    if constexpr (detail::is_error_callback<D>::value)
+      c.on_error = [f = a.f](const TaskError& e) { f(e); };
+    else if constexpr (detail::is_callback<D>::value)
+      c.on_success = [f = a.f, p = &c] { f(static_cast<const R&>(p->slots.front())); };
+  }
+
+ private:
+  std::unique_ptr<detail::PoolCore> core_;
+  Schedule schedule_;
+  bool closed_ = false;
+};
+
+}  // namespace hmp

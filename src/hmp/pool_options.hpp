@@ -1,0 +1,33 @@
+// Options of hmp::Pool.
+#pragma once
+
+#include <hmp/schedule.hpp>
+
+#include <functional>
+
+namespace hmp {
+
+class Communicator;
+
+struct PoolOptions {
+  /// OpenMP threads per rank; 0 takes the Runtime's (OMP_NUM_THREADS, else
+  /// SLURM_CPUS_PER_TASK, else 1).
+  int threads = 0;
+  /// The rank that plays Python's parent: results land there.
+  int root = 0;
+  /// Default schedule of every call (a call may override it).
+  Schedule schedule = Schedule::dynamic();
+  /// Run once on every rank at construction (Python's initializer/initargs:
+  /// capture the arguments in the lambda).
+  std::function<void()> initializer;
+  /// Root shows a progress line on stderr while it waits for a call
+  /// (also switched on by HMP_PROGRESS=1).
+  bool progress = false;
+  /// Longest wait, in seconds, for another rank before TimeoutError names who
+  /// waited for what; 0 takes HMP_WAIT_TIMEOUT, else 600.
+  double wait_timeout = 0;
+  /// The ranks of the pool; null means the Runtime's world.
+  const Communicator* comm = nullptr;
+};
+
+}  // namespace hmp

@@ -1,0 +1,24 @@
+#include <hmp/shared_memory_manager.hpp>
+
+#include <sys/mman.h>
+
+namespace hmp {
+
+SharedMemory SharedMemoryManager::create(std::size_t size) {
+  SharedMemory s = SharedMemory::create(size);
+  names_.push_back(s.name());
+  return s;
+}
+
+SharedMemory SharedMemoryManager::create(const std::string& name, std::size_t size) {
+  SharedMemory s = SharedMemory::create(name, size);
+  names_.push_back(s.name());
+  return s;
+}
+
+void SharedMemoryManager::shutdown() noexcept {
+  for (const auto& n : names_) shm_unlink(("/" + n).c_str());  // names were validated at creation
+  names_.clear();
+}
+
+}  // namespace hmp

@@ -1,0 +1,178 @@
+// Schedules deal items as documented, chunk sizes of every kind give the
+// right answer, dynamic scheduling balances, and OpenMP teams are used.
+#include <gtest/gtest.h>
+#include <hmp/pool.hpp>
+
+#include <omp.h>
+
+#include <chrono>
+#include <map>
+#include <numeric>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+hmp::Pool& pool() {
+  static hmp::Pool p(hmp::Runtime::current());
+  return p;
+}
+
+std::vector<int> iota(int n) {
+  std::vector<int> v(static_cast<std::size_t>(n));
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+
+// Which rank ran each item, on every rank.
+std::vector<int> owners(std::size_t n, hmp::Schedule s) {
+  hmp::MapOptions o;
+  o.schedule = s;
+  o.everywhere = true;
+  const int me = pool().rank();
+  return pool().map([me](std::size_t) { return me; }, std::views::iota(std::size_t{0}, n), o);
+}
+
+TEST(Schedule, StaticCyclicIsTheTutorialSplit) {
+  const std::size_t n = 23;
+  const auto who = owners(n, hmp::Schedule::static_cyclic());
+  ASSERT_EQ(who.size(), n);
+  for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(who[i], static_cast<int>(i % static_cast<std::size_t>(pool().size()))) << i;
+}
+
+TEST(Schedule, StaticCyclicWithChunks) {
+  const std::size_t n = 23, c = 3;
+  const auto who = owners(n, hmp::Schedule::static_cyclic(c));
+  for (std::size_t i = 0; i < n; ++i)
+    EXPECT_EQ(who[i], static_cast<int>((i / c) % static_cast<std::size_t>(pool().size()))) << i;
+}
+
+TEST(Schedule, StaticBlockIsArraySplit) {
+  const std::size_t n = 23, P = static_cast<std::size_t>(pool().size());
+  const auto who = owners(n, hmp::Schedule::static_block());
+  std::size_t at = 0;
+  for (std::size_t r = 0; r < P; ++r) {
+    const std::size_t len = n / P + (r < n % P ? 1 : 0);
+    for (std::size_t k = 0; k < len; ++k, ++at) EXPECT_EQ(who[at], static_cast<int>(r)) << at;
+  }
+}
+
+TEST(Schedule, EveryScheduleAndChunksizeGivesTheAnswer) {
+  const auto in = iota(157);
+  auto f = [](int x) { return 3 * x + 1; };
+  std::vector<int> expected;
+  for (int x : in) expected.push_back(f(x));
+  for (auto s : {hmp::Schedule::dynamic(), hmp::Schedule::dynamic(1), hmp::Schedule::dynamic(1000),
+                 hmp::Schedule::guided(), hmp::Schedule::guided(7), hmp::Schedule::static_cyclic(),
+                 hmp::Schedule::static_cyclic(10), hmp::Schedule::static_block()}) {
+    hmp::MapOptions o;
+    o.schedule = s;
+    const auto got = pool().map(f, in, o);
+    std::vector<int> unordered;
+    for (int v : pool().imap_unordered(f, in, s.chunksize ? s.chunksize : 1)) unordered.push_back(v);
+    if (pool().is_root()) {
+      EXPECT_EQ(got, expected) << hmp::to_string(s.kind) << " chunksize " << s.chunksize;
+      std::sort(unordered.begin(), unordered.end());
+      EXPECT_EQ(unordered, expected);
+    }
+  }
+}
+
+TEST(Schedule, DefaultChunksizeIsPythons) {
+  EXPECT_EQ(hmp::default_chunksize(100, 2), 13u);  // divmod(100, 8) = (12, 4) -> 13
+  EXPECT_EQ(hmp::default_chunksize(16, 2), 2u);
+  EXPECT_EQ(hmp::default_chunksize(1, 4), 1u);
+  EXPECT_EQ(hmp::default_chunksize(0, 4), 1u);
+}
+
+TEST(Schedule, DynamicBalancesUnevenTasks) {
+  const int P = pool().size();
+  if (P < 2) GTEST_SKIP() << "needs 2 ranks";
+  // Item 0 is slow: the rank that runs it must run fewer items than a fair share.
+  const std::size_t n = 24 * static_cast<std::size_t>(P);
+  hmp::MapOptions o;
+  o.schedule = hmp::Schedule::dynamic(1);
+  o.everywhere = true;
+  const int me = pool().rank();
+  const auto who = pool().map(
+      [me](std::size_t i) {
+        std::this_thread::sleep_for(i == 0 ? 400ms : 2ms);
+        return me;
+      },
+      std::views::iota(std::size_t{0}, n), o);
+  std::map<int, int> count;
+  for (int r : who) ++count[r];
+  EXPECT_LT(count[who[0]], static_cast<int>(n) / P) << "the rank with the slow item ran a full share";
+  int most = 0;
+  for (auto& [r, c] : count) most = std::max(most, c);
+  EXPECT_GT(most, static_cast<int>(n) / P);
+}
+
+TEST(Schedule, OpenMpTeamsRunItemsAtOnce) {
+  const int T = pool().threads();
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  EXPECT_EQ(T, omp ? std::atoi(omp) : 1);
+  hmp::MapOptions o;
+  o.schedule = hmp::Schedule::dynamic(1);
+  o.everywhere = true;
+  const auto tids = pool().map(
+      [](std::size_t) {
+        std::this_thread::sleep_for(3ms);
+        return omp_get_thread_num();
+      },
+      std::views::iota(std::size_t{0}, std::size_t{16} * static_cast<std::size_t>(pool().size())), o);
+  const std::set<int> distinct(tids.begin(), tids.end());
+  EXPECT_EQ(static_cast<int>(distinct.size()), T);
+}
+
+TEST(Imap, KeepsInputOrderWithASlowFirstItem) {
+  const auto in = iota(20);
+  std::vector<int> got;
+  for (int v : pool().imap(
+           [](int x) {
+             if (x == 0) std::this_thread::sleep_for(200ms);
+             return x;
+           },
+           in))
+    got.push_back(v);
+  if (pool().is_root()) EXPECT_EQ(got, in);
+}
+
+TEST(Imap, UnorderedYieldsOthersBeforeASlowFirstItem) {
+  const int P = pool().size();
+  const auto in = iota(8 * P);
+  auto results = pool().imap_unordered(
+      [](int x) {
+        if (x == 0) std::this_thread::sleep_for(500ms);
+        return x;
+      },
+      in, 1);
+  // Root has its own work first; meanwhile the workers take item 0.
+  if (pool().is_root()) std::this_thread::sleep_for(100ms);
+  std::vector<int> order;
+  for (auto it = results.begin(); it != results.end(); ++it) {
+    EXPECT_EQ(*it, static_cast<int>(it.index()));
+    order.push_back(*it);
+  }
+  if (pool().is_root()) {
+    ASSERT_EQ(order.size(), in.size());
+    if (P >= 2) EXPECT_NE(order.front(), 0) << "the slow item was yielded first";
+    std::sort(order.begin(), order.end());
+    EXPECT_EQ(order, in);
+  }
+}
+
+TEST(Imap, RootComputesWhileNothingArrived) {
+  // With one rank root does everything itself; with several it still gets a share.
+  const auto in = iota(64);
+  const int me = pool().rank();
+  std::vector<int> who;
+  for (int r : pool().imap([me](int) { return me; }, in)) who.push_back(r);
+  if (pool().is_root() && pool().size() == 1) EXPECT_EQ(std::count(who.begin(), who.end(), 0), 64);
+  if (pool().is_root()) EXPECT_EQ(who.size(), in.size());
+}
+
+}  // namespace

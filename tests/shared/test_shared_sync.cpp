@@ -1,0 +1,254 @@
+// Value / RawValue atomics and Lock, RLock, Semaphore, Barrier, Event across
+// all ranks (shared-window atomics on one node, MPI RMA across nodes).
+#include <gtest/gtest.h>
+#include <hmp/barrier.hpp>
+#include <hmp/event.hpp>
+#include <hmp/lock.hpp>
+#include <hmp/rlock.hpp>
+#include <hmp/runtime.hpp>
+#include <hmp/semaphore.hpp>
+#include <hmp/shared_array.hpp>
+#include <hmp/value.hpp>
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+hmp::Runtime& rt() { return hmp::Runtime::current(); }
+
+long sum_over_world(long v) {
+  long out = 0;
+  MPI_Allreduce(&v, &out, 1, MPI_LONG, MPI_SUM, rt().world().native());
+  return out;
+}
+
+TEST(Value, OneValueForTheWholeJob) {
+  hmp::RawValue<long> v(rt(), 5);
+  EXPECT_EQ(v.single_node(), rt().topology().nodes == 1);
+  EXPECT_EQ(v.value(), 5);
+  rt().world().barrier();
+  if (rt().rank() == rt().size() - 1) v.set_value(42);  // written on the last node
+  rt().world().barrier();
+  EXPECT_EQ(v.value(), 42);
+}
+
+TEST(Value, FetchAddLosesNothing) {
+  const long M = 2000;
+  hmp::RawValue<long> v(rt(), 0);
+  hmp::Value<double> d(rt(), 0.0);
+  for (long k = 0; k < M; ++k) {
+    v.fetch_add(1);
+    d.fetch_add(0.5);  // halves add exactly
+  }
+  rt().world().barrier();
+  EXPECT_EQ(v.load(), M * rt().size());
+  EXPECT_EQ(d.load(), 0.5 * static_cast<double>(M * rt().size()));
+  rt().world().barrier();
+  v.fetch_sub(1);
+  rt().world().barrier();
+  EXPECT_EQ(v.load(), M * rt().size() - rt().size());
+}
+
+TEST(Value, CompareExchangeHasExactlyOneWinner) {
+  hmp::RawValue<int> v(rt(), 0);
+  int expected = 0;
+  const bool won = v.compare_exchange(expected, rt().rank() + 1);
+  if (!won) {
+    EXPECT_GT(expected, 0) << "a failed exchange must report the value found";
+  }
+  const long winners = sum_over_world(won ? 1 : 0);
+  EXPECT_EQ(winners, 1);
+  long winner = won ? rt().rank() + 1 : 0;
+  winner = sum_over_world(winner);
+  EXPECT_EQ(v.load(), winner);
+}
+
+TEST(Value, GetLockMakesReadModifyWriteAtomic) {
+  const int M = 300;
+  hmp::Value<long> v(rt(), 0);
+  for (int k = 0; k < M; ++k) {
+    std::lock_guard<hmp::Lock> guard(v.get_lock());
+    v.set_value(v.value() + 1);  // two separate calls: only the lock makes this safe
+  }
+  rt().world().barrier();
+  EXPECT_EQ(v.value(), static_cast<long>(M) * rt().size());
+}
+
+TEST(Lock, CounterUnderLockLosesNothing) {
+  const long M = 10000;
+  hmp::Lock lock(rt());
+  hmp::RawValue<int> inside(rt(), 0);           // ranks in the critical section now
+  hmp::SharedArray<long> node_counter(rt(), 1);  // plain memory, one per node
+  long overlaps = 0;
+  for (long k = 0; k < M; ++k) {
+    lock.acquire();
+    if (inside.fetch_add(1) != 0) ++overlaps;
+    node_counter.sync();
+    node_counter[0] = node_counter[0] + 1;  // not atomic: only the lock protects it
+    node_counter.sync();
+    inside.fetch_add(-1);
+    lock.release();
+  }
+  node_counter.fence();
+  EXPECT_EQ(overlaps, 0) << "two ranks were inside the lock at once";
+  EXPECT_EQ(node_counter[0], M * rt().topology().ranks_per_node);
+  rt().world().barrier();
+}
+
+TEST(Lock, AcquireTimesOutWhileHeldAndReleaseUnheldThrows) {
+  hmp::Lock lock(rt());
+  EXPECT_THROW(lock.release(), hmp::UsageError);  // nobody holds it
+  rt().world().barrier();
+  if (rt().is_root()) {
+    ASSERT_TRUE(lock.acquire(5s)) << "rank 0 could not take a free lock in 5 s";
+  }
+  rt().world().barrier();
+  EXPECT_TRUE(lock.locked());
+  EXPECT_FALSE(lock.acquire(false));  // held (by root; not reentrant on root either)
+  EXPECT_FALSE(lock.acquire(20ms));
+  if (!rt().is_root()) {
+    EXPECT_THROW(lock.release(), hmp::UsageError);  // held by another rank
+  }
+  EXPECT_EQ(lock.held_by_me(), rt().is_root());
+  rt().world().barrier();
+  if (rt().is_root()) lock.release();
+  rt().world().barrier();
+  EXPECT_FALSE(lock.locked());
+  EXPECT_THROW(lock.acquire(false, 1s), hmp::UsageError);
+  EXPECT_THROW(lock.acquire(-1s), hmp::UsageError);
+}
+
+TEST(RLock, ReentrantForItsOwnerOnly) {
+  hmp::RLock lock(rt());
+  if (rt().is_root()) {
+    EXPECT_TRUE(lock.acquire());
+    EXPECT_TRUE(lock.acquire());
+    EXPECT_TRUE(lock.acquire(false));
+    EXPECT_EQ(lock.depth(), 3);
+  }
+  rt().world().barrier();
+  if (!rt().is_root()) {
+    EXPECT_FALSE(lock.acquire(10ms));
+    EXPECT_THROW(lock.release(), hmp::UsageError);
+  } else if (rt().topology().nodes == 1) {
+    // Another thread of the owning rank is another owner: it must wait.
+    bool other_got = true;
+    std::thread t([&] { other_got = lock.acquire(10ms); });
+    t.join();
+    EXPECT_FALSE(other_got);
+  }
+  rt().world().barrier();
+  if (rt().is_root()) {
+    lock.release();
+    lock.release();
+    EXPECT_EQ(lock.depth(), 1);
+    lock.release();
+    EXPECT_EQ(lock.depth(), 0);
+    EXPECT_THROW(lock.release(), hmp::UsageError);
+  }
+  rt().world().barrier();
+  // Free again: every rank takes it in turn.
+  ASSERT_TRUE(lock.acquire(10s)) << "rank " << rt().rank() << " waited 10 s for a released RLock";
+  lock.release();
+}
+
+TEST(Semaphore, NeverMoreHoldersThanItsValue) {
+  const int K = 200;
+  hmp::Semaphore sem(rt(), 2);
+  hmp::RawValue<long> holders(rt(), 0), most(rt(), 0);
+  for (int k = 0; k < K; ++k) {
+    ASSERT_TRUE(sem.acquire(20s)) << "rank " << rt().rank() << " waited 20 s for the semaphore";
+    const long now = holders.fetch_add(1) + 1;
+    long seen = most.load();
+    while (now > seen && !most.compare_exchange(seen, now)) {
+    }
+    std::this_thread::yield();
+    holders.fetch_add(-1);
+    sem.release();
+  }
+  rt().world().barrier();
+  EXPECT_LE(most.load(), 2);
+  EXPECT_GE(most.load(), 1);
+  EXPECT_EQ(sem.get_value(), 2);
+  EXPECT_EQ(holders.load(), 0);
+}
+
+TEST(Semaphore, ZeroBlocksUntilReleased) {
+  hmp::Semaphore sem(rt(), 0);
+  EXPECT_FALSE(sem.acquire(10ms));
+  EXPECT_FALSE(sem.acquire(false));
+  rt().world().barrier();
+  if (rt().is_root()) sem.release(rt().size());
+  ASSERT_TRUE(sem.acquire(10s)) << "rank " << rt().rank() << " waited 10 s after root released";
+  rt().world().barrier();
+  EXPECT_EQ(sem.get_value(), 0);
+  EXPECT_THROW(hmp::Semaphore(rt(), -1), hmp::UsageError);
+  EXPECT_THROW(sem.release(0), hmp::UsageError);
+}
+
+TEST(Barrier, NobodyLeavesEarly) {
+  hmp::Barrier barrier(rt());
+  hmp::RawValue<long> arrived(rt(), 0);
+  const int rounds = 5;
+  long early = 0;
+  std::vector<int> indices;
+  for (int r = 1; r <= rounds; ++r) {
+    if (rt().rank() == r % rt().size()) std::this_thread::sleep_for(5ms);  // a late comer
+    arrived.fetch_add(1);
+    indices.push_back(barrier.wait(10s));
+    if (arrived.load() < static_cast<long>(r) * rt().size()) ++early;
+  }
+  EXPECT_EQ(early, 0);
+  // Arrival indices of one round are a permutation of 0..parties-1.
+  std::vector<int> all(indices.size() * static_cast<std::size_t>(rt().size()));
+  MPI_Allgather(indices.data(), rounds, MPI_INT, all.data(), rounds, MPI_INT, rt().world().native());
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<int> round;
+    for (int p = 0; p < rt().size(); ++p) round.push_back(all[static_cast<std::size_t>(p * rounds + r)]);
+    std::sort(round.begin(), round.end());
+    for (int p = 0; p < rt().size(); ++p) EXPECT_EQ(round[static_cast<std::size_t>(p)], p) << "round " << r;
+  }
+  EXPECT_EQ(barrier.parties(), rt().size());
+  EXPECT_FALSE(barrier.broken());
+}
+
+TEST(Barrier, TimeoutBreaksIt) {
+  hmp::Barrier barrier(rt(), rt().size() + 1);  // one party never comes
+  EXPECT_THROW(barrier.wait(30ms), hmp::BrokenBarrierError);
+  rt().world().barrier();
+  EXPECT_TRUE(barrier.broken());
+  EXPECT_THROW(barrier.wait(1s), hmp::BrokenBarrierError);
+}
+
+TEST(Event, WaitersReleasedOnlyBySet) {
+  hmp::Event event(rt());
+  hmp::RawValue<int> before_set(rt(), 0);
+  EXPECT_FALSE(event.is_set());
+  EXPECT_FALSE(event.wait(10ms));
+  rt().world().barrier();
+  const bool setter = rt().rank() == rt().size() - 1;
+  if (setter) {
+    std::this_thread::sleep_for(10ms);
+    before_set.store(1);
+    event.set();
+  }
+  ASSERT_TRUE(event.wait(10s)) << "rank " << rt().rank() << " waited 10 s for the event";
+  EXPECT_EQ(before_set.load(), 1) << "released before set()";
+  EXPECT_TRUE(event.is_set());
+  rt().world().barrier();
+  if (rt().is_root()) event.clear();
+  rt().world().barrier();
+  EXPECT_FALSE(event.is_set());
+  EXPECT_FALSE(event.wait(5ms));
+}
+
+}  // namespace
