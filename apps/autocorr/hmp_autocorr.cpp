@@ -1,0 +1,146 @@
+// hmp-autocorr: scipy.signal.correlate2d(a, a, 'full') of many matrices, a
+// stack (items, size, size) of float64 in [-1, 1) from --seed or from
+// --input; results (items, 2*size-1, 2*size-1) float64 (--output).
+// --algorithm direct|fft|auto; --check compares with the direct method.
+#include <common/compare.hpp>
+#include <common/driver.hpp>
+#include <workloads/correlate2d.hpp>
+#include <workloads/inputs.hpp>
+
+#include <omp.h>
+
+namespace {
+
+using namespace hmp::apps;
+namespace w = hmp::workloads;
+
+struct Stack {
+  std::size_t items = 0, size = 0;
+  w::CorrelateAlgorithm algorithm = w::CorrelateAlgorithm::automatic;  ///< resolved: direct or fft
+  std::vector<double> data;  ///< (items, size, size), C order
+  std::size_t in_elems() const { return size * size; }
+  std::size_t out_elems() const { return w::autocorrelate2d_output_size(size, size); }
+};
+
+using Correlations = std::vector<double>;
+using Context = MethodContext<Stack, Correlations>;
+
+// Plans (for the FFT algorithm) before any timed region, for every method alike.
+void prepare(const Stack& s) {
+  if (s.algorithm == w::CorrelateAlgorithm::fft) w::prepare_autocorrelate2d_fft(s.size, s.size);
+}
+
+void sequential(Context& ctx) {
+  const auto& s = ctx.in;
+  prepare(s);
+  ctx.time([&](Busy& busy) {
+    if (!ctx.rt.is_root()) return;
+    busy.measure([&] {
+      for (std::size_t m = 0; m < s.items; ++m)
+        w::autocorrelate2d(s.algorithm, s.data.data() + m * s.in_elems(), s.size, s.size,
+                           ctx.out.data() + m * s.out_elems());
+    });
+  });
+}
+
+void openmp(Context& ctx) {
+  const auto& s = ctx.in;
+#pragma omp parallel
+  prepare(s);  // each thread's FFTW buffers made before timing
+  ctx.time([&](Busy& busy) {
+    if (!ctx.rt.is_root()) return;
+    busy.measure([&] {
+      const auto items = static_cast<std::ptrdiff_t>(s.items);
+#pragma omp parallel for schedule(static)
+      for (std::ptrdiff_t m = 0; m < items; ++m)
+        w::autocorrelate2d(s.algorithm, s.data.data() + static_cast<std::size_t>(m) * s.in_elems(), s.size, s.size,
+                           ctx.out.data() + static_cast<std::size_t>(m) * s.out_elems());
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Pool methods (issue 6, second half): `void name(Context& ctx)`; prepare(s)
+// before ctx.time(body); w::autocorrelate2d(s.algorithm, ...) per item,
+// results readable on root (ctx.out) at the end of the body. Register each by
+// replacing the `{}` in its line of the table in main().
+// ---------------------------------------------------------------------------
+
+w::CorrelateAlgorithm parse_algorithm(const std::string& word) {
+  if (word == "direct") return w::CorrelateAlgorithm::direct;
+  if (word == "fft") return w::CorrelateAlgorithm::fft;
+  return w::CorrelateAlgorithm::automatic;
+}
+
+Stack load(hmp::Runtime& rt, Options& opt) {
+  Stack s;
+  if (!opt.input.empty()) {
+    auto a = read_input(rt, opt.input, [](const NpyArray& a) {
+      const auto& sh = a.header.shape;
+      if (sh.size() != 3 || sh[1] != sh[2])
+        throw InputError{"shape " + shape_string(sh) + ": expected (items, size, size)"};
+      if (a.header.dtype != Dtype::float64) throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed float64"};
+    });
+    s.items = opt.items = a.header.shape[0];
+    s.size = opt.size = a.header.shape[1];
+    s.data = std::move(std::get<0>(a.data));
+  } else {
+    checked_elements({opt.items, 2 * opt.size, 2 * opt.size}, "--items x (2 --size - 1)^2 output elements");
+    s.items = opt.items;
+    s.size = opt.size;
+    s.data = w::random_signed_doubles(s.items * s.in_elems(), opt.seed);
+  }
+  s.algorithm = parse_algorithm(opt.choices.at("--algorithm"));
+  if (s.algorithm == w::CorrelateAlgorithm::automatic) s.algorithm = w::choose_autocorrelate2d(s.size, s.size);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hmp::Runtime rt(argc, argv);
+  AppDefinition<Stack, Correlations> app;
+  app.spec.app = "autocorr";
+  app.spec.description = "hmp-autocorr: scipy.signal.correlate2d(a, a, 'full') of a stack of (size x size) matrices";
+  app.spec.default_items = 200;
+  app.spec.default_size = 100;
+  app.spec.items_help = "matrices";
+  app.spec.size_help = "rows (= columns) of each matrix";
+  app.spec.choices = {
+      {"--algorithm", "direct (the definition), fft (FFTW r2c/c2r, padded) or auto (by size)", {"direct", "fft", "auto"},
+       "auto"}};
+  app.methods = {
+      {"sequential", sequential},
+      {"openmp", openmp},
+      // Pool methods: fill in after merging hmp::Pool (see the comment above parse_algorithm()).
+      {"pool.map", {}},
+  };
+  app.timed_region =
+      "from the matrices in memory (a vector on root, or where the method keeps them) to every correlation readable "
+      "on root; FFTW plans made before";
+  app.load = load;
+  app.make_output = [](const Stack& s, const Options&) { return Correlations(s.items * s.out_elems(), std::nan("")); };
+  app.reference = [](const Stack& s, const Options&, Correlations& out) {
+    // The definition, whatever the algorithm timed: --check tests the FFT too.
+    for (std::size_t m = 0; m < s.items; ++m)
+      w::autocorrelate2d_direct(s.data.data() + m * s.in_elems(), s.size, s.size, out.data() + m * s.out_elems());
+  };
+  app.compare = [](const Stack& s, const Correlations& got, const Correlations& want) {
+    // FFT rounding: 1e-9 of the item's largest value (its zero shift, sum a^2).
+    return first_difference(got, want, s.out_elems(), 2 * s.size - 1,
+                            [&](std::size_t i) { return 1e-9 * std::max(1.0, item_scale(want, i, s.out_elems())); });
+  };
+  app.write_output = [](const std::string& path, const Stack& s, const Correlations& out) {
+    write_npy(path, {s.items, 2 * s.size - 1, 2 * s.size - 1}, out);
+  };
+  app.describe = [](const Stack& s, const Options&) {
+    return std::to_string(s.items) + " matrices of " + std::to_string(s.size) + "x" + std::to_string(s.size) +
+           ", algorithm " + w::to_string(s.algorithm);
+  };
+  app.annotate = [](nlohmann::json& rec, const Stack& s, const Options& opt) {
+    rec["algorithm"] = w::to_string(s.algorithm);
+    rec["algorithm_requested"] = opt.choices.at("--algorithm");
+  };
+  app.perturb = [](Correlations& c) { c.back() += 1.0; };
+  return run_app(rt, argc, argv, app);
+}

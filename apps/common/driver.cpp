@@ -1,0 +1,54 @@
+#include <common/broadcast.hpp>
+#include <common/driver.hpp>
+
+namespace hmp::apps {
+
+std::string layout_string(const Runtime& rt, int threads) {
+  const auto& t = rt.topology();
+  return std::to_string(t.world_size) + " rank" + (t.world_size == 1 ? "" : "s") + " on " + std::to_string(t.nodes) +
+         " node" + (t.nodes == 1 ? "" : "s") + (t.simulated ? " (simulated)" : "") + " (" +
+         std::to_string(t.ranks_per_node) + " per node), " + std::to_string(threads) + " thread" +
+         (threads == 1 ? "" : "s") + " per rank";
+}
+
+int method_threads(const std::string& method, int threads) { return method == "sequential" ? 1 : threads; }
+
+void report_error(const Runtime& rt, const std::string& app, const std::string& message) {
+  if (!rt.is_root()) return;
+  std::fprintf(stderr, "hmp-%s: %s\n", app.c_str(), message.c_str());
+  std::fflush(stderr);
+}
+
+NpyArray read_input(Runtime& rt, const std::string& path, const std::function<void(const NpyArray&)>& check) {
+  NpyArray a;
+  std::string error;
+  if (rt.is_root()) {
+    try {
+      a = read_npy(path);
+      check(a);
+    } catch (const NpyError& e) {
+      error = std::string("--input ") + e.what();
+    } catch (const InputError& e) {
+      error = "--input " + path + ": " + e.message;
+    } catch (const std::bad_alloc&) {
+      error = "--input " + path + ": not enough memory for its data";
+    }
+  }
+  const auto& comm = rt.world();
+  broadcast_string(comm, error);
+  if (!error.empty()) throw InputError{error};
+  int dtype = static_cast<int>(a.header.dtype);
+  dtype = broadcast_int(comm, dtype);
+  a.header.dtype = static_cast<Dtype>(dtype);
+  std::vector<std::uint64_t> shape(a.header.shape.begin(), a.header.shape.end());
+  broadcast_vector(comm, shape);
+  a.header.shape.assign(shape.begin(), shape.end());
+  switch (a.header.dtype) {
+    case Dtype::float64: broadcast_vector(comm, rt.is_root() ? std::get<0>(a.data) : a.data.emplace<0>()); break;
+    case Dtype::int64: broadcast_vector(comm, rt.is_root() ? std::get<1>(a.data) : a.data.emplace<1>()); break;
+    case Dtype::complex128: broadcast_vector(comm, rt.is_root() ? std::get<2>(a.data) : a.data.emplace<2>()); break;
+  }
+  return a;
+}
+
+}  // namespace hmp::apps

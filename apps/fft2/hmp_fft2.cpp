@@ -1,0 +1,135 @@
+// hmp-fft2: numpy.fft.fft2 of many matrices, a stack (items, size, size) of
+// random complex128 from --seed, or float64/complex128 from --input; results
+// (items, size, size) complex128 (--output). FFTW plans are made before the
+// timed region and shared by every thread.
+#include <common/compare.hpp>
+#include <common/driver.hpp>
+#include <workloads/fft2.hpp>
+#include <workloads/inputs.hpp>
+
+#include <omp.h>
+
+#include <complex>
+
+namespace {
+
+using namespace hmp::apps;
+namespace w = hmp::workloads;
+using cd = std::complex<double>;
+
+struct Stack {
+  std::size_t items = 0, size = 0;
+  Dtype input_dtype = Dtype::complex128;
+  std::vector<cd> data;  ///< (items, size, size), C order
+};
+
+using Spectra = std::vector<cd>;
+using Context = MethodContext<Stack, Spectra>;
+
+void sequential(Context& ctx) {
+  const auto& s = ctx.in;
+  w::prepare_fft2(s.size, s.size);
+  ctx.time([&](Busy& busy) {
+    if (!ctx.rt.is_root()) return;
+    busy.measure([&] { w::fft2(s.data.data(), ctx.out.data(), s.size, s.size, s.items); });
+  });
+}
+
+// One contiguous block of matrices per thread of root's team, same plans.
+void openmp(Context& ctx) {
+  const auto& s = ctx.in;
+  w::prepare_fft2(s.size, s.size);
+  ctx.time([&](Busy& busy) {
+    if (!ctx.rt.is_root()) return;
+    busy.measure([&] {
+      const std::size_t n = s.size * s.size;
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+        const std::size_t first = s.items * t / nt, last = s.items * (t + 1) / nt;
+        w::fft2(s.data.data() + first * n, ctx.out.data() + first * n, s.size, s.size, last - first);
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Pool methods (issue 6, second half): `void name(Context& ctx)`; plans with
+// w::prepare_fft2 before ctx.time(body); results written in place into a
+// shared window and readable on root (ctx.out) at the end of the body.
+// Register each by replacing the `{}` in its line of the table in main().
+// ---------------------------------------------------------------------------
+
+Stack load(hmp::Runtime& rt, Options& opt) {
+  Stack s;
+  if (!opt.input.empty()) {
+    auto a = read_input(rt, opt.input, [](const NpyArray& a) {
+      const auto& sh = a.header.shape;
+      if (sh.size() != 3 || sh[1] != sh[2])
+        throw InputError{"shape " + shape_string(sh) + ": expected (items, size, size)"};
+      if (a.header.dtype == Dtype::int64) throw InputError{"dtype int64: allowed float64, complex128"};
+    });
+    s.items = opt.items = a.header.shape[0];
+    s.size = opt.size = a.header.shape[1];
+    s.input_dtype = a.header.dtype;
+    if (a.header.dtype == Dtype::complex128) {
+      s.data = std::move(std::get<2>(a.data));
+    } else {
+      const auto& real = std::get<0>(a.data);
+      s.data.assign(real.begin(), real.end());
+    }
+  } else {
+    const auto n = checked_elements({opt.items, opt.size, opt.size}, "--items x --size x --size");
+    s.items = opt.items;
+    s.size = opt.size;
+    s.data = w::random_complex(n, opt.seed);
+  }
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hmp::Runtime rt(argc, argv);
+  AppDefinition<Stack, Spectra> app;
+  app.spec.app = "fft2";
+  app.spec.description = "hmp-fft2: numpy.fft.fft2 of a stack of (size x size) complex matrices, with FFTW";
+  app.spec.default_items = 500;
+  app.spec.default_size = 100;
+  app.spec.items_help = "matrices";
+  app.spec.size_help = "rows (= columns) of each matrix";
+  app.methods = {
+      {"sequential", sequential},
+      {"openmp", openmp},
+      // Pool methods: fill in after merging hmp::Pool (see the comment above load()).
+      {"pool.map", {}},
+  };
+  app.timed_region =
+      "from the matrices in memory (a vector on root, or where the method keeps them) to every spectrum readable on "
+      "root; FFTW plans made before";
+  app.load = load;
+  app.make_output = [](const Stack& s, const Options&) { return Spectra(s.data.size(), cd(std::nan(""), 0)); };
+  app.reference = [](const Stack& s, const Options&, Spectra& out) {
+    w::fft2(s.data.data(), out.data(), s.size, s.size, s.items);
+  };
+  app.compare = [](const Stack& s, const Spectra& got, const Spectra& want) {
+    // Other plans (batch, alignment) round differently: 1e-9 of the item's largest magnitude.
+    const std::size_t n = s.size * s.size;
+    return first_difference(got, want, n, s.size,
+                            [&](std::size_t i) { return 1e-9 * std::max(1.0, item_scale(want, i, n)); });
+  };
+  app.write_output = [](const std::string& path, const Stack& s, const Spectra& out) {
+    write_npy(path, {s.items, s.size, s.size}, out);
+  };
+  app.describe = [](const Stack& s, const Options&) {
+    return std::to_string(s.items) + " matrices of " + std::to_string(s.size) + "x" + std::to_string(s.size) + " (" +
+           to_string(s.input_dtype) + " in, complex128 out)";
+  };
+  app.annotate = [](nlohmann::json& rec, const Stack& s, const Options&) {
+    rec["dtype"] = to_string(s.input_dtype);
+    rec["fft_batch"] = w::kFft2Batch;
+  };
+  app.perturb = [](Spectra& s) { s.back() += 1.0; };
+  return run_app(rt, argc, argv, app);
+}

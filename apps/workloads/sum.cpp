@@ -1,0 +1,45 @@
+#include <workloads/sum.hpp>
+
+#include <cmath>
+#include <limits>
+
+namespace hmp::workloads {
+
+std::int64_t iterative_sum(std::span<const std::int64_t> part) noexcept {
+  std::uint64_t s = 0;
+  for (const auto n : part) s += static_cast<std::uint64_t>(n);
+  return static_cast<std::int64_t>(s);
+}
+
+double iterative_sum(std::span<const double> part) noexcept {
+  double s = 0;
+  for (const auto n : part) s += n;
+  return s;
+}
+
+std::int64_t simd_sum(std::span<const std::int64_t> numbers) noexcept {
+  std::uint64_t s = 0;
+  const auto* p = numbers.data();
+  const auto n = numbers.size();
+#pragma omp parallel for simd reduction(+ : s) schedule(static)
+  for (std::size_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(p[i]);
+  return static_cast<std::int64_t>(s);
+}
+
+double simd_sum(std::span<const double> numbers) noexcept {
+  double s = 0;
+  const auto* p = numbers.data();
+  const auto n = numbers.size();
+#pragma omp parallel for simd reduction(+ : s) schedule(static)
+  for (std::size_t i = 0; i < n; ++i) s += p[i];
+  return s;
+}
+
+double sum_tolerance(std::span<const double> numbers) noexcept {
+  double abs_sum = 0;
+  for (const auto x : numbers) abs_sum += std::fabs(x);
+  const double n = static_cast<double>(numbers.size());
+  return 2.0 * n * std::numeric_limits<double>::epsilon() * abs_sum;
+}
+
+}  // namespace hmp::workloads

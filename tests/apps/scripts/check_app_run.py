@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""Smoke test of one app under mpirun: --method all --check on small sizes
+must pass for every method built, print the summary, and append one record
+per method holding every DESIGN.md field.
+
+usage: check_app_run.py MPIRUN NP APP_BINARY APP_NAME [app args...]
+"""
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.dirname(__file__))
+from apptest import fail, mpirun  # noqa: E402
+
+REQUIRED = ("app", "method", "items", "size", "ranks", "nodes", "ranks_per_node", "threads", "seconds",
+            "seconds_min", "seconds_median", "busy_seconds", "check", "build", "host", "job_id", "time",
+            "status", "timed_region")
+BUILT = ("sequential", "openmp")  # methods every app has before the Pool
+
+
+def main():
+    mpirun_cmd, np, binary, app, *extra = sys.argv[1:]
+    np = int(np)
+    repeat = 3
+    with tempfile.TemporaryDirectory() as tmp:
+        records = os.path.join(tmp, "r.jsonl")
+        env_study = os.environ.get("HMP_STUDY")
+        res = mpirun(mpirun_cmd, np, [binary, "--method", "all", "--check", "--repeat", str(repeat),
+                                      "--warmup", "1", "--records", records, *extra])
+        print(res.stdout)
+        print(res.stderr, file=sys.stderr)
+        if res.returncode != 0:
+            fail(f"exit status {res.returncode}, expected 0")
+        for m in BUILT:
+            rows = [l for l in res.stdout.splitlines() if l.split()[:1] == [m]]
+            if len(rows) != 1 or not rows[0].rstrip().endswith("passed"):
+                fail(f"summary: expected one row for {m} ending in 'passed', got {rows}")
+        if "speed-up" not in res.stdout or "timed:" not in res.stdout:
+            fail("summary misses the speed-up column or the timed region")
+        if os.stat(records).st_mode & 0o777 != 0o600:
+            fail(f"records file mode {oct(os.stat(records).st_mode & 0o777)}, expected 0o600")
+        with open(records) as f:
+            lines = f.read().splitlines()
+    recs = [json.loads(l) for l in lines]
+    methods = [r["method"] for r in recs]
+    if not set(BUILT) <= set(methods) or len(methods) != len(set(methods)):
+        fail(f"expected one record per method, at least {BUILT}; got {methods}")
+    for r in recs:
+        missing = [k for k in REQUIRED if k not in r]
+        if missing:
+            fail(f"record for {r.get('method')} misses {missing}")
+        where = f"record {r['method']}: "
+        if r["app"] != app or r["status"] != "ok" or r["check"] != "passed":
+            fail(where + f"app/status/check = {r['app']}/{r['status']}/{r['check']}")
+        if r["ranks"] != np or r["nodes"] < 1 or r["ranks_per_node"] * r["nodes"] != np:
+            fail(where + f"layout ranks={r['ranks']} nodes={r['nodes']} ranks_per_node={r['ranks_per_node']}")
+        if not (isinstance(r["items"], int) and r["items"] >= 1 and isinstance(r["size"], int) and r["size"] >= 1):
+            fail(where + "items/size must be positive integers")
+        if r["threads"] != (1 if r["method"] == "sequential" else int(os.environ.get("OMP_NUM_THREADS", "1"))):
+            fail(where + f"threads {r['threads']}")
+        s = r["seconds"]
+        if len(s) != repeat or not all(isinstance(x, float) and x >= 0 and math.isfinite(x) for x in s):
+            fail(where + f"seconds {s}: expected {repeat} non-negative numbers")
+        if r["seconds_min"] != min(s) or not math.isclose(r["seconds_median"], statistics.median(s)):
+            fail(where + "seconds_min/median do not match seconds")
+        b = r["busy_seconds"]
+        if len(b) != np or not all(x >= 0 for x in b) or b[0] <= 0:
+            fail(where + f"busy_seconds {b}: expected {np} values, root's > 0")
+        if not isinstance(r["build"], str) or not r["build"] or not isinstance(r["host"], str) or not r["host"]:
+            fail(where + "build and host must be non-empty strings")
+        if r["job_id"] != os.environ.get("SLURM_JOB_ID"):
+            fail(where + f"job_id {r['job_id']!r}, expected SLURM_JOB_ID or null")
+        t = datetime.fromisoformat(r["time"])
+        if t.utcoffset() != timezone.utc.utcoffset(None) or abs((datetime.now(timezone.utc) - t).total_seconds()) > 600:
+            fail(where + f"time {r['time']} is not now in UTC")
+        if env_study is not None and r.get("study") != env_study:
+            fail(where + "HMP_STUDY not passed through as 'study'")
+    print(f"PASS: {app} at {np} ranks, methods {methods}")
+
+
+main()

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Bad options and bad --input files: exit status 2 and ONE line naming the
+option (or file) and what is allowed; under mpirun only root prints it.
+
+usage: check_bad_input.py MPIRUN APPS_DIR
+"""
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from apptest import app_lines, fail, mpirun, run  # noqa: E402
+
+
+def expect_error(binary, app, args, needle, mpi=None):
+    """Run alone (a singleton MPI job), or under mpirun with `mpi` ranks."""
+    res = mpirun(*mpi, [binary, *args]) if mpi else run([binary, *args])
+    where = f"hmp-{app} {' '.join(args)}" + (f" at {mpi[1]} ranks" if mpi else "")
+    if res.returncode != 2:
+        fail(f"{where}: exit status {res.returncode}, expected 2\n{res.stdout}\n{res.stderr}")
+    mine = app_lines(res.stderr, app)
+    if len(mine) != 1:
+        fail(f"{where}: expected exactly one 'hmp-{app}: ' line on stderr, got {len(mine)}:\n{res.stderr}")
+    if not mpi and res.stderr.strip().count("\n") != 0:
+        fail(f"{where}: stderr has more than one line:\n{res.stderr}")
+    if needle not in mine[0]:
+        fail(f"{where}: message {mine[0]!r} does not say {needle!r}")
+    print(f"ok: {where}: {mine[0]}")
+
+
+def main():
+    mpirun_cmd, apps_dir = sys.argv[1:]
+    exe = lambda app: os.path.join(apps_dir, f"hmp-{app}")  # noqa: E731
+    cases = [
+        ("sum", ["--items", "0"], "--items '0': expected a whole number from 1"),
+        ("sum", ["--items", "12x"], "--items '12x'"),
+        ("sum", ["--dtype", "float32"], "--dtype 'float32': allowed: float64, int64"),
+        ("sum", ["--threads", "-1"], "--threads"),
+        ("sum", ["--repeat", "0"], "--repeat '0': expected a whole number from 1"),
+        ("determinants", ["--bogus"], "unknown option or argument '--bogus': allowed options: --items"),
+        ("determinants", ["--size"], "--size"),
+        ("determinants", ["--method", "pool.nope"], "--method 'pool.nope': allowed: sequential, openmp"),
+        ("fft2", ["--seed", "-3"], "--seed '-3'"),
+        ("fft2", ["--records", ""], "--records"),
+        ("autocorr", ["--algorithm", "fast"], "--algorithm 'fast': allowed: direct, fft, auto"),
+        ("autocorr", ["--items", "1000000", "--size", "1000000"], "more than 2^36 elements"),
+    ]
+    for app, args, needle in cases:
+        expect_error(exe(app), app, args, needle)
+    expect_error(exe("autocorr"), "autocorr", ["--algorithm", "fast"], "--algorithm 'fast'", (mpirun_cmd, 2))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = lambda name: os.path.join(tmp, name)  # noqa: E731
+        np.save(p("m2d.npy"), np.ones((3, 3)))
+        np.save(p("ints.npy"), np.ones((2, 4, 4), dtype=np.int64))
+        np.save(p("rect.npy"), np.ones((2, 4, 5)))
+        np.save(p("cplx.npy"), np.ones(5, dtype=np.complex128))
+        np.save(p("f32.npy"), np.ones((2, 3, 3), dtype=np.float32))
+        np.save(p("fortran.npy"), np.asfortranarray(np.ones((3, 3, 2))))
+        np.save(p("ok.npy"), np.ones((2, 4, 4)))
+        with open(p("ok.npy"), "rb") as f:
+            whole = f.read()
+        with open(p("short.npy"), "wb") as f:
+            f.write(whole[:-8])
+        with open(p("text.npy"), "w") as f:
+            f.write("1 2 3\n")
+        bad_files = [
+            ("determinants", "m2d.npy", "shape (3, 3): expected (size, size, items)"),
+            ("fft2", "ints.npy", "dtype int64: allowed float64, complex128"),
+            ("autocorr", "rect.npy", "shape (2, 4, 5): expected (items, size, size)"),
+            ("sum", "cplx.npy", "dtype complex128: allowed float64, int64"),
+            ("autocorr", "f32.npy", "dtype '<f4' is not supported"),
+            ("determinants", "fortran.npy", "fortran_order is True"),
+            ("fft2", "short.npy", "truncated"),
+            ("sum", "text.npy", "not a NumPy .npy file"),
+            ("fft2", "missing.npy", "cannot open"),
+        ]
+        for app, name, needle in bad_files:
+            expect_error(exe(app), app, ["--input", p(name)], needle)
+        expect_error(exe("fft2"), "fft2", ["--input", p("short.npy")], "truncated", (mpirun_cmd, 2))
+
+    res = run([exe("fft2"), "--help"])
+    if res.returncode != 0 or "--items" not in res.stdout or "--method" not in res.stdout:
+        fail(f"--help: exit {res.returncode}, expected 0 and the options listed:\n{res.stdout}")
+    print("PASS")
+
+
+main()

@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""--check must catch a wrong result: with one method's last item spoiled
+(HMP_TEST_PERTURB_METHOD), the app exits 1 naming that method and item, and
+its record says check "failed" while the others say "passed".
+
+usage: check_mismatch.py MPIRUN APPS_DIR
+"""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from apptest import app_lines, fail, mpirun  # noqa: E402
+
+CASES = {
+    "sum": (["--items", "1000"], "item 0: got"),
+    "sum-int64": (["--items", "1000", "--dtype", "int64"], "item 0 (the total): got"),
+    "determinants": (["--items", "9", "--size", "4"], "item 8: got"),
+    "fft2": (["--items", "5", "--size", "6"], "item 4 (element [5, 5])"),
+    "autocorr": (["--items", "3", "--size", "5"], "item 2 (element [8, 8])"),
+}
+
+
+def main():
+    mpirun_cmd, apps = sys.argv[1:]
+    os.environ["HMP_TEST_PERTURB_METHOD"] = "openmp"
+    with tempfile.TemporaryDirectory() as tmp:
+        for case, (args, needle) in CASES.items():
+            app = case.split("-")[0]
+            records = os.path.join(tmp, f"{case}.jsonl")
+            res = mpirun(mpirun_cmd, 2, [os.path.join(apps, f"hmp-{app}"), "--check", "--repeat", "1",
+                                         "--records", records, *args])
+            if res.returncode != 1:
+                fail(f"{app}: exit {res.returncode}, expected 1\n{res.stdout}\n{res.stderr}")
+            lines = [l for l in app_lines(res.stderr, app) if "--check" in l]
+            if len(lines) != 1 or "method openmp" not in lines[0] or needle not in lines[0]:
+                fail(f"{app}: expected one '--check: method openmp ... {needle}' line, got:\n{res.stderr}")
+            with open(records) as f:
+                checks = {r["method"]: r["check"] for r in map(json.loads, f)}
+            if checks.get("openmp") != "failed" or checks.get("sequential") != "passed":
+                fail(f"{app}: record checks {checks}, expected openmp failed and sequential passed")
+            print(f"ok: {app}: {lines[0]}")
+    print("PASS")
+
+
+main()
