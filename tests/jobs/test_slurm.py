@@ -205,11 +205,13 @@ class SweepOnSlurm(unittest.TestCase):
         needed = ("sum", "fft2")
         if not apps_dir or not all((Path(apps_dir) / f"hmp-{a}").exists() for a in needed):
             self.skipTest("the apps are not built (HMP_APPS_DIR)")
-        study = {"name": "sreal", "ranks": [1, 2], "threads": [1], "repeats": 2, "warmup": 0,
+        # sequential at 1x1, openmp at 1 rank x 1 and 2 threads (the Pool
+        # methods' 2-rank layouts run in test_local_apps once available)
+        study = {"name": "sreal", "ranks": [1], "threads": [1, 2], "repeats": 2, "warmup": 0,
                  "timeout": 120, "apps": [
-                     {"app": "sum", "methods": ["sequential", "pool.map"], "sizes": [1000],
-                      "items": [8]},
-                     {"app": "fft2", "methods": ["pool.map"], "sizes": [16], "items": [4]}]}
+                     {"app": "sum", "methods": ["sequential", "openmp"], "sizes": [1],
+                      "items": [2000]},
+                     {"app": "fft2", "methods": ["openmp"], "sizes": [16], "items": [4]}]}
         path = write_study(self.dir, "sreal", study)
         array_id, report_id, _ = self.submit(path, apps_dir)
         wait_for([array_id, report_id])
@@ -220,7 +222,10 @@ class SweepOnSlurm(unittest.TestCase):
             (record,) = read_jsonl(f)
             self.assertEqual(record["status"], "ok", record)
             self.assertEqual(record["check"], "passed", record)
-            self.assertEqual(record["ranks"], int(re.search(r"-r(\d+)-", f.name).group(1)))
+            r, t = map(int, re.search(r"-r(\d+)-t(\d+)", f.name).groups())
+            self.assertEqual((record["ranks"], record["threads"]), (r, t))
+            self.assertIsNotNone(record["job_id"])
+            self.assertEqual(record["slurm_array_job_id"], array_id)
         self.check_analysis_after(study_dir, array_id, report_id)
 
 
