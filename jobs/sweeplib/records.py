@@ -122,6 +122,14 @@ def tag(obj: dict, study, config) -> dict:
 _BUILD = None
 
 
+def note_build(record: dict) -> None:
+    """The apps' own build id (git describe when they were configured), so
+    that failure records of this sweep name the same build as its ok ones."""
+    global _BUILD
+    if isinstance(record.get("build"), str) and record["build"]:
+        _BUILD = record["build"]
+
+
 def build_id(root: Path) -> str:
     global _BUILD
     if _BUILD is None:

@@ -144,8 +144,9 @@ def run(ctx: Context, study, config) -> Outcome:
         if bad:
             reason = f"incomplete records: {bad}"
     if reason is None:
-        tagged = [json.dumps(records.tag(json.loads(l), study, config))
-                  for l in lines if l.strip()]
+        parsed = [json.loads(l) for l in lines if l.strip()]
+        records.note_build(parsed[0])
+        tagged = [json.dumps(records.tag(r, study, config)) for r in parsed]
         records.write_whole(final, tagged)
         part.unlink(missing_ok=True)
         return Outcome("ok", elapsed)

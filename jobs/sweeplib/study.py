@@ -236,6 +236,9 @@ def load(path, text=None) -> Study:
             c.choice(m, f"{where}.methods[{j}]", METHODS[app] + ("all",))
             if m in methods[:j]:
                 c.fail(f"{where}.methods[{j}]", f"{m} is listed twice", "each method once")
+        if "all" in methods and len(methods) > 1:
+            c.fail(f"{where}.methods", "\"all\" already names every method",
+                   "[\"all\"] alone, or a list of methods")
         expanded = list(METHODS[app]) if "all" in methods else list(methods)
         sizes = c.int_list(entry["sizes"], f"{where}.sizes", 1)
         items = c.int_list(entry["items"], f"{where}.items", 1)

@@ -94,6 +94,7 @@ class Validation(unittest.TestCase):
         # a method of another app
         self.refused(with_(app_methods=["pool.shared_array"]), "apps[0].methods[0]")
         self.refused(with_(app_args={"algorithm": "fft"}), "apps[0].args.algorithm")
+        self.refused(with_(app_methods=["all", "openmp"]), "apps[0].methods")
 
     def test_bad_numbers_and_types(self):
         self.refused(with_(ranks=[0]), "ranks[0]")
@@ -145,6 +146,18 @@ class Validation(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(len(done.stdout.splitlines()), 1, done.stdout)
         self.assertIn('"--map-by", "socket:PE=1", "--bind-to", "core"', done.stdout)
+
+    def test_plan_layouts_and_weak_scaling(self):
+        study = with_(scaling="weak", ranks=[1, 2], threads=[1, 2], max_workers=2,
+                      app_methods=["sequential", "openmp", "pool.map"], app_items=[10])
+        path = write_study(self.dir, "study", study)
+        done = sweep("check", path, "--list")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        ids = [l.split()[1] for l in done.stdout.splitlines()[:-1]]
+        # sequential once at 1x1; openmp at 1 rank; items x ranks x threads
+        self.assertEqual(ids, ["sum-sequential-i10-s10-r1-t1", "sum-openmp-i10-s10-r1-t1",
+                               "sum-openmp-i20-s10-r1-t2", "sum-pool.map-i10-s10-r1-t1",
+                               "sum-pool.map-i20-s10-r1-t2", "sum-pool.map-i20-s10-r2-t1"])
 
     def test_missing_app_binary(self):
         (self.bin / "hmp-sum").unlink()
