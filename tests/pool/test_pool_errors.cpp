@@ -150,8 +150,9 @@ TEST(PoolErrors, TimeoutThenLaterGet) {
     timed_out = true;
     EXPECT_NE(std::string(e.what()).find("get() again"), std::string::npos);
   }
-  EXPECT_TRUE(timed_out);
-  EXPECT_FALSE(a.wait(1ms) && false);
+  // Timeouts are per rank: root cannot have 4 x ranks items of 150 ms in
+  // 5 ms; a worker may find the outcome already there.
+  if (pool().is_root()) EXPECT_TRUE(timed_out);
   const auto& r = a.get();
   if (pool().is_root()) EXPECT_EQ(r, in);
   EXPECT_TRUE(a.successful());
