@@ -46,6 +46,9 @@ def main():
         ("fft2", ["--records", ""], "--records"),
         ("autocorr", ["--algorithm", "fast"], "--algorithm 'fast': allowed: direct, fft, auto"),
         ("autocorr", ["--items", "1000000", "--size", "1000000"], "more than 2^36 elements"),
+        ("processes", ["--method", "sequential"], "--method 'sequential': allowed: one-by-one, together, all"),
+        ("processes", ["--show", "maybe"], "--show 'maybe': allowed: yes, no"),
+        ("processes", ["--input", "x.npy"], "--input: hmp-processes takes no input file"),
     ]
     for app, args, needle in cases:
         expect_error(exe(app), app, args, needle)

@@ -70,6 +70,12 @@ def main():
         for alg in ("direct", "fft", "auto"):
             got = run_app(mpirun_cmd, nranks, exe("autocorr"), p("a.npy"), out, "--algorithm", alg)
             expect(f"autocorr --algorithm {alg}", got, want, 1e-10, 1e-10)
+
+        res = mpirun(mpirun_cmd, nranks, [exe("processes"), "--show", "no", "--items", "6", "--output", out,
+                                          "--check", "--repeat", "1", "--warmup", "0"])
+        if res.returncode != 0:
+            fail(f"hmp-processes --output: exit {res.returncode}\n{res.stdout}\n{res.stderr}")
+        expect("processes", np.load(out), np.tile(np.arange(6, dtype=np.int64), (2, 1)), 0, 0)
     print("PASS")
 
 
