@@ -27,11 +27,24 @@ std::int64_t simd_sum(std::span<const std::int64_t> numbers) noexcept {
 }
 
 double simd_sum(std::span<const double> numbers) noexcept {
+  // Eight independent partial sums per thread. With one accumulator every
+  // addition waits for the previous one (4 cycles of latency), which caps a
+  // core near 6 GB/s, well under the memory bandwidth; eight in flight (four
+  // SSE2 vectors) keep the core ahead of memory.
+  constexpr std::size_t lanes = 8;
   double s = 0;
   const auto* p = numbers.data();
   const auto n = numbers.size();
-#pragma omp parallel for simd reduction(+ : s) schedule(static)
-  for (std::size_t i = 0; i < n; ++i) s += p[i];
+  const std::size_t groups = n / lanes;
+#pragma omp parallel reduction(+ : s)
+  {
+    double acc[lanes] = {};
+#pragma omp for schedule(static)
+    for (std::size_t g = 0; g < groups; ++g)
+      for (std::size_t k = 0; k < lanes; ++k) acc[k] += p[g * lanes + k];
+    for (std::size_t k = 0; k < lanes; ++k) s += acc[k];
+  }
+  for (std::size_t i = groups * lanes; i < n; ++i) s += p[i];
   return s;
 }
 

@@ -14,7 +14,8 @@ std::int64_t iterative_sum(std::span<const std::int64_t> part) noexcept;
 /// In order, one addition after another (the rounding of the Python loop).
 double iterative_sum(std::span<const double> part) noexcept;
 
-/// `omp parallel for simd reduction(+)` on the calling rank's OpenMP team.
+/// `omp parallel for simd reduction(+)` on the calling rank's OpenMP team
+/// (doubles: eight partial sums per thread, so additions overlap).
 /// Doubles are added in another order than iterative_sum: compare with
 /// sum_tolerance, not ==.
 std::int64_t simd_sum(std::span<const std::int64_t> numbers) noexcept;
