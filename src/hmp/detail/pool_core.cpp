@@ -57,24 +57,10 @@ int checked_count(std::size_t bytes) {
   return static_cast<int>(bytes);
 }
 
-// A received message (not zero-filled before MPI writes it: results can be MBs).
-struct Received {
-  std::unique_ptr<std::byte[]> data;
-  std::size_t size = 0;
-  std::span<const std::byte> bytes() const { return {data.get(), size}; }
-};
-
-// Receives the message that MPI_Iprobe just found.
-Received receive_probed(MPI_Comm comm, int source, int tag) {
-  MPI_Status status;
-  HMP_MPI_CHECK(MPI_Probe(source, tag, comm, &status));
-  int count = 0;
-  HMP_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
-  Received r{std::make_unique_for_overwrite<std::byte[]>(static_cast<std::size_t>(count)),
-             static_cast<std::size_t>(count)};
-  HMP_MPI_CHECK(MPI_Recv(r.data.get(), count, MPI_BYTE, source, tag, comm, MPI_STATUS_IGNORE));
-  return r;
-}
+// The receive buffer is kept between messages up to this size: fresh pages
+// cost a page fault each (several µs on a VM), and MPI's single-copy receive
+// of MBs of results into new memory was slower than computing them.
+constexpr std::size_t kKeepReceiveBuffer = std::size_t{64} << 20;
 
 // Appends `ranges` to `out`, extending its last range when they touch (a
 // rank that claims neighbouring chunks sends one range, not one per chunk).
@@ -137,6 +123,19 @@ PoolCore::~PoolCore() {
   } catch (...) {
     // A destructor must not throw; the calls' owners saw their errors.
   }
+}
+
+std::span<const std::byte> PoolCore::receive_probed(int source, int tag) {
+  MPI_Status status;
+  HMP_MPI_CHECK(MPI_Probe(source, tag, comm_.native(), &status));
+  int count = 0;
+  HMP_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
+  const auto bytes = static_cast<std::size_t>(count);
+  if (bytes <= kKeepReceiveBuffer && recv_buffer_.size() > kKeepReceiveBuffer)
+    std::vector<std::byte>().swap(recv_buffer_);  // do not keep an outsized one
+  if (recv_buffer_.size() < bytes) recv_buffer_.resize(bytes);
+  HMP_MPI_CHECK(MPI_Recv(recv_buffer_.data(), count, MPI_BYTE, source, tag, comm_.native(), MPI_STATUS_IGNORE));
+  return std::span<const std::byte>(recv_buffer_.data(), bytes);
 }
 
 void PoolCore::reap_sends() {
@@ -378,9 +377,9 @@ void PoolCore::receive_inputs(CallState& call) {
     if (seconds_since(since) > wait_timeout_) timed_out(call, "inputs from root");
     backoff.pause();
   }
-  const auto bytes = receive_probed(comm_.native(), root_, call.input_tag);
+  const auto bytes = receive_probed(root_, call.input_tag);
   InputHeader h;
-  const auto payload = decode(bytes.bytes(), h);
+  const auto payload = decode(bytes, h);
   if (h.sig.kind != call.sig.kind)
     call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": root made " +
                     h.sig.describe() + ", rank " + std::to_string(rank_) + " made " + call.sig.describe();
@@ -393,9 +392,9 @@ bool PoolCore::receive_one(CallState& call, int source) {
   int flag = 0;
   HMP_MPI_CHECK(MPI_Iprobe(source, call.data_tag, comm_.native(), &flag, MPI_STATUS_IGNORE));
   if (!flag) return false;
-  const auto bytes = receive_probed(comm_.native(), source, call.data_tag);
+  const auto bytes = receive_probed(source, call.data_tag);
   DataHeader h;
-  const auto payload = decode(bytes.bytes(), h);
+  const auto payload = decode(bytes, h);
   const auto s = static_cast<std::size_t>(source);
   if (h.seq != call.seq || !h.sig.same_call(call.sig)) {
     if (!call.mismatch)
@@ -485,9 +484,9 @@ bool PoolCore::wait_status(CallState& call, std::optional<Clock::time_point> dea
     if (seconds_since(since) > wait_timeout_) timed_out(call, "the outcome from root");
     backoff.pause();
   }
-  const auto bytes = receive_probed(comm_.native(), root_, call.status_tag);
+  const auto bytes = receive_probed(root_, call.status_tag);
   StatusHeader h;
-  const auto payload = decode(bytes.bytes(), h);
+  const auto payload = decode(bytes, h);
   call.failure = h.failure;
   if (h.mismatch) call.mismatch = h.mismatch;
   if (h.with_results) {

@@ -59,17 +59,20 @@ struct TypedCall : CallState {
 };
 
 /// Runs `one(i)` for every item of `ranges` on `threads` OpenMP threads,
-/// skipping the rest once a task of this rank failed.
+/// skipping the rest once a task of this rank failed (`one` returns false
+/// for a task that threw).
 template <class One>
 void run_ranges(std::span<const Range> ranges, int threads, const std::atomic<bool>& failed, One&& one) {
   std::uint64_t total = 0;
   for (const auto& r : ranges) total += r.end - r.begin;
   if (threads <= 1 || total <= 1) {
+    // One thread: only its own tasks set `failed`, so checking it once and
+    // then each task's outcome skips exactly as before, and a loop over a
+    // task that cannot throw has no memory load per item (it vectorizes).
+    if (failed.load(std::memory_order_relaxed)) return;
     for (const auto& r : ranges)
-      for (std::uint64_t i = r.begin; i < r.end; ++i) {
-        if (failed.load(std::memory_order_relaxed)) return;
-        one(i);
-      }
+      for (std::uint64_t i = r.begin; i < r.end; ++i)
+        if (!one(i)) return;
     return;
   }
   // Item k of the claim is item at(k) of the input.
@@ -101,8 +104,10 @@ void wire(const std::shared_ptr<TypedCall<R>>& call, Task task, Access access, i
         } else {
           if constexpr (Star) c->slots[i] = std::apply(task, access(i)); else c->slots[i] = std::invoke(task, access(i));
         }
+        return true;
       } catch (...) {
         c->fail(i, rank);
+        return false;
       }
     });
   };
