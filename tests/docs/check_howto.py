@@ -15,6 +15,10 @@ in the same order.
 
     check_howto.py [common options] run NAME NP     every block of NAME at NP ranks
     check_howto.py [common options] markers NAME... markers are well formed and cover NAME...
+
+`markers` also checks excerpts: a ```cpp block after `<!-- code: NAME -->`
+must be lines of docs/examples/NAME.cpp, in the file's order (lines may be
+left out between them; indentation is ignored).
 """
 import argparse
 import os
@@ -24,6 +28,7 @@ import subprocess
 import sys
 
 MARKER = re.compile(r"^<!--\s*(output|output-sample):\s*(.*?)\s*-->\s*$")
+CODE = re.compile(r"^<!--\s*code:\s*([A-Za-z0-9_]+)\s*-->\s*$")
 
 
 class Block:
@@ -78,6 +83,40 @@ def parse(path):
     return blocks
 
 
+def code_excerpts(path, examples_dir):
+    """Problems with the ```cpp excerpts marked `<!-- code: NAME -->`."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    problems, count = [], 0
+    for i, line in enumerate(lines):
+        m = CODE.match(line)
+        if not m:
+            continue
+        count += 1
+        where, name = i + 1, m.group(1)
+        j = i + 1
+        if j >= len(lines) or lines[j].strip() != "```cpp":
+            problems.append(f"howto.md:{where}: the code marker must be followed by a ```cpp block")
+            continue
+        k = j + 1
+        while k < len(lines) and lines[k].strip() != "```":
+            k += 1
+        source = os.path.join(examples_dir, name + ".cpp")
+        if not os.path.exists(source):
+            problems.append(f"howto.md:{where}: no docs/examples/{name}.cpp")
+            continue
+        file_lines = [l.strip() for l in open(source, encoding="utf-8").read().split("\n")]
+        at = 0
+        for n, excerpt in enumerate(lines[j + 1:k]):
+            if not excerpt.strip():
+                continue
+            try:
+                at = file_lines.index(excerpt.strip(), at) + 1
+            except ValueError:
+                problems.append(f"howto.md:{j + 2 + n}: not in {name}.cpp (after the lines before it): {excerpt.strip()!r}")
+                break
+    return problems, count
+
+
 def normalise(text_lines):
     out = [line.rstrip() for line in text_lines]
     while out and not out[-1]:
@@ -126,6 +165,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--howto", required=True)
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--examples", default=os.path.join(os.path.dirname(__file__), "..", "..", "docs", "examples"))
     ap.add_argument("--mpirun", default="mpirun")
     ap.add_argument("--mpirun-flags", default="", help="a CMake list or a space-separated string")
     ap.add_argument("--timeout", type=float, default=45)
@@ -147,9 +187,11 @@ def main():
                      for b in blocks if b.np not in (2, 4)]
         shown = {b.name for b in blocks}
         problems += [f"example '{n}' has no output block in howto.md" for n in sorted(known - shown)]
+        code_problems, excerpts = code_excerpts(opts.howto, opts.examples)
+        problems += code_problems
         for p in problems:
             print(p)
-        print(f"{len(blocks)} output blocks, {len(problems)} problems")
+        print(f"{len(blocks)} output blocks, {excerpts} code excerpts, {len(problems)} problems")
         return 1 if problems else 0
 
     if len(opts.rest) != 2 or not opts.rest[1].isdigit():
