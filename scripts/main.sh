@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The main job: build, then show the layout hmp sees on this machine.
+# The main job: build, show the layout hmp sees (hmp-info), then run a small
+# strong-scaling study of every workload with mpirun (jobs/studies/smoke.json)
+# and write the report; the last line says where it is.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 mpirun -np 2 "$HMP_BUILD_DIR/apps/hmp-info"
+exec bash "$HMP_ROOT/jobs/main.sh" "$@"

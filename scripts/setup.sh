@@ -10,8 +10,8 @@ export HMP_ROOT HMP_BUILD_DIR
 
 packages=(cmake g++ make pkg-config git
           openmpi-bin libopenmpi-dev libfftw3-dev libeigen3-dev libgtest-dev
-          libcereal-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-          python3 python3-numpy python3-scipy python3-matplotlib python3-pandas python3-pytest)
+          libcereal-dev libcli11-dev nlohmann-json3-dev
+          python3 python3-numpy python3-scipy python3-matplotlib python3-pytest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

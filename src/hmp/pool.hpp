@@ -136,6 +136,10 @@ class Pool {
   void terminate();
 
   // ---- map ---------------------------------------------------------------
+  /// f(item) for every item of `inputs` (a sized random-access range every
+  /// rank holds alike, or hmp::from_root(range)). Root gets std::vector<R> in
+  /// input order; other ranks an empty vector (unless o.everywhere). Returns
+  /// when every item is done; TaskError on every rank if a task threw.
   template <class F, class In>
   auto map(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
     using R = pool_result_t<false, F, In>;
@@ -143,11 +147,15 @@ class Pool {
     core_->start(call, true);
     return take(call);
   }
+  /// map with Python's chunksize argument.
   template <class F, class In>
   auto map(F&& f, In&& inputs, std::size_t chunksize, std::source_location where = std::source_location::current()) {
     return map(std::forward<F>(f), std::forward<In>(inputs), chunked(chunksize), where);
   }
 
+  /// As map, returning at once on root (workers compute their share inside
+  /// the call); root does its share in get()/wait(). `callback` (root, on
+  /// success) and `error_callback` (root, on TaskError) run at root's wait.
   template <class F, class In, class R = pool_result_t<false, F, In>>
   AsyncResult<std::vector<R>> map_async(F&& f, In&& inputs, MapOptions o = {},
                                         std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
@@ -158,6 +166,7 @@ class Pool {
   }
 
   // ---- starmap: each item is a tuple unpacked into f ------------------------
+  /// As map, with each item a tuple (or pair) unpacked into f's arguments.
   template <class F, class In>
   auto starmap(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
     using R = pool_result_t<true, F, In>;
@@ -165,6 +174,7 @@ class Pool {
     core_->start(call, true);
     return take(call);
   }
+  /// As map_async, with each item a tuple unpacked into f's arguments.
   template <class F, class In, class R = pool_result_t<true, F, In>>
   AsyncResult<std::vector<R>> starmap_async(F&& f, In&& inputs, MapOptions o = {},
                                             std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
@@ -175,6 +185,8 @@ class Pool {
   }
 
   // ---- imap / imap_unordered: root iterates results as they arrive ---------
+  /// Root iterates the results in input order as they arrive (see IMapResult);
+  /// chunks of `chunksize` items are claimed dynamically.
   template <class F, class In, class R = pool_result_t<false, F, In>>
   IMapResult<R> imap(F&& f, In&& inputs, std::size_t chunksize = 1,
                      std::source_location where = std::source_location::current()) {
@@ -183,6 +195,7 @@ class Pool {
     core_->start(call, false);
     return IMapResult<R>(call, core_.get(), true);
   }
+  /// As imap, yielding in completion order (IMapResult's iterator has index()).
   template <class F, class In, class R = pool_result_t<false, F, In>>
   IMapResult<R> imap_unordered(F&& f, In&& inputs, std::size_t chunksize = 1,
                                std::source_location where = std::source_location::current()) {
@@ -204,17 +217,36 @@ class Pool {
   template <class F, class... Args>
   auto apply_async(F&& f, Args&&... args) {
     auto plain = std::tuple_cat(detail::plain_arg(std::forward<Args>(args))...);
-    using R = std::decay_t<decltype(std::apply(f, plain))>;
-    auto call = prepare<false, R>("apply", [f = std::decay_t<F>(std::forward<F>(f)), plain](std::size_t) {
-      return std::apply(f, plain);
-    }, std::views::iota(std::size_t{0}, std::size_t{1}), MapOptions{}, false, true, std::source_location::current());
-    call->owner = core_->next_owner();
+    auto task = [f = std::decay_t<F>(std::forward<F>(f)), plain] { return std::apply(f, plain); };
+    auto result = apply_on(core_->next_owner(), false, std::move(task), "apply");
+    (install_callback(*result.second, args), ...);
+    return std::move(result.first);
+  }
+
+  /// The rank the next apply would run on (and moves the turn on).
+  int core_owner_turn() { return core_->next_owner(); }
+
+  /// apply_async of task() on the given rank; with `everywhere` every rank
+  /// gets the result. (The building block of apply and hmp::Process.)
+  template <class Task, class R = std::decay_t<std::invoke_result_t<Task&>>>
+  std::pair<AsyncResult<R>, detail::TypedCall<R>*> apply_on(int owner, bool everywhere, Task task, const char* kind) {
+    if (owner < 0 || owner >= size())
+      throw UsageError("hmp::Pool::apply_on: rank " + std::to_string(owner) + " is not in the pool (0.." +
+                       std::to_string(size() - 1) + ")");
+    MapOptions o;
+    o.everywhere = everywhere;
+    auto call = prepare<false, R>(kind, [task = std::move(task)](std::size_t) mutable { return task(); },
+                                  std::views::iota(std::size_t{0}, std::size_t{1}), o, false, true,
+                                  std::source_location::current());
+    call->owner = owner;
     auto* c = call.get();
-    (install_callback<R>(*c, args), ...);
-    core_->start(call, false);
     static const R none{};
-    const bool here = is_root();
-    return AsyncResult<R>(call, core_.get(), [c, here]() -> const R& { return here ? c->slots.front() : none; });
+    const bool here = is_root() || everywhere;
+    // Callbacks are installed by the caller before the call can complete:
+    // root completes it only when it waits.
+    AsyncResult<R> result(call, core_.get(), [c, here]() -> const R& { return here ? c->first() : none; });
+    core_->start(call, false);
+    return {std::move(result), c};
   }
 
   // ---- index spaces --------------------------------------------------------
@@ -329,12 +361,12 @@ class Pool {
   }
 
   template <class R, class A>
-  static void install_callback(detail::TypedCall<R>& c, const A& a) {
+  void install_callback(detail::TypedCall<R>& c, const A& a) {
     using D = std::decay_t<A>;
     if constexpr (detail::is_error_callback<D>::value)
       c.on_error = [f = a.f](const TaskError& e) { f(e); };
     else if constexpr (detail::is_callback<D>::value)
-      c.on_success = [f = a.f, p = &c] { f(static_cast<const R&>(p->slots.front())); };
+      c.on_success = [f = a.f, p = &c] { f(static_cast<const R&>(p->first())); };
   }
 
  private:

@@ -163,6 +163,15 @@ void Runtime::build_topology() {
 }
 
 Runtime::~Runtime() {
+  while (!exit_hooks_.empty()) {
+    auto hook = std::move(exit_hooks_.back());
+    exit_hooks_.pop_back();
+    try {
+      hook();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hmp: rank %d: at exit: %s\n", topology_.world_rank, e.what());
+    }
+  }
   leaders_.reset();
   node_.reset();
   world_.reset();

@@ -4,7 +4,9 @@
 #include <hmp/communicator.hpp>
 #include <hmp/topology.hpp>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace hmp {
 
@@ -48,6 +50,10 @@ class Runtime {
   ThreadLevel thread_level_requested() const noexcept { return requested_; }
   ThreadLevel thread_level_provided() const noexcept { return provided_; }
 
+  /// Runs `hook` in the destructor, before MPI_Finalize (hooks run in
+  /// reverse order of registration, on every rank that registered one).
+  void at_exit(std::function<void()> hook) { exit_hooks_.push_back(std::move(hook)); }
+
   /// The Runtime of this process; throws UsageError when there is none.
   static Runtime& current();
 
@@ -55,6 +61,7 @@ class Runtime {
   void init(int* argc, char*** argv, const RuntimeOptions& options);
   void build_topology();
 
+  std::vector<std::function<void()>> exit_hooks_;
   bool finalize_ = false;
   ThreadLevel requested_ = ThreadLevel::funneled;
   ThreadLevel provided_ = ThreadLevel::single;

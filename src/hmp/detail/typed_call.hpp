@@ -48,6 +48,18 @@ struct TypedCall : CallState {
   std::vector<Stored> slots;
   std::vector<std::conditional_t<std::is_void_v<R>, NoResult, R>> bools;  // R = bool: slots converted once
 
+  bool one_bool = false;  // R = bool: apply's single result
+
+  /// The first result as an R (apply).
+  const auto& first() {
+    if constexpr (std::is_same_v<R, bool>) {
+      one_bool = static_cast<bool>(slots.front());
+      return one_bool;
+    } else {
+      return slots.front();
+    }
+  }
+
   const auto& results() {
     if constexpr (std::is_same_v<R, bool>) {
       if (bools.size() != slots.size()) bools.assign(slots.begin(), slots.end());

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The main job's study: run jobs/studies/smoke.json (every workload, ranks
+# 1-2 x threads 1-2 within this machine's cores) locally with the sweep, then
+# the analysis into results/<study>/report, and say where the report is.
+#   jobs/main.sh [STUDY] [sweep local options, e.g. --allow-oversubscribe]
+# Records: $HMP_RESULTS (default <repo>/results)/<study>/. Resumes: rerun it
+# and only missing or failed configurations run. Needs the apps built
+# (scripts/main.sh builds them). Exit: the sweep's status (1 if some
+# configuration failed; the report still lists it), 2 bad study.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+study=$root/jobs/studies/smoke.json
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then study=$1; shift; fi
+results=${HMP_RESULTS:-$root/results}
+if [ "$(id -u)" -eq 0 ]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+
+status=0
+/usr/bin/python3 "$root/jobs/sweep" local "$study" --results "$results" "$@" || status=$?
+# 1 = some configuration failed: still report (failures are listed there).
+[ "$status" -le 1 ] || exit "$status"
+
+# The sweep validated the name ([A-Za-z0-9][A-Za-z0-9._-]*) before running.
+name=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$study")
+/usr/bin/python3 "$root/analysis/hmp-report" --out "$results/$name/report" "$results/$name"
+exit "$status"

@@ -1,0 +1,158 @@
+"""Run one configuration: launch the app, then keep its records or a failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import launch, records
+from .study import app_argv
+
+
+class Interrupted(Exception):
+    """The sweep got SIGINT/SIGTERM: stop, keep nothing of the running config."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise(signum, _frame):
+    raise Interrupted(signum)
+
+
+def install_signal_handlers():
+    signal.signal(signal.SIGTERM, _raise)
+    signal.signal(signal.SIGINT, _raise)
+
+
+@dataclass
+class Context:
+    root: Path            # the source tree (for the build id of failure records)
+    study_dir: Path       # results/<study>
+    bin_dir: Path         # where hmp-<app> are
+    launcher: str         # "local", "srun" or "mpirun" (inside a Slurm job)
+    capacity: int         # cores (local) or allocated CPUs (Slurm)
+    mpi: str | None = None
+
+
+@dataclass
+class Outcome:
+    status: str           # "ok", "failed" or "skipped"
+    seconds: float = 0.0
+    reason: str = ""
+
+
+def executable(ctx: Context, app: str) -> Path:
+    return ctx.bin_dir / f"hmp-{app}"
+
+
+def command(ctx: Context, study, config, part: Path) -> tuple:
+    """(argv, extra environment) for one configuration."""
+    bound = config.workers <= ctx.capacity
+    exe = str(executable(ctx, config.app))
+    args = app_argv(study, config, str(part))
+    env = launch.omp_env(config.threads, bound or ctx.launcher == "srun")
+    env.update(HMP_STUDY=study.name, HMP_CONFIG=config.id)
+    if os.getuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    if ctx.launcher == "srun":
+        argv = launch.srun_argv("srun", config.ranks, config.threads, ctx.mpi)
+    else:
+        argv = launch.mpirun_argv(launch.find_mpirun(), config.ranks, config.threads, bound)
+    return argv + [exe] + args, env
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    """One SIGTERM (mpirun/srun pass it on to the ranks), then SIGKILL."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def run(ctx: Context, study, config) -> Outcome:
+    final = records.final_path(ctx.study_dir, config)
+    if records.is_complete(ctx.study_dir, config):
+        return Outcome("skipped", reason="complete")
+    records.clear_partials(ctx.study_dir, config)
+    for sub in (".partial", "logs"):
+        (ctx.study_dir / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+    part = records.partial_path(ctx.study_dir, config)
+    out_log = ctx.study_dir / "logs" / f"{config.id}.out"
+    err_log = ctx.study_dir / "logs" / f"{config.id}.err"
+    argv, extra = command(ctx, study, config, part)
+    env = dict(os.environ)
+    env.update(extra)
+    if not env.get("OMP_PLACES"):
+        env.pop("OMP_PLACES", None)
+
+    start = time.monotonic()
+    reason, code = None, None
+    with open(os.open(out_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out, \
+         open(os.open(err_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as err:
+        out.write(("$ " + " ".join(argv) + "\n").encode())
+        out.flush()
+        try:
+            # Its own session: a signal to the sweep's process group (Ctrl-C,
+            # timeout(1)) must not reach mpirun besides the one the sweep
+            # sends, as a second SIGTERM makes mpirun exit leaving its ranks.
+            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=err, start_new_session=True)
+        except OSError as error:
+            reason, code = f"cannot start {argv[0]}: {error.strerror}", None
+            proc = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=study.timeout)
+            except subprocess.TimeoutExpired:
+                code = _stop(proc)
+                reason = f"timed out after {study.timeout:g} s"
+            except Interrupted:
+                _stop(proc)
+                part.unlink(missing_ok=True)
+                raise
+    elapsed = time.monotonic() - start
+
+    if reason is None and code != 0:
+        reason = _describe_exit(code)
+    lines = []
+    if reason is None:
+        try:
+            lines = part.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            lines = []
+        bad = records.problems(lines, config)
+        if bad:
+            reason = f"incomplete records: {bad}"
+    if reason is None:
+        parsed = [json.loads(l) for l in lines if l.strip()]
+        records.note_build(parsed[0])
+        tagged = [json.dumps(records.tag(r, study, config)) for r in parsed]
+        records.write_whole(final, tagged)
+        part.unlink(missing_ok=True)
+        return Outcome("ok", elapsed)
+
+    failure = records.failed_record(study, config, ctx.root, code, reason,
+                                    records.tail(err_log), elapsed)
+    records.write_whole(final, [json.dumps(failure)])
+    part.unlink(missing_ok=True)
+    return Outcome("failed", elapsed, reason)

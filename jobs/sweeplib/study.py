@@ -1,0 +1,345 @@
+"""A study file: validation and its expansion into configurations.
+
+A study is data. Every value is checked here against a fixed list or a
+fixed pattern before anything runs, and later reaches programs only as one
+element of an argument list, never through a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+# DESIGN.md, "Apps": the executable is hmp-<app>.
+METHODS = {
+    "sum": ("sequential", "openmp", "pool.apply", "pool.apply_async", "pool.map",
+            "pool.map_async", "pool.imap", "pool.imap_unordered", "pool.starmap"),
+    "determinants": ("sequential", "openmp", "pool.shared_array", "pool.not_shared",
+                     "pool.shared_memory"),
+    "autocorr": ("sequential", "openmp", "pool.map"),
+    "fft2": ("sequential", "openmp", "pool.map"),
+    "processes": ("one-by-one", "together"),
+}
+# Extra app options a study may set, with their allowed values.
+ARGS = {"autocorr": {"algorithm": ("direct", "fft", "auto")}}
+
+# Methods that use one core (run once, at 1 rank x 1 thread) or one rank's
+# threads (run at 1 rank, every thread count): other layouts would time the
+# same thing again.
+SERIAL = {"sequential"}
+ONE_RANK = {"openmp"}
+
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+TIME_RE = re.compile(r"(\d{1,3}-)?\d{1,2}(:\d{2}){0,2}")
+INT_MAX = 2**31 - 1
+
+TOP_KEYS = ("name", "description", "scaling", "ranks", "threads", "max_workers",
+            "repeats", "warmup", "seed", "check", "timeout", "apps", "slurm")
+APP_KEYS = ("app", "methods", "sizes", "items", "args")
+SLURM_KEYS = ("partition", "account", "time", "nodes", "exclusive")
+
+
+class StudyError(Exception):
+    """One line: FILE: FIELD: what is wrong; allowed: ..."""
+
+    def __init__(self, path, where, what, allowed):
+        super().__init__(f"{path}: {where}: {what}; allowed: {allowed}")
+
+
+@dataclass(frozen=True)
+class Config:
+    index: int
+    id: str
+    app: str
+    method: str
+    items: int
+    size: int
+    ranks: int
+    threads: int
+    args: tuple  # ((key, value), ...) extra app options
+
+    @property
+    def workers(self) -> int:
+        return self.ranks * self.threads
+
+
+@dataclass
+class Study:
+    path: str
+    name: str
+    scaling: str
+    ranks: list
+    threads: list
+    max_workers: object  # int, "cores" or None
+    repeats: int
+    warmup: int
+    seed: object
+    check: bool
+    timeout: float
+    apps: list
+    slurm: dict
+    description: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+def _show(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _no_duplicates(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {json.dumps(key)}")
+        seen[key] = value
+    return seen
+
+
+class Checker:
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, where, what, allowed):
+        raise StudyError(self.path, where, what, allowed)
+
+    def keys(self, obj, where, allowed, required):
+        if not isinstance(obj, dict):
+            self.fail(where or "(top level)", f"expected an object, got {_show(obj)}",
+                      "a JSON object")
+        for key in obj:
+            if key not in allowed:
+                self.fail(f"{where}.{key}" if where else key, "unknown key",
+                          ", ".join(allowed))
+        for key in required:
+            if key not in obj:
+                self.fail(f"{where}.{key}" if where else key, "missing",
+                          "a value (required)")
+
+    def integer(self, value, where, minimum, maximum=INT_MAX):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(where, f"expected an integer, got {_show(value)}",
+                      f"an integer {minimum}..{maximum}")
+        if not minimum <= value <= maximum:
+            self.fail(where, f"{value} is out of range", f"an integer {minimum}..{maximum}")
+        return value
+
+    def int_list(self, value, where, minimum, maximum=INT_MAX):
+        if not isinstance(value, list) or not value:
+            self.fail(where, f"expected a non-empty list, got {_show(value)}",
+                      f"a list of integers {minimum}..{maximum}")
+        out = [self.integer(v, f"{where}[{i}]", minimum, maximum) for i, v in enumerate(value)]
+        for i, v in enumerate(out):
+            if v in out[:i]:
+                self.fail(f"{where}[{i}]", f"{v} is listed twice", "each value once")
+        return out
+
+    def choice(self, value, where, allowed):
+        if not isinstance(value, str) or value not in allowed:
+            self.fail(where, f"unknown value {_show(value)}", ", ".join(allowed))
+        return value
+
+    def token(self, value, where, pattern=TOKEN_RE, allowed=None):
+        allowed = allowed or ("letters, digits, '.', '_', '-' (1-64 characters, "
+                              "starting with a letter or digit)")
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            self.fail(where, f"unsafe or malformed value {_show(value)}", allowed)
+        return value
+
+    def boolean(self, value, where):
+        if not isinstance(value, bool):
+            self.fail(where, f"expected true or false, got {_show(value)}", "true, false")
+        return value
+
+
+def load(path, text=None) -> Study:
+    """Read and validate a study file; raise StudyError (one line) if bad."""
+    c = Checker(path)
+    if text is None:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(1 << 20)
+        except OSError as error:
+            c.fail("(file)", f"cannot read: {error.strerror}", "a readable JSON study file")
+        except UnicodeDecodeError:
+            c.fail("(file)", "not UTF-8 text", "a UTF-8 JSON study file")
+    try:
+        raw = json.loads(text, object_pairs_hook=_no_duplicates,
+                         parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        c.fail("(json)", f"malformed JSON at line {error.lineno} column {error.colno}: "
+                         f"{error.msg}", "one JSON object (see docs/jobs.md)")
+    except ValueError as error:
+        c.fail("(json)", f"malformed JSON: {error}", "one JSON object (see docs/jobs.md)")
+
+    c.keys(raw, "", TOP_KEYS, ("name", "ranks", "threads", "apps"))
+    name = c.token(raw["name"], "name", NAME_RE)
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        c.fail("description", f"expected a string, got {_show(description)}", "a string")
+    scaling = c.choice(raw.get("scaling", "strong"), "scaling", ("strong", "weak"))
+    ranks = c.int_list(raw["ranks"], "ranks", 1, 4096)
+    threads = c.int_list(raw["threads"], "threads", 1, 1024)
+    max_workers = raw.get("max_workers")
+    if max_workers is not None and max_workers != "cores":
+        if isinstance(max_workers, str):
+            c.fail("max_workers", f"unknown value {_show(max_workers)}",
+                   "\"cores\" or an integer >= 1")
+        c.integer(max_workers, "max_workers", 1)
+    repeats = c.integer(raw.get("repeats", 3), "repeats", 1, 1000)
+    warmup = c.integer(raw.get("warmup", 1), "warmup", 0, 1000)
+    seed = raw.get("seed")
+    if seed is not None:
+        c.integer(seed, "seed", 0)
+    check = c.boolean(raw.get("check", True), "check")
+    timeout = raw.get("timeout", 900)
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout) or not 0 < timeout <= 7 * 86400):
+        c.fail("timeout", f"expected seconds, got {_show(timeout)}",
+               "a number of seconds per configuration, 0 < timeout <= 604800")
+
+    slurm = raw.get("slurm", {})
+    c.keys(slurm, "slurm", SLURM_KEYS, ())
+    if "partition" in slurm:
+        c.token(slurm["partition"], "slurm.partition")
+    if "account" in slurm:
+        c.token(slurm["account"], "slurm.account")
+    if "time" in slurm:
+        c.token(slurm["time"], "slurm.time", TIME_RE,
+                "minutes, MM:SS, HH:MM:SS or D-HH:MM:SS")
+    if "nodes" in slurm:
+        c.integer(slurm["nodes"], "slurm.nodes", 1, 4096)
+    if "exclusive" in slurm:
+        c.boolean(slurm["exclusive"], "slurm.exclusive")
+
+    apps = raw["apps"]
+    if not isinstance(apps, list) or not apps:
+        c.fail("apps", f"expected a non-empty list, got {_show(apps)}",
+               "a list of {\"app\", \"methods\", \"sizes\", \"items\"[, \"args\"]} objects")
+    checked = []
+    for i, entry in enumerate(apps):
+        where = f"apps[{i}]"
+        c.keys(entry, where, APP_KEYS, ("app", "methods", "sizes", "items"))
+        app = c.choice(entry["app"], f"{where}.app", tuple(METHODS))
+        methods = entry["methods"]
+        if not isinstance(methods, list) or not methods:
+            c.fail(f"{where}.methods", f"expected a non-empty list, got {_show(methods)}",
+                   ", ".join(METHODS[app] + ("all",)))
+        for j, m in enumerate(methods):
+            c.choice(m, f"{where}.methods[{j}]", METHODS[app] + ("all",))
+            if m in methods[:j]:
+                c.fail(f"{where}.methods[{j}]", f"{m} is listed twice", "each method once")
+        if "all" in methods and len(methods) > 1:
+            c.fail(f"{where}.methods", "\"all\" already names every method",
+                   "[\"all\"] alone, or a list of methods")
+        expanded = list(METHODS[app]) if "all" in methods else list(methods)
+        sizes = c.int_list(entry["sizes"], f"{where}.sizes", 1)
+        items = c.int_list(entry["items"], f"{where}.items", 1)
+        args = entry.get("args", {})
+        allowed_args = ARGS.get(app, {})
+        if not isinstance(args, dict):
+            c.fail(f"{where}.args", f"expected an object, got {_show(args)}",
+                   ", ".join(allowed_args) or f"nothing for {app} ({{}})")
+        for key, value in args.items():
+            if key not in allowed_args:
+                c.fail(f"{where}.args.{key}", "unknown option",
+                       ", ".join(allowed_args) or f"nothing for {app}")
+            c.choice(value, f"{where}.args.{key}", allowed_args[key])
+        checked.append({"app": app, "methods": expanded, "sizes": sizes, "items": items,
+                        "args": tuple(sorted(args.items()))})
+
+    return Study(path=path, name=name, scaling=scaling, ranks=ranks, threads=threads,
+                 max_workers=max_workers, repeats=repeats, warmup=warmup, seed=seed,
+                 check=check, timeout=float(timeout), apps=checked, slurm=dict(slurm),
+                 description=description, raw=raw)
+
+
+def _layouts(method, ranks, threads):
+    if method in SERIAL:
+        return [(1, 1)]
+    if method in ONE_RANK:
+        return [(1, t) for t in threads]
+    return [(r, t) for r in ranks for t in threads]
+
+
+def config_id(app, method, items, size, ranks, threads, args) -> str:
+    extra = "".join(f"-{k}-{v}" for k, v in args)
+    return f"{app}-{method}-i{items}-s{size}-r{ranks}-t{threads}{extra}"
+
+
+def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool) -> list:
+    """Every configuration, in a fixed order (array indices depend on it).
+
+    `capacity` is the number of cores (or allocated CPUs) a configuration may
+    use; "max_workers": "cores" drops larger layouts unless `oversubscribe`,
+    anything else larger is an error unless `oversubscribe`.
+    """
+    c = Checker(study.path)
+    if study.max_workers == "cores":
+        limit = None if oversubscribe else capacity
+    else:
+        limit = study.max_workers
+    configs, owner = [], {}
+    for i, entry in enumerate(study.apps):
+        for method in entry["methods"]:
+            for size in entry["sizes"]:
+                for base in entry["items"]:
+                    for r, t in _layouts(method, study.ranks, study.threads):
+                        if limit is not None and r * t > limit:
+                            continue
+                        items = base * r * t if study.scaling == "weak" else base
+                        if items > INT_MAX:
+                            c.fail(f"apps[{i}].items", f"weak scaling gives {items} items "
+                                   f"at {r} ranks x {t} threads", f"at most {INT_MAX}")
+                        cid = config_id(entry["app"], method, items, size, r, t, entry["args"])
+                        if cid in owner:
+                            if owner[cid] == i:
+                                continue  # e.g. two item counts meeting under weak scaling
+                            c.fail(f"apps[{i}]", f"configuration {cid} is also made by "
+                                   f"apps[{owner[cid]}]", "each configuration once")
+                        owner[cid] = i
+                        configs.append(Config(len(configs), cid, entry["app"], method,
+                                              items, size, r, t, entry["args"]))
+    if not configs:
+        c.fail("max_workers", f"no configuration has ranks x threads <= {limit}",
+               "a limit that keeps at least one layout")
+    if not oversubscribe:
+        worst = max(configs, key=lambda k: k.workers)
+        if worst.workers > capacity:
+            c.fail("ranks x threads", f"{worst.id} needs {worst.ranks} x {worst.threads} = "
+                   f"{worst.workers} cores, more than the {capacity} {capacity_what}",
+                   f"ranks x threads <= {capacity}; or \"max_workers\": \"cores\" to skip "
+                   "larger layouts; or --allow-oversubscribe")
+    return configs
+
+
+def app_argv(study: Study, config: Config, records: str) -> list:
+    """The app's options for one configuration (values already validated)."""
+    argv = ["--items", str(config.items), "--size", str(config.size),
+            "--method", config.method, "--threads", str(config.threads),
+            "--repeat", str(study.repeats), "--warmup", str(study.warmup)]
+    if study.seed is not None:
+        argv += ["--seed", str(study.seed)]
+    if study.check:
+        argv.append("--check")
+    for key, value in config.args:
+        argv += [f"--{key}", value]
+    return argv + ["--records", records]
+
+
+def frozen(study: Study, max_workers) -> dict:
+    """The study as submitted, with "max_workers" fixed to a number, so array
+    tasks expand exactly the plan the submission made."""
+    raw = dict(study.raw)
+    if max_workers is None:
+        raw.pop("max_workers", None)
+    else:
+        raw["max_workers"] = max_workers
+    return raw

@@ -1,0 +1,59 @@
+"""Helpers of the jobs tests: paths, a bin folder of fake apps, running sweep."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = Path(os.environ.get("HMP_SOURCE_DIR") or HERE.parents[1]).resolve()
+SWEEP = REPO / "jobs" / "sweep"
+PYTHON = "/usr/bin/python3"
+APPS = ("sum", "determinants", "autocorr", "fft2", "processes")
+SKIP = 77  # CTest SKIP_RETURN_CODE
+
+
+def root_env() -> dict:
+    env = dict(os.environ)
+    if os.getuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    # The sweep places ranks itself; the test suites' blanket permission to
+    # oversubscribe must not hide a refusal.
+    env.pop("OMPI_MCA_rmaps_base_oversubscribe", None)
+    return env
+
+
+def fake_bin(folder: Path) -> Path:
+    """folder/bin with hmp-<app> -> fake_app.py for every app, and hmp-info."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for app in APPS:
+        (bin_dir / f"hmp-{app}").symlink_to(HERE / "fake_app.py")
+    info = os.environ.get("HMP_INFO")
+    if info and Path(info).exists():
+        (bin_dir / "hmp-info").symlink_to(info)
+    return bin_dir
+
+
+def write_study(folder: Path, name: str, study) -> Path:
+    path = folder / f"{name}.json"
+    text = study if isinstance(study, str) else json.dumps(study)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def sweep(*args, env=None, timeout=240, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, str(SWEEP), *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, env=env or root_env(), **kw)
+
+
+def read_jsonl(path: Path) -> list:
+    """Every line parsed (raises on a half-written line)."""
+    return [json.loads(l) for l in Path(path).read_text().splitlines() if l.strip()]
+
+
+def tmpdir(prefix) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"hmp-{prefix}-"))
