@@ -136,6 +136,10 @@ class Pool {
   void terminate();
 
   // ---- map ---------------------------------------------------------------
+  /// f(item) for every item of `inputs` (a sized random-access range every
+  /// rank holds alike, or hmp::from_root(range)). Root gets std::vector<R> in
+  /// input order; other ranks an empty vector (unless o.everywhere). Returns
+  /// when every item is done; TaskError on every rank if a task threw.
   template <class F, class In>
   auto map(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
     using R = pool_result_t<false, F, In>;
@@ -143,11 +147,15 @@ class Pool {
     core_->start(call, true);
     return take(call);
   }
+  /// map with Python's chunksize argument.
   template <class F, class In>
   auto map(F&& f, In&& inputs, std::size_t chunksize, std::source_location where = std::source_location::current()) {
     return map(std::forward<F>(f), std::forward<In>(inputs), chunked(chunksize), where);
   }
 
+  /// As map, returning at once on root (workers compute their share inside
+  /// the call); root does its share in get()/wait(). `callback` (root, on
+  /// success) and `error_callback` (root, on TaskError) run at root's wait.
   template <class F, class In, class R = pool_result_t<false, F, In>>
   AsyncResult<std::vector<R>> map_async(F&& f, In&& inputs, MapOptions o = {},
                                         std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
@@ -158,6 +166,7 @@ class Pool {
   }
 
   // ---- starmap: each item is a tuple unpacked into f ------------------------
+  /// As map, with each item a tuple (or pair) unpacked into f's arguments.
   template <class F, class In>
   auto starmap(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
     using R = pool_result_t<true, F, In>;
@@ -165,6 +174,7 @@ class Pool {
     core_->start(call, true);
     return take(call);
   }
+  /// As map_async, with each item a tuple unpacked into f's arguments.
   template <class F, class In, class R = pool_result_t<true, F, In>>
   AsyncResult<std::vector<R>> starmap_async(F&& f, In&& inputs, MapOptions o = {},
                                             std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
@@ -175,6 +185,8 @@ class Pool {
   }
 
   // ---- imap / imap_unordered: root iterates results as they arrive ---------
+  /// Root iterates the results in input order as they arrive (see IMapResult);
+  /// chunks of `chunksize` items are claimed dynamically.
   template <class F, class In, class R = pool_result_t<false, F, In>>
   IMapResult<R> imap(F&& f, In&& inputs, std::size_t chunksize = 1,
                      std::source_location where = std::source_location::current()) {
@@ -183,6 +195,7 @@ class Pool {
     core_->start(call, false);
     return IMapResult<R>(call, core_.get(), true);
   }
+  /// As imap, yielding in completion order (IMapResult's iterator has index()).
   template <class F, class In, class R = pool_result_t<false, F, In>>
   IMapResult<R> imap_unordered(F&& f, In&& inputs, std::size_t chunksize = 1,
                                std::source_location where = std::source_location::current()) {

@@ -19,7 +19,7 @@ struct PoolOptions {
   Schedule schedule = Schedule::dynamic();
   /// Run once on every rank at construction (Python's initializer/initargs:
   /// capture the arguments in the lambda).
-  std::function<void()> initializer;
+  std::function<void()> initializer{};  // {}: designated initializers that skip it warn (-Wextra) otherwise
   /// Root shows a progress line on stderr while it waits for a call
   /// (also switched on by HMP_PROGRESS=1).
   bool progress = false;

@@ -5,6 +5,7 @@
 // `serialize(Archive&)` member or free function.
 #pragma once
 
+#include <hmp/detail/byte_stream.hpp>
 #include <hmp/errors.hpp>
 
 #include <Eigen/Core>
@@ -71,19 +72,13 @@ template <class T>
 void pack(std::vector<std::byte>& out, std::span<const T> values) {
   require_sendable<T>();
   if constexpr (std::is_trivially_copyable_v<T>) {
-    const std::size_t at = out.size();
-    out.resize(at + values.size_bytes());
-    if (!values.empty()) std::memcpy(out.data() + at, values.data(), values.size_bytes());
+    const auto* b = reinterpret_cast<const std::byte*>(values.data());
+    out.insert(out.end(), b, b + values.size_bytes());  // one pass: no zero-fill first
   } else {
-    std::ostringstream stream(std::ios::binary);
-    {
-      cereal::BinaryOutputArchive ar(stream);
-      for (const auto& v : values) ar(v);
-    }
-    const std::string bytes = std::move(stream).str();
-    const std::size_t at = out.size();
-    out.resize(at + bytes.size());
-    std::memcpy(out.data() + at, bytes.data(), bytes.size());
+    ByteSink sink(out);
+    SinkStream stream(sink);
+    cereal::BinaryOutputArchive ar(stream.get());
+    for (const auto& v : values) ar(v);
   }
 }
 
@@ -101,15 +96,17 @@ std::size_t unpack(std::span<const std::byte> in, std::size_t count, Sink&& sink
     }
     return count * sizeof(T);
   } else {
-    std::istringstream stream(std::string(reinterpret_cast<const char*>(in.data()), in.size()),
-                              std::ios::binary);
-    cereal::BinaryInputArchive ar(stream);
+    // Read in place: a copy of `in` per call made unpacking many ranges of
+    // one message quadratic.
+    ByteSource source(in);
+    SourceStream stream(source);
+    cereal::BinaryInputArchive ar(stream.get());
     for (std::size_t i = 0; i < count; ++i) {
       T v{};
       ar(v);
       sink(i, std::move(v));
     }
-    return static_cast<std::size_t>(stream.tellg());
+    return static_cast<std::size_t>(stream.get().tellg());
   }
 }
 

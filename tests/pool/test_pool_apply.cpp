@@ -2,6 +2,8 @@
 // order on root; errors; timeouts then a later get.
 #include <gtest/gtest.h>
 #include <hmp/pool.hpp>
+
+#include "pool_fixture.hpp"
 #include <hmp/split.hpp>
 
 #include <chrono>
@@ -13,10 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-hmp::Pool& pool() {
-  static hmp::Pool p(hmp::Runtime::current());
-  return p;
-}
+using hmp_test::pool;
 
 TEST(Apply, ResultReachesRoot) {
   const auto r = pool().apply([](int a, const std::string& b) { return b + std::to_string(a); }, 42, std::string("x"));

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <hmp/pool.hpp>
 
+#include "pool_fixture.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <numeric>
@@ -14,16 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-hmp::Pool& pool() {
-  static hmp::Pool p(hmp::Runtime::current());
-  return p;
-}
+using hmp_test::pool;
 
-std::vector<int> iota(int n) {
-  std::vector<int> v(static_cast<std::size_t>(n));
-  std::iota(v.begin(), v.end(), 0);
-  return v;
-}
+using hmp_test::iota;
 
 struct Boom : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <hmp/pool.hpp>
 
+#include "pool_fixture.hpp"
+
 #include <omp.h>
 
 #include <chrono>
@@ -16,16 +18,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-hmp::Pool& pool() {
-  static hmp::Pool p(hmp::Runtime::current());
-  return p;
-}
+using hmp_test::pool;
 
-std::vector<int> iota(int n) {
-  std::vector<int> v(static_cast<std::size_t>(n));
-  std::iota(v.begin(), v.end(), 0);
-  return v;
-}
+using hmp_test::iota;
 
 // Which rank ran each item, on every rank.
 std::vector<int> owners(std::size_t n, hmp::Schedule s) {

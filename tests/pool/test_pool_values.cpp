@@ -2,6 +2,8 @@
 // that crosses ranks, on every rank count.
 #include <gtest/gtest.h>
 #include <hmp/pool.hpp>
+
+#include "pool_fixture.hpp"
 #include <hmp/split.hpp>
 
 #include <Eigen/Dense>
@@ -14,10 +16,7 @@
 
 namespace {
 
-hmp::Pool& pool() {
-  static hmp::Pool p(hmp::Runtime::current());
-  return p;
-}
+using hmp_test::pool;
 bool root() { return pool().is_root(); }
 
 // A user type made sendable with cereal.

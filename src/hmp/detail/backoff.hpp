@@ -11,9 +11,27 @@ namespace hmp::detail {
 
 class Backoff {
  public:
+  Backoff() = default;
+  /// Also spins (no yield, no sleep) for `spin` after the first 64 rounds:
+  /// for waits that are usually short, where a yield or a sleep costs more
+  /// than the wait (on a loaded machine the core may come back ms later).
+  explicit Backoff(std::chrono::microseconds spin) : spin_(spin) {}
+
   void pause() {
     ++rounds_;
     if (rounds_ < 64) return;
+    if (spin_.count() > 0 && !spun_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!spinning_) {
+        spinning_ = true;
+        spin_until_ = now + spin_;
+      }
+      if (now < spin_until_) {
+        --rounds_;  // stay here until the spin time is over
+        return;
+      }
+      spun_ = true;
+    }
     if (rounds_ < 256) {
       sched_yield();
       return;
@@ -24,11 +42,15 @@ class Backoff {
   void reset() {
     rounds_ = 0;
     sleep_ = std::chrono::microseconds(10);
+    spinning_ = spun_ = false;
   }
 
  private:
   int rounds_ = 0;
   std::chrono::microseconds sleep_{10};
+  std::chrono::microseconds spin_{0};
+  std::chrono::steady_clock::time_point spin_until_{};
+  bool spinning_ = false, spun_ = false;
 };
 
 }  // namespace hmp::detail

@@ -99,6 +99,9 @@ struct CallState {
   std::atomic<bool> local_failed{false};
   double local_busy = 0;
   std::vector<Range> done_ranges;        ///< worker: computed, not yet sent
+  std::vector<Range> claimed;            ///< this rank's latest claim (reused: no allocation per claim)
+  std::chrono::steady_clock::time_point last_claim_end{};  ///< when this rank's latest claim finished
+  std::chrono::steady_clock::time_point last_probe{};      ///< root: last_claim_end when it last looked for messages
   std::vector<std::vector<std::byte>> send_buffers;
   std::vector<MPI_Request> send_requests;
 

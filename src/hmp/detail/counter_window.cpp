@@ -37,27 +37,21 @@ CounterWindow::~CounterWindow() {
   MPI_Win_free(&win_);
 }
 
-std::uint64_t CounterWindow::fetch_add(int slot, std::uint64_t value) {
-  if (local_) return std::atomic_ref<std::uint64_t>(local_[slot]).fetch_add(value);
+std::uint64_t CounterWindow::rma_fetch_add(int slot, std::uint64_t value) {
   std::uint64_t old = 0;
   HMP_MPI_CHECK(MPI_Fetch_and_op(&value, &old, MPI_UINT64_T, root_, slot, MPI_SUM, win_));
   HMP_MPI_CHECK(MPI_Win_flush(root_, win_));
   return old;
 }
 
-std::uint64_t CounterWindow::load(int slot) {
-  if (local_) return std::atomic_ref<std::uint64_t>(local_[slot]).load();
+std::uint64_t CounterWindow::rma_load(int slot) {
   std::uint64_t old = 0, none = 0;
   HMP_MPI_CHECK(MPI_Fetch_and_op(&none, &old, MPI_UINT64_T, root_, slot, MPI_NO_OP, win_));
   HMP_MPI_CHECK(MPI_Win_flush(root_, win_));
   return old;
 }
 
-std::uint64_t CounterWindow::compare_exchange(int slot, std::uint64_t expected, std::uint64_t desired) {
-  if (local_) {
-    std::atomic_ref<std::uint64_t>(local_[slot]).compare_exchange_strong(expected, desired);
-    return expected;  // updated to the value seen on failure
-  }
+std::uint64_t CounterWindow::rma_compare_exchange(int slot, std::uint64_t expected, std::uint64_t desired) {
   std::uint64_t seen = 0;
   HMP_MPI_CHECK(MPI_Compare_and_swap(&desired, &expected, &seen, MPI_UINT64_T, root_, slot, win_));
   HMP_MPI_CHECK(MPI_Win_flush(root_, win_));

@@ -6,6 +6,7 @@
 
 #include <hmp/communicator.hpp>
 
+#include <atomic>
 #include <cstdint>
 
 namespace hmp::detail {
@@ -19,13 +20,25 @@ class CounterWindow {
   CounterWindow& operator=(const CounterWindow&) = delete;
   ~CounterWindow();
 
-  std::uint64_t fetch_add(int slot, std::uint64_t value);
-  std::uint64_t load(int slot);
+  // On one node these are plain atomics, inline: a claim at chunksize 1 is
+  // little more than one compare-and-swap.
+  std::uint64_t fetch_add(int slot, std::uint64_t value) {
+    return local_ ? std::atomic_ref<std::uint64_t>(local_[slot]).fetch_add(value) : rma_fetch_add(slot, value);
+  }
+  std::uint64_t load(int slot) { return local_ ? std::atomic_ref<std::uint64_t>(local_[slot]).load() : rma_load(slot); }
   /// Returns the value seen: equal to `expected` when the swap happened.
-  std::uint64_t compare_exchange(int slot, std::uint64_t expected, std::uint64_t desired);
+  std::uint64_t compare_exchange(int slot, std::uint64_t expected, std::uint64_t desired) {
+    if (!local_) return rma_compare_exchange(slot, expected, desired);
+    std::atomic_ref<std::uint64_t>(local_[slot]).compare_exchange_strong(expected, desired);
+    return expected;  // updated to the value seen on failure
+  }
   bool shared() const noexcept { return local_ != nullptr; }
 
  private:
+  std::uint64_t rma_fetch_add(int slot, std::uint64_t value);
+  std::uint64_t rma_load(int slot);
+  std::uint64_t rma_compare_exchange(int slot, std::uint64_t expected, std::uint64_t desired);
+
   MPI_Win win_ = MPI_WIN_NULL;
   std::uint64_t* local_ = nullptr;  // set when the counters are in shared memory
   int root_ = 0;

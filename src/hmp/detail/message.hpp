@@ -1,6 +1,7 @@
 // Pool messages: a cereal-encoded header followed by raw payload bytes.
 #pragma once
 
+#include <hmp/detail/byte_stream.hpp>
 #include <hmp/detail/call_state.hpp>
 #include <hmp/serialize.hpp>
 
@@ -8,10 +9,25 @@
 #include <cstring>
 #include <optional>
 #include <span>
-#include <sstream>
 #include <vector>
 
 namespace hmp::detail {
+
+// Ranges travel as one block of bytes: at chunksize 1 a message holds one
+// range per item, and one cereal call per integer cost more than the items.
+template <class A>
+void save_ranges(A& ar, const std::vector<Range>& ranges) {
+  static_assert(std::is_trivially_copyable_v<Range> && sizeof(Range) == 16);
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(ranges.size())));
+  if (!ranges.empty()) ar(cereal::binary_data(ranges.data(), ranges.size() * sizeof(Range)));
+}
+template <class A>
+void load_ranges(A& ar, std::vector<Range>& ranges) {
+  cereal::size_type n = 0;
+  ar(cereal::make_size_tag(n));
+  ranges.resize(static_cast<std::size_t>(n));
+  if (n) ar(cereal::binary_data(ranges.data(), ranges.size() * sizeof(Range)));
+}
 
 /// Worker -> root: results of some ranges of a call.
 struct DataHeader {
@@ -22,7 +38,17 @@ struct DataHeader {
   std::vector<Range> ranges;
   double busy = 0;
   template <class A>
-  void serialize(A& ar) { ar(seq, sig, done, failure, ranges, busy); }
+  void save(A& ar) const {
+    ar(seq, sig, done, failure);
+    save_ranges(ar, ranges);
+    ar(busy);
+  }
+  template <class A>
+  void load(A& ar) {
+    ar(seq, sig, done, failure);
+    load_ranges(ar, ranges);
+    ar(busy);
+  }
 };
 
 /// Root -> worker: the call's outcome (and all results when asked for everywhere).
@@ -42,22 +68,29 @@ struct InputHeader {
   std::uint64_t n = 0;
   std::vector<Range> ranges;
   template <class A>
-  void serialize(A& ar) { ar(seq, sig, n, ranges); }
+  void save(A& ar) const {
+    ar(seq, sig, n);
+    save_ranges(ar, ranges);
+  }
+  template <class A>
+  void load(A& ar) {
+    ar(seq, sig, n);
+    load_ranges(ar, ranges);
+  }
 };
 
 /// [u64 header length][header]; the caller appends the payload.
 template <class H>
 std::vector<std::byte> encode(const H& header) {
-  std::ostringstream stream(std::ios::binary);
+  std::vector<std::byte> out(8);
   {
-    cereal::BinaryOutputArchive ar(stream);
+    ByteSink sink(out);
+    SinkStream stream(sink);
+    cereal::BinaryOutputArchive ar(stream.get());
     ar(header);
   }
-  const std::string h = std::move(stream).str();
-  std::vector<std::byte> out(8 + h.size());
-  const std::uint64_t len = h.size();
+  const std::uint64_t len = out.size() - 8;
   std::memcpy(out.data(), &len, 8);
-  std::memcpy(out.data() + 8, h.data(), h.size());
   return out;
 }
 
@@ -68,9 +101,9 @@ std::span<const std::byte> decode(std::span<const std::byte> bytes, H& header) {
   if (bytes.size() < 8) throw Error("hmp: a pool message is truncated");
   std::memcpy(&len, bytes.data(), 8);
   if (len > bytes.size() - 8) throw Error("hmp: a pool message is truncated");
-  std::istringstream stream(std::string(reinterpret_cast<const char*>(bytes.data()) + 8, len),
-                            std::ios::binary);
-  cereal::BinaryInputArchive ar(stream);
+  ByteSource source(bytes.subspan(8, len));
+  SourceStream stream(source);
+  cereal::BinaryInputArchive ar(stream.get());
   ar(header);
   return bytes.subspan(8 + len);
 }

@@ -10,6 +10,8 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <span>
 #include <string>
 
 namespace hmp::detail {
@@ -55,16 +57,31 @@ int checked_count(std::size_t bytes) {
   return static_cast<int>(bytes);
 }
 
-// Receives the message that MPI_Iprobe just found.
-std::vector<std::byte> receive_probed(MPI_Comm comm, int source, int tag) {
-  MPI_Status status;
-  HMP_MPI_CHECK(MPI_Probe(source, tag, comm, &status));
-  int count = 0;
-  HMP_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
-  std::vector<std::byte> bytes(static_cast<std::size_t>(count));
-  HMP_MPI_CHECK(MPI_Recv(bytes.data(), count, MPI_BYTE, source, tag, comm, MPI_STATUS_IGNORE));
-  return bytes;
+// The receive buffer is kept between messages up to this size: fresh pages
+// cost a page fault each (several µs on a VM), and MPI's single-copy receive
+// of MBs of results into new memory was slower than computing them.
+constexpr std::size_t kKeepReceiveBuffer = std::size_t{64} << 20;
+
+// Appends `ranges` to `out`, extending its last range when they touch (a
+// rank that claims neighbouring chunks sends one range, not one per chunk).
+void append_merged(std::vector<Range>& out, std::span<const Range> ranges) {
+  for (const auto& r : ranges) {
+    if (!out.empty() && out.back().end == r.begin)
+      out.back().end = r.end;
+    else
+      out.push_back(r);
+  }
 }
+
+// While root has work of its own in a map, it looks for workers' messages
+// only after this much claiming: those workers send once, at the end of their
+// share, and an MPI_Iprobe per worker costs more than a no-op task.
+constexpr auto kProbeInterval = std::chrono::microseconds(20);
+
+// Waits for another rank spin this long before yielding or sleeping: most
+// are a message's latency or the end of a peer's share, and a rank that
+// yields on a busy machine may get its core back only ms later.
+constexpr auto kSpin = std::chrono::microseconds(200);
 
 }  // namespace
 
@@ -106,6 +123,19 @@ PoolCore::~PoolCore() {
   } catch (...) {
     // A destructor must not throw; the calls' owners saw their errors.
   }
+}
+
+std::span<const std::byte> PoolCore::receive_probed(int source, int tag) {
+  MPI_Status status;
+  HMP_MPI_CHECK(MPI_Probe(source, tag, comm_.native(), &status));
+  int count = 0;
+  HMP_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
+  const auto bytes = static_cast<std::size_t>(count);
+  if (bytes <= kKeepReceiveBuffer && recv_buffer_.size() > kKeepReceiveBuffer)
+    std::vector<std::byte>().swap(recv_buffer_);  // do not keep an outsized one
+  if (recv_buffer_.size() < bytes) recv_buffer_.resize(bytes);
+  HMP_MPI_CHECK(MPI_Recv(recv_buffer_.data(), count, MPI_BYTE, source, tag, comm_.native(), MPI_STATUS_IGNORE));
+  return std::span<const std::byte>(recv_buffer_.data(), bytes);
 }
 
 void PoolCore::reap_sends() {
@@ -256,20 +286,25 @@ bool PoolCore::claim(CallState& call, std::vector<Range>& out) {
 void PoolCore::run_claim(CallState& call, const std::vector<Range>& ranges) {
   const auto t0 = Clock::now();
   call.run(ranges);
-  call.local_busy += seconds_since(t0);
+  const auto t1 = Clock::now();
+  call.last_claim_end = t1;
+  call.local_busy += std::chrono::duration<double>(t1 - t0).count();
   if (progress_) counters_.fetch_add(1 + rank_, items_in(ranges));
   if (is_root()) {
-    call.arrived.insert(call.arrived.end(), ranges.begin(), ranges.end());
+    // imap_unordered walks `arrived` while it grows: there ranges are only appended.
+    if (call.streaming)
+      call.arrived.insert(call.arrived.end(), ranges.begin(), ranges.end());
+    else
+      append_merged(call.arrived, ranges);
     call.items_in_place += items_in(ranges);
   } else {
-    call.done_ranges.insert(call.done_ranges.end(), ranges.begin(), ranges.end());
+    append_merged(call.done_ranges, ranges);
   }
 }
 
 void PoolCore::work_share(CallState& call) {
-  std::vector<Range> ranges;
-  while (claim(call, ranges)) {
-    run_claim(call, ranges);
+  while (claim(call, call.claimed)) {
+    run_claim(call, call.claimed);
     if (call.streaming) send_data(call, false);
   }
 }
@@ -321,7 +356,7 @@ void PoolCore::send_inputs(CallState& call) {
     buffers.push_back(std::move(bytes));
   }
   // Each worker receives its items inside the same call: wait, but not forever.
-  Backoff backoff;
+  Backoff backoff(kSpin);
   const auto since = Clock::now();
   for (;;) {
     int done = 0;
@@ -333,7 +368,7 @@ void PoolCore::send_inputs(CallState& call) {
 }
 
 void PoolCore::receive_inputs(CallState& call) {
-  Backoff backoff;
+  Backoff backoff(kSpin);
   const auto since = Clock::now();
   for (;;) {
     int flag = 0;
@@ -342,9 +377,9 @@ void PoolCore::receive_inputs(CallState& call) {
     if (seconds_since(since) > wait_timeout_) timed_out(call, "inputs from root");
     backoff.pause();
   }
-  const auto bytes = receive_probed(comm_.native(), root_, call.input_tag);
+  const auto bytes = receive_probed(root_, call.input_tag);
   InputHeader h;
-  const auto payload = decode(std::span<const std::byte>(bytes), h);
+  const auto payload = decode(bytes, h);
   if (h.sig.kind != call.sig.kind)
     call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": root made " +
                     h.sig.describe() + ", rank " + std::to_string(rank_) + " made " + call.sig.describe();
@@ -357,9 +392,9 @@ bool PoolCore::receive_one(CallState& call, int source) {
   int flag = 0;
   HMP_MPI_CHECK(MPI_Iprobe(source, call.data_tag, comm_.native(), &flag, MPI_STATUS_IGNORE));
   if (!flag) return false;
-  const auto bytes = receive_probed(comm_.native(), source, call.data_tag);
+  const auto bytes = receive_probed(source, call.data_tag);
   DataHeader h;
-  const auto payload = decode(std::span<const std::byte>(bytes), h);
+  const auto payload = decode(bytes, h);
   const auto s = static_cast<std::size_t>(source);
   if (h.seq != call.seq || !h.sig.same_call(call.sig)) {
     if (!call.mismatch)
@@ -388,13 +423,15 @@ bool PoolCore::try_receive(CallState& call) {
 }
 
 bool PoolCore::root_step(CallState& call, bool compute) {
-  bool any = try_receive(call);
-  if (!any && compute && !call.own_done && !call.failure && !call.mismatch) {
-    std::vector<Range> ranges;
-    if (claim(call, ranges)) {
-      run_claim(call, ranges);
-      any = true;
-    }
+  const bool may_compute = compute && !call.own_done && !call.failure && !call.mismatch;
+  bool any = false;
+  if (!may_compute || call.streaming || call.last_claim_end - call.last_probe >= kProbeInterval) {
+    call.last_probe = call.last_claim_end;
+    any = try_receive(call);
+  }
+  if (!any && may_compute && claim(call, call.claimed)) {
+    run_claim(call, call.claimed);
+    any = true;
   }
   if (call.failure || call.mismatch) call.own_done = true;  // the call fails anyway: stop computing
   return any;
@@ -437,7 +474,7 @@ void PoolCore::finish_root(CallState& call) {
 }
 
 bool PoolCore::wait_status(CallState& call, std::optional<Clock::time_point> deadline) {
-  Backoff backoff;
+  Backoff backoff(kSpin);
   const auto since = Clock::now();
   for (;;) {
     int flag = 0;
@@ -447,9 +484,9 @@ bool PoolCore::wait_status(CallState& call, std::optional<Clock::time_point> dea
     if (seconds_since(since) > wait_timeout_) timed_out(call, "the outcome from root");
     backoff.pause();
   }
-  const auto bytes = receive_probed(comm_.native(), root_, call.status_tag);
+  const auto bytes = receive_probed(root_, call.status_tag);
   StatusHeader h;
-  const auto payload = decode(std::span<const std::byte>(bytes), h);
+  const auto payload = decode(bytes, h);
   call.failure = h.failure;
   if (h.mismatch) call.mismatch = h.mismatch;
   if (h.with_results) {
@@ -468,7 +505,7 @@ bool PoolCore::wait_status(CallState& call, std::optional<Clock::time_point> dea
 bool PoolCore::join(CallState& call, std::optional<Clock::time_point> deadline, bool quiet) {
   if (!call.joined) {
     if (is_root()) {
-      Backoff backoff;
+      Backoff backoff(kSpin);
       auto last_news = Clock::now();
       while (!call.joined) {
         if (deadline && Clock::now() >= *deadline) return false;
@@ -515,7 +552,7 @@ bool PoolCore::poll(CallState& call) {
 
 bool PoolCore::advance(CallState& call) {
   const std::size_t before = call.arrived.size();
-  Backoff backoff;
+  Backoff backoff(kSpin);
   auto last_news = Clock::now();
   while (!call.joined) {
     const bool any = root_step(call, true);
@@ -543,9 +580,8 @@ bool PoolCore::work_on_other_call(const CallState& waiting) {
   for (auto& weak : pending_) {
     auto other = weak.lock();
     if (!other || other.get() == &waiting || other->joined || other->own_done) continue;
-    std::vector<Range> ranges;
-    if (claim(*other, ranges)) {
-      run_claim(*other, ranges);
+    if (claim(*other, other->claimed)) {
+      run_claim(*other, other->claimed);
       return true;
     }
   }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace hmp::detail {
@@ -73,6 +74,9 @@ class PoolCore {
   void draw_progress(CallState& call, bool final);
   [[noreturn]] void timed_out(const CallState& call, const std::string& what) const;
   void reap_sends();
+  /// Receives the message MPI_Iprobe just found into recv_buffer_; the bytes
+  /// stay valid until the next receive.
+  std::span<const std::byte> receive_probed(int source, int tag);
 
   Communicator comm_;
   int rank_ = 0, size_ = 1, root_ = 0, threads_ = 1;
@@ -86,6 +90,7 @@ class PoolCore {
   std::vector<double> last_busy_;
   // Root's status messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
+  std::vector<std::byte> recv_buffer_;  // reused: see kKeepReceiveBuffer
 };
 
 }  // namespace hmp::detail

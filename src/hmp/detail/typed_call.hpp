@@ -10,6 +10,7 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,16 +24,20 @@ namespace hmp::detail {
 template <class R>
 using Slot = std::conditional_t<std::is_same_v<R, bool>, unsigned char, R>;
 
+/// R's readable name, demangled once per type (every call carries it).
 template <class R>
-std::string type_name() {
-  if constexpr (std::is_void_v<R>) {
-    return "void";
-  } else {
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(typeid(R).name(), nullptr, nullptr, &status),
-                                             std::free);
-    return status == 0 && d ? std::string(d.get()) : std::string(typeid(R).name());
-  }
+const std::string& type_name() {
+  static const std::string name = [] {
+    if constexpr (std::is_void_v<R>) {
+      return std::string("void");
+    } else {
+      int status = 0;
+      std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(typeid(R).name(), nullptr, nullptr, &status),
+                                               std::free);
+      return status == 0 && d ? std::string(d.get()) : std::string(typeid(R).name());
+    }
+  }();
+  return name;
 }
 
 struct NoResult {};
@@ -66,17 +71,20 @@ struct TypedCall : CallState {
 };
 
 /// Runs `one(i)` for every item of `ranges` on `threads` OpenMP threads,
-/// skipping the rest once a task of this rank failed.
+/// skipping the rest once a task of this rank failed (`one` returns false
+/// for a task that threw).
 template <class One>
 void run_ranges(std::span<const Range> ranges, int threads, const std::atomic<bool>& failed, One&& one) {
   std::uint64_t total = 0;
   for (const auto& r : ranges) total += r.end - r.begin;
   if (threads <= 1 || total <= 1) {
+    // One thread: only its own tasks set `failed`, so checking it once and
+    // then each task's outcome skips exactly as before, and a loop over a
+    // task that cannot throw has no memory load per item (it vectorizes).
+    if (failed.load(std::memory_order_relaxed)) return;
     for (const auto& r : ranges)
-      for (std::uint64_t i = r.begin; i < r.end; ++i) {
-        if (failed.load(std::memory_order_relaxed)) return;
-        one(i);
-      }
+      for (std::uint64_t i = r.begin; i < r.end; ++i)
+        if (!one(i)) return;
     return;
   }
   // Item k of the claim is item at(k) of the input.
@@ -108,8 +116,10 @@ void wire(const std::shared_ptr<TypedCall<R>>& call, Task task, Access access, i
         } else {
           if constexpr (Star) c->slots[i] = std::apply(task, access(i)); else c->slots[i] = std::invoke(task, access(i));
         }
+        return true;
       } catch (...) {
         c->fail(i, rank);
+        return false;
       }
     });
   };
@@ -123,7 +133,16 @@ void wire(const std::shared_ptr<TypedCall<R>>& call, Task task, Access access, i
       std::size_t off = 0;
       for (const auto& r : ranges) {
         if (c->slots.size() < r.end) c->slots.resize(r.end);
-        off += unpack<S>(in.subspan(off), r.end - r.begin, [&](std::size_t k, S&& v) { c->slots[r.begin + k] = std::move(v); });
+        if constexpr (std::is_trivially_copyable_v<S>) {
+          // Raw bytes straight into place (what pack() wrote).
+          const std::size_t bytes = (r.end - r.begin) * sizeof(S);
+          if (in.size() - off < bytes) throw Error("hmp: a message from another rank is truncated");
+          if (bytes) std::memcpy(static_cast<void*>(c->slots.data() + r.begin), in.data() + off, bytes);
+          off += bytes;
+        } else {
+          off += unpack<S>(in.subspan(off), r.end - r.begin,
+                           [&](std::size_t k, S&& v) { c->slots[r.begin + k] = std::move(v); });
+        }
       }
     };
   }
