@@ -96,12 +96,23 @@ NodeBuffer::NodeBuffer(const Communicator& comm, std::size_t count, std::size_t 
   // Contiguous parts (no alloc_shared_noncontig): the array must be one range
   // of addresses for spans and Eigen maps; the page-sized blocks above give
   // the per-rank placement that key would.
+  // Open MPI starts a shared window 8 bytes past a cache line; FFTW and
+  // other SIMD kernels lose their aligned paths there. With everything on the
+  // first rank, over-allocate one line and start the array on a boundary.
+  constexpr std::size_t kAlign = 64;
+  const bool align = placement == Placement::first_rank && count > 0;
+  const std::size_t pad = align && node_rank == 0 ? kAlign : 0;
   void* mine = nullptr;
-  win_ = Window::allocate_shared(groups_.node, local_.size() * elem_size, static_cast<int>(elem_size), &mine);
+  win_ = Window::allocate_shared(groups_.node, local_.size() * elem_size + pad, 1, &mine);
   std::size_t first_bytes = 0;
   // MPI_PROC_NULL: the start of the lowest rank's non-empty part = the array.
   void* base = win_.shared_query(MPI_PROC_NULL, &first_bytes);
   base_ = count == 0 ? nullptr : static_cast<std::byte*>(base);
+  if (align) {
+    const auto at = reinterpret_cast<std::uintptr_t>(base_);
+    base_ += (kAlign - at % kAlign) % kAlign;
+    mine = base_;  // rank 0's part is the aligned array
+  }
   if (local_.size() > 0 && static_cast<std::byte*>(mine) != base_ + local_.begin * elem_size)
     throw Error("SharedArray: MPI placed the node's parts out of order (rank " + std::to_string(node_rank) +
                 ")");
