@@ -355,16 +355,10 @@ void PoolCore::send_inputs(CallState& call) {
                             comm_.native(), &reqs.back()));
     buffers.push_back(std::move(bytes));
   }
-  // Each worker receives its items inside the same call: wait, but not forever.
-  Backoff backoff(kSpin);
-  const auto since = Clock::now();
-  for (;;) {
-    int done = 0;
-    HMP_MPI_CHECK(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &done, MPI_STATUSES_IGNORE));
-    if (done) break;
-    if (seconds_since(since) > wait_timeout_) timed_out(call, "workers to take their inputs");
-    backoff.pause();
-  }
+  // Root computes its own share while the items travel; the sends are
+  // completed before root reports the outcome (finish_root).
+  call.send_requests.insert(call.send_requests.end(), reqs.begin(), reqs.end());
+  for (auto& b : buffers) call.send_buffers.push_back(std::move(b));
 }
 
 void PoolCore::receive_inputs(CallState& call) {
@@ -438,6 +432,22 @@ bool PoolCore::root_step(CallState& call, bool compute) {
 }
 
 void PoolCore::finish_root(CallState& call) {
+  // Inputs sent to workers (from_root): every worker has answered, so they
+  // took their items; this completes at once unless a worker never came.
+  if (!call.send_requests.empty()) {
+    Backoff backoff(kSpin);
+    const auto since = Clock::now();
+    for (;;) {
+      int done = 0;
+      HMP_MPI_CHECK(MPI_Testall(static_cast<int>(call.send_requests.size()), call.send_requests.data(), &done,
+                                MPI_STATUSES_IGNORE));
+      if (done) break;
+      if (seconds_since(since) > wait_timeout_) timed_out(call, "workers to take their inputs");
+      backoff.pause();
+    }
+    call.send_requests.clear();
+    call.send_buffers.clear();
+  }
   {
     std::lock_guard lock(call.failure_mutex);
     if (call.local_failure && (!call.failure || call.local_failure->index < call.failure->index))
