@@ -76,7 +76,7 @@ void pool_map(Context& ctx) {
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
 #pragma omp parallel num_threads(ctx.threads)
   prepare(s);  // plans, and each thread's FFTW buffers, before timing (the pool's tasks run on this team)
-  AlignedSharedArray<double> out(ctx.rt, s.items * s.out_elems());
+  hmp::SharedArray<double> out(ctx.rt, s.items * s.out_elems());
   const Blocks blocks = blocks_for(pool, s.items, 1);
   ctx.time([&](Busy& busy) {
     const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {

@@ -100,39 +100,6 @@ std::vector<IndexRange> for_each_block(Pool& pool, const Blocks& blocks, Busy& b
   return mine;
 }
 
-/// A job-wide SharedArray of n T's (one copy per node) whose first element
-/// sits on a 64-byte boundary. The window's own start can be only 8-byte
-/// aligned (Open MPI 4.1's osc/sm), which keeps FFTW and the compiler's
-/// vector code off their aligned kernels: FFTs writing there ran at half
-/// speed. Every node uses root's offset, so element i is the same byte range
-/// on every node and gather_to_root moves the right bytes.
-template <class T>
-class AlignedSharedArray {
- public:
-  static constexpr std::size_t alignment = 64;
-  AlignedSharedArray(const Runtime& rt, std::size_t n) : bytes_(rt, n * sizeof(T) + alignment), n_(n) {
-    auto at = reinterpret_cast<std::uintptr_t>(bytes_.data());
-    unsigned long long offset = (alignment - at % alignment) % alignment;
-    MPI_Bcast(&offset, 1, MPI_UNSIGNED_LONG_LONG, 0, rt.world().native());
-    offset_ = static_cast<std::size_t>(offset);
-  }
-  T* data() noexcept { return reinterpret_cast<T*>(bytes_.data() + offset_); }
-  const T* data() const noexcept { return reinterpret_cast<const T*>(bytes_.data() + offset_); }
-  std::size_t size() const noexcept { return n_; }
-  T* begin() noexcept { return data(); }
-  T* end() noexcept { return data() + n_; }
-  /// SharedArray::gather_to_root with element ranges of this array.
-  void gather_to_root(const std::vector<IndexRange>& written) const {
-    std::vector<IndexRange> b;
-    for (const auto& r : written) b.push_back({offset_ + r.begin * sizeof(T), offset_ + r.end * sizeof(T)});
-    bytes_.gather_to_root(b);
-  }
-
- private:
-  SharedArray<std::byte> bytes_;
-  std::size_t n_ = 0, offset_ = 0;
-};
-
 /// Item ranges as element ranges, for items of `per_item` elements each.
 inline std::vector<IndexRange> scaled(std::vector<IndexRange> ranges, std::size_t per_item) {
   for (auto& r : ranges) r = {r.begin * per_item, r.end * per_item};

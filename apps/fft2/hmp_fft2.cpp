@@ -62,8 +62,8 @@ void openmp(Context& ctx) {
 
 // The Pool: pool.for_each over blocks of matrices (one block per worker
 // thread, static_block schedule), each block's spectra written in place into
-// a SharedArray (one copy per node; AlignedSharedArray: its data on a
-// 64-byte boundary, mapped by every rank of the node): no
+// a SharedArray (one copy per node, starting on a cache line so FFTW keeps
+// its aligned kernels, mapped by every rank of the node): no
 // result travels by message. With several nodes, gather_to_root brings the
 // ranges other nodes wrote to root's node. Inputs: the replicated stack.
 // The timed region ends with every spectrum in root's node's shared copy;
@@ -72,7 +72,7 @@ void pool_map(Context& ctx) {
   const auto& s = ctx.in;
   w::prepare_fft2(s.size, s.size);
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
-  AlignedSharedArray<cd> spectra(ctx.rt, s.data.size());
+  hmp::SharedArray<cd> spectra(ctx.rt, s.data.size());
   const std::size_t n = s.size * s.size;
   const Blocks blocks = blocks_for(pool, s.items, 1);
   ctx.time([&](Busy& busy) {
