@@ -156,10 +156,12 @@ int main(int argc, char** argv) {
   if (!rt.is_root()) return 0;
   std::vector<RankInfo> ranks;
   for (const auto& l : lines) ranks.push_back(decode(l));
-  std::printf("hmp-info: %d ranks on %d node%s%s, %d socket(s) and %d cores per node, %s\n",
+  std::printf("hmp-info: %d ranks on %d node%s%s, %d socket(s) and %d cores per node; thread level %s asked, %s "
+              "provided\n",
               topo.world_size, topo.nodes, topo.nodes == 1 ? "" : "s",
               topo.simulated ? " (simulated by HMP_SIMULATE_NODES)" : "", topo.sockets_per_node,
-              topo.cores_per_node, hmp::to_string(rt.thread_level_provided()).c_str());
+              topo.cores_per_node, hmp::to_string(rt.thread_level_requested()).c_str(),
+              hmp::to_string(rt.thread_level_provided()).c_str());
   std::printf("%-5s %-20s %-5s %-6s %-12s %-8s %s\n", "rank", "host", "node", "local", "bound cores",
               "threads", "thread:core (thread's cores)");
   for (const auto& r : ranks) {

@@ -11,6 +11,8 @@ echo "$out"
 echo "$out" | grep -q '^warnings: .*oversubscribed: .* 2 ranks with 4 threads in all on 2 cores' ||
   fail "2 ranks x 2 threads: oversubscription not reported"
 [ "$(echo "$out" | grep -c '^[0-9]')" -eq 2 ] || fail "expected one table row per rank"
+echo "$out" | grep -q 'thread level MPI_THREAD_FUNNELED asked, MPI_THREAD_[A-Z]* provided' ||
+  fail "thread levels asked for and provided not reported"
 out=$(OMP_NUM_THREADS=1 timeout 60 "$mpirun" -np 2 --bind-to core "$info") || fail "hmp-info 2x1 failed: $out"
 echo "$out"
 echo "$out" | grep -qx 'warnings: none' || fail "2 ranks x 1 thread: expected 'warnings: none'"
