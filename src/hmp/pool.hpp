@@ -282,28 +282,45 @@ class Pool {
     using Raw = std::remove_cvref_t<In>;
     using Task = std::decay_t<F>;
     if constexpr (detail::is_from_root<Raw>::value) {
-      using T = std::ranges::range_value_t<decltype(inputs.range)>;
+      using V = decltype(inputs.range);
+      using T = std::ranges::range_value_t<V>;
       detail::require_sendable<T>();
-      auto items = std::make_shared<std::vector<T>>();
-      if (is_root()) items->assign(std::ranges::begin(inputs.range), std::ranges::end(inputs.range));
-      call->n = items->size();
+      // Root's items where they are (a synchronous call over a contiguous
+      // range: the caller's data outlives the call), else a copy; workers
+      // fill `own` with the items root sends them.
+      struct Items {
+        std::vector<T> own;
+        std::span<const T> view;
+      };
+      auto items = std::make_shared<Items>();
+      if (is_root()) {
+        if constexpr (std::ranges::contiguous_range<V>) {
+          if (!keep_copy) items->view = std::span<const T>(std::ranges::data(inputs.range), std::ranges::size(inputs.range));
+        }
+        if (items->view.size() != static_cast<std::size_t>(std::ranges::size(inputs.range))) {
+          items->own.assign(std::ranges::begin(inputs.range), std::ranges::end(inputs.range));
+          items->view = items->own;
+        }
+      }
+      call->n = items->view.size();
       call->inputs_from_root = true;
       auto* c = call.get();
       call->pack_inputs = [items](std::vector<std::byte>& out, std::span<const detail::Range> ranges) {
-        for (const auto& r : ranges) detail::pack(out, std::span<const T>(items->data() + r.begin, r.end - r.begin));
+        for (const auto& r : ranges) detail::pack(out, items->view.subspan(r.begin, r.end - r.begin));
       };
       call->unpack_inputs = [items, c](std::uint64_t n, std::span<const std::byte> in,
                                        std::span<const detail::Range> ranges) {
-        items->resize(n);
+        items->own.resize(n);
+        items->view = items->own;
         if constexpr (!std::is_void_v<R>) c->slots.resize(n);
         std::size_t off = 0;
         for (const auto& r : ranges)
           off += detail::unpack<T>(in.subspan(off), r.end - r.begin,
-                                   [&](std::size_t k, T&& v) { (*items)[r.begin + k] = std::move(v); });
+                                   [&](std::size_t k, T&& v) { items->own[r.begin + k] = std::move(v); });
       };
       call->sig.n = call->n;
       detail::wire<R, Star>(call, Task(std::forward<F>(f)),
-                            [items](std::uint64_t i) -> const T& { return (*items)[i]; }, threads(), rank());
+                            [items](std::uint64_t i) -> const T& { return items->view[i]; }, threads(), rank());
     } else {
       static_assert(std::ranges::random_access_range<Raw> && std::ranges::sized_range<Raw>,
                     "hmp::Pool: inputs must be a sized random-access range (vector, span, iota...) or "

@@ -132,6 +132,17 @@ TEST(PoolValues, EigenMatrices) {
   }
 }
 
+TEST(PoolValues, FromRootAsyncKeepsItsOwnCopy) {
+  // Like Python, an async call takes the inputs at the call: root may change
+  // its vector before get().
+  std::vector<std::string> words;
+  if (pool().is_root()) words = {"a", "bb", "ccc", "dddd", "eeeee", "ffffff", "g"};
+  auto r = pool().map_async([](const std::string& w) { return w.size(); }, hmp::from_root(words));
+  words.assign(words.size(), "changed");
+  const auto& got = r.get();
+  if (pool().is_root()) EXPECT_EQ(got, (std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 1}));
+}
+
 TEST(PoolValues, CerealUserType) {
   const auto in = numbers(19);
   auto f = [](int x) { return Particle{"p" + std::to_string(x), {x * 1.0, x * 2.0}}; };
