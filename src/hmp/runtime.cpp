@@ -1,11 +1,14 @@
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/segment_registry.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 
 #include <cxxabi.h>
 #include <omp.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -61,8 +64,29 @@ ThreadLevel from_mpi(int level) {
   }
   std::fprintf(stderr, "hmp: rank %d: %s; aborting the job\n", rank, what.c_str());
   std::fflush(stderr);
+  detail::unlink_registered_segments();  // the other ranks get SIGTERM: see on_terminate_signal
   if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, 1);
   std::_Exit(1);
+}
+
+// mpirun ends the other ranks of an aborted job with SIGTERM (and Ctrl-C
+// or a Slurm time limit sends SIGINT/SIGTERM): remove this rank's named
+// segments, then die of the signal as before.
+extern "C" void on_terminate_signal(int sig) {
+  detail::unlink_registered_segments();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void install_signal_cleanup() {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    struct sigaction old {};
+    if (sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;  // someone else's: keep it
+    struct sigaction sa {};
+    sa.sa_handler = on_terminate_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, nullptr);
+  }
 }
 
 }  // namespace
@@ -108,6 +132,7 @@ void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
     throw UsageError(msg);
   }
   g_current = this;
+  install_signal_cleanup();
   try {
     build_topology();
   } catch (...) {
@@ -172,6 +197,15 @@ Runtime::~Runtime() {
       std::fprintf(stderr, "hmp: rank %d: at exit: %s\n", topology_.world_rank, e.what());
     }
   }
+  // Named segments created and never unlinked: removed, with a warning, as
+  // Python's resource tracker does at exit.
+  std::string leaked;
+  for (const auto& name : detail::registered_segments())
+    if (shm_unlink(name.c_str()) == 0) leaked += (leaked.empty() ? "" : ", ") + name;
+  detail::unlink_registered_segments();
+  if (!leaked.empty())
+    std::fprintf(stderr, "hmp: rank %d: unlinked shared memory segment(s) left at exit: %s\n",
+                 topology_.world_rank, leaked.c_str());
   leaders_.reset();
   node_.reset();
   world_.reset();

@@ -1,5 +1,6 @@
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/errors.hpp>
+#include <hmp/detail/segment_registry.hpp>
 #include <hmp/shared_memory.hpp>
 
 #include <fcntl.h>
@@ -96,6 +97,7 @@ SharedMemory SharedMemory::create(const std::string& name, std::size_t size) {
     shm_unlink(posix_name(name).c_str());
     throw;
   }
+  detail::register_segment(posix_name(name));  // removed at any exit if never unlinked
   return out;
 }
 
@@ -188,8 +190,10 @@ void SharedMemory::close() noexcept {
 
 void SharedMemory::unlink() {
   if (name_.empty()) throw UsageError("SharedMemory::unlink: this handle has no segment");
-  if (shm_unlink(posix_name(name_).c_str()) != 0) {
-    const int err = errno;
+  const int rc = shm_unlink(posix_name(name_).c_str());
+  const int err = errno;
+  detail::forget_segment(posix_name(name_));
+  if (rc != 0) {
     if (err == ENOENT) throw NotFound("SharedMemory '" + name_ + "' was already unlinked");
     throw Error("SharedMemory '" + name_ + "': shm_unlink failed: " + errno_text(err));
   }

@@ -1,3 +1,4 @@
+#include <hmp/detail/segment_registry.hpp>
 #include <hmp/shared_memory_manager.hpp>
 
 #include <sys/mman.h>
@@ -17,7 +18,10 @@ SharedMemory SharedMemoryManager::create(const std::string& name, std::size_t si
 }
 
 void SharedMemoryManager::shutdown() noexcept {
-  for (const auto& n : names_) shm_unlink(("/" + n).c_str());  // names were validated at creation
+  for (const auto& n : names_) {  // names were validated at creation
+    shm_unlink(("/" + n).c_str());
+    detail::forget_segment("/" + n);
+  }
   names_.clear();
 }
 
