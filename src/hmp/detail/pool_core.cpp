@@ -73,6 +73,17 @@ void append_merged(std::vector<Range>& out, std::span<const Range> ranges) {
   }
 }
 
+// Positions the counter hands out for a call: items for guided, chunks otherwise.
+std::uint64_t counter_limit(const CallState& call) {
+  return call.schedule.kind == Schedule::Kind::guided ? call.n : (call.n + call.chunk - 1) / call.chunk;
+}
+
+// How many calls the counter's value `v` is ahead of call number `s` (its low
+// 32 bits): > 0 a later call owns it, 0 this call, < 0 an earlier call.
+std::int32_t calls_ahead(std::uint64_t v, std::uint64_t s) {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>((v >> 32) - s));
+}
+
 // While root has work of its own in a map, it looks for workers' messages
 // only after this much claiming: those workers send once, at the end of their
 // share, and an MPI_Iprobe per worker costs more than a no-op task.
@@ -85,7 +96,8 @@ constexpr auto kSpin = std::chrono::microseconds(200);
 
 }  // namespace
 
-PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads)
+PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads,
+                   bool simulated_nodes)
     : comm_(comm.dup()),
       rank_(comm_.rank()),
       size_(comm_.size()),
@@ -102,9 +114,7 @@ PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int def
                   HMP_MPI_CHECK(MPI_Comm_split_type(comm_.native(), MPI_COMM_TYPE_SHARED, 0,
                                                     MPI_INFO_NULL, &shared));
                   Communicator node(shared, true);
-                  const char* sim = std::getenv("HMP_SIMULATE_NODES");
-                  const bool simulated = sim && std::string(sim) != "1";
-                  int local = node.size() == comm_.size() && !simulated ? 1 : 0, all = 0;
+                  int local = node.size() == comm_.size() && !simulated_nodes ? 1 : 0, all = 0;
                   HMP_MPI_CHECK(MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_MIN, comm_.native()));
                   return all == 1;
                 }()) {
@@ -179,10 +189,7 @@ void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, bool synchronou
     if (call.inputs_from_root && call.schedule.chunksize == 0 && call.schedule.kind == Schedule::Kind::static_cyclic)
       call.chunk = default_chunksize(call.n, workers);  // the same rule root used
   }
-  const std::uint64_t units = call.schedule.kind == Schedule::Kind::guided
-                                  ? call.n
-                                  : (call.n + call.chunk - 1) / call.chunk;
-  if (units >= kLow)
+  if (counter_limit(call) >= kLow)
     throw UsageError("hmp::Pool: " + std::to_string(call.n) + " items in chunks of " + std::to_string(call.chunk) +
                      " make too many chunks (at most 2^32 - 2): use a larger chunksize");
   std::erase_if(pending_, [](const auto& weak) {
@@ -248,12 +255,11 @@ bool PoolCore::claim(CallState& call, std::vector<Range>& out) {
       // are compare-and-swaps: a rank still finishing an earlier call can
       // then never take positions of this one.
       const bool guided = call.schedule.kind == Schedule::Kind::guided;
-      const std::uint64_t limit = guided ? n : (n + c - 1) / c;
+      const std::uint64_t limit = counter_limit(call);
       const std::uint64_t s = call.seq & kLow;
       std::uint64_t v = counters_.load(0);
       for (;;) {
-        const std::uint64_t vs = v >> 32;
-        const auto ahead = static_cast<std::int32_t>(static_cast<std::uint32_t>(vs - s));
+        const auto ahead = calls_ahead(v, s);
         if (ahead > 0) break;                          // a later call: this one is all claimed
         const std::uint64_t pos = ahead == 0 ? (v & kLow) : 0;
         if (pos >= limit) break;
@@ -548,9 +554,9 @@ bool PoolCore::poll(CallState& call) {
   try_receive(call);
   if (!call.own_done && (call.schedule.kind == Schedule::Kind::dynamic || call.schedule.kind == Schedule::Kind::guided)) {
     // Nothing left to claim means root's share is done without computing.
-    const std::uint64_t v = counters_.load(0), s = call.seq & kLow;
-    const auto ahead = static_cast<std::int32_t>(static_cast<std::uint32_t>((v >> 32) - s));
-    const std::uint64_t limit = call.schedule.kind == Schedule::Kind::guided ? call.n : (call.n + call.chunk - 1) / call.chunk;
+    const std::uint64_t v = counters_.load(0);
+    const auto ahead = calls_ahead(v, call.seq & kLow);
+    const std::uint64_t limit = counter_limit(call);
     if (ahead > 0 || (ahead == 0 && (v & kLow) >= limit) || limit == 0) call.own_done = true;
   }
   if (call.own_done && std::all_of(call.worker_done.begin(), call.worker_done.end(), [](char d) { return d; })) {

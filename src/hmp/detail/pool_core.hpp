@@ -20,7 +20,9 @@ using Clock = std::chrono::steady_clock;
 
 class PoolCore {
  public:
-  PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads);
+  /// `simulated_nodes`: the Runtime split the ranks into simulated nodes
+  /// (HMP_SIMULATE_NODES), so the multi-node path is taken on one machine.
+  PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads, bool simulated_nodes);
   PoolCore(const PoolCore&) = delete;
   PoolCore& operator=(const PoolCore&) = delete;
   ~PoolCore();
