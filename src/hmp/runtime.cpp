@@ -200,9 +200,10 @@ Runtime::~Runtime() {
   // Named segments created and never unlinked: removed, with a warning, as
   // Python's resource tracker does at exit.
   std::string leaked;
-  for (const auto& name : detail::registered_segments())
+  for (const auto& name : detail::registered_segments()) {
     if (shm_unlink(name.c_str()) == 0) leaked += (leaked.empty() ? "" : ", ") + name;
-  detail::unlink_registered_segments();
+    detail::forget_segment(name);
+  }
   if (!leaked.empty())
     std::fprintf(stderr, "hmp: rank %d: unlinked shared memory segment(s) left at exit: %s\n",
                  topology_.world_rank, leaked.c_str());
