@@ -20,13 +20,11 @@ struct ProcessRuntime {
           o.threads = 1;  // a target is one task; it may use OpenMP itself
           return o;
         }()),
-        flags(pool_comm(), kSlots, 0, single_node(rt)) {
+        flags(rt.world(), kSlots, 0, rt.topology().nodes == 1) {
     const int mine = static_cast<int>(getpid());
     pids.resize(static_cast<std::size_t>(rt.size()));
     HMP_MPI_CHECK(MPI_Allgather(&mine, 1, MPI_INT, pids.data(), 1, MPI_INT, rt.world().native()));
   }
-  const Communicator& pool_comm() { return Runtime::current().world(); }
-  static bool single_node(Runtime& rt) { return rt.topology().nodes == 1 && !rt.topology().simulated; }
 
   Pool pool;
   CounterWindow flags;
