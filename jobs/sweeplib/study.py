@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-# DESIGN.md, "Apps": the executable is hmp-<app>.
+# docs/apps.md: the executable is hmp-<app>.
 METHODS = {
     "sum": ("sequential", "openmp", "pool.apply", "pool.apply_async", "pool.map",
             "pool.map_async", "pool.imap", "pool.imap_unordered", "pool.starmap"),
