@@ -1,10 +1,12 @@
 // hmp-determinants: det of every slice tensor[:, :, s] of the tutorial's
 // tensor, shape (size, size, items), integer entries in [-5, 5) from --seed
-// or float64 from --input; results (items,) float64 (--output). Eigen LU with
+// or any bool, integer or float dtype from --input (converted to float64 as
+// numpy.linalg.det does); results (items,) float64 (--output). Eigen LU with
 // partial pivoting, as numpy.linalg.det.
 #include <common/compare.hpp>
 #include <common/broadcast.hpp>
 #include <common/driver.hpp>
+#include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/determinant.hpp>
 
@@ -28,6 +30,7 @@ namespace w = hmp::workloads;
 
 struct Tensor {
   std::size_t size = 0, items = 0;
+  Dtype input_dtype = Dtype::float64;
   std::vector<double> data;  ///< (size, size, items), C order
 };
 
@@ -207,11 +210,13 @@ Tensor load(hmp::Runtime& rt, Options& opt) {
       const auto& s = a.header.shape;
       if (s.size() != 3 || s[0] != s[1])
         throw InputError{"shape " + shape_string(s) + ": expected (size, size, items), the tutorial's tensor"};
-      if (a.header.dtype != Dtype::float64) throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed float64"};
+      if (a.header.dtype.kind == 'c')
+        throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed bool, integer and float dtypes"};
     });
     t.size = opt.size = a.header.shape[0];
     t.items = opt.items = a.header.shape[2];
-    t.data = std::move(std::get<0>(a.data));
+    t.input_dtype = a.header.dtype;
+    t.data = to_float64(a);
   } else {
     checked_elements({opt.size, opt.size, opt.items}, "--size x --size x --items");
     t.size = opt.size;
@@ -255,7 +260,9 @@ int main(int argc, char** argv) {
   app.write_output = [](const std::string& path, const Tensor& t, const Dets& d) { write_npy(path, {t.items}, d); };
   app.perturb = [](Dets& d) { d.back() += 1.0; };
   app.describe = [](const Tensor& t, const Options&) {
-    return std::to_string(t.items) + " slices of " + std::to_string(t.size) + "x" + std::to_string(t.size);
+    return std::to_string(t.items) + " slices of " + std::to_string(t.size) + "x" + std::to_string(t.size) + " (" +
+           to_string(t.input_dtype) + " in, float64 out)";
   };
+  app.annotate = [](nlohmann::json& rec, const Tensor& t, const Options&) { rec["dtype"] = to_string(t.input_dtype); };
   return run_app(rt, argc, argv, app);
 }

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from hmp_analysis.analyse import analyse
-from hmp_analysis.records import Loaded, parse_record
+from hmp_tools.report.analyse import analyse
+from hmp_tools.report.records import Loaded, parse_record
 from synthetic import amdahl_time, record, strong_study
 
 T1 = 12.0
