@@ -31,9 +31,7 @@ constexpr std::size_t kWidth = 8;
 // and its pivot row stay in L1.
 constexpr std::size_t kVecs = 2;
 constexpr std::size_t kLanes = kWidth * kVecs;
-
-[[gnu::always_inline]] inline Vec splat(double x) { return Vec{} + x; }
-[[gnu::always_inline]] inline Vec abs(Vec x) { return x < 0 ? -x : x; }
+static_assert(kLanes == batch_lanes);
 
 // a[(i * n + j) * kVecs + v] = element (i, j) of the matrices in vector v's
 // lanes; `prow` holds n * kVecs vectors of scratch. det[v] receives the
@@ -41,18 +39,18 @@ constexpr std::size_t kLanes = kWidth * kVecs;
 HMP_SIMD_CLONES
 void factor_block(Vec* __restrict a, std::size_t n, Vec* __restrict prow, Vec* __restrict det) {
   constexpr std::size_t V = kVecs;
-  for (std::size_t v = 0; v < V; ++v) det[v] = splat(1.0);
+  for (std::size_t v = 0; v < V; ++v) det[v] = Vec{} + 1.0;
   for (std::size_t k = 0; k < n; ++k) {
     const Vec* ak = a + (k * n + k) * V;
-    const Vec kk = splat(static_cast<double>(k));
+    const Vec kk = Vec{} + static_cast<double>(k);
     Vec best[V], pivot[V], prow_index[V], inv[V];
-    for (std::size_t v = 0; v < V; ++v) best[v] = abs(ak[v]), pivot[v] = ak[v], prow_index[v] = kk;
+    for (std::size_t v = 0; v < V; ++v) best[v] = ak[v] < 0 ? -ak[v] : ak[v], pivot[v] = ak[v], prow_index[v] = kk;
     // Each lane's pivot: the first largest |a(i, k)|, i >= k (as LAPACK's idamax).
     for (std::size_t i = k + 1; i < n; ++i) {
       const Vec* aik = a + (i * n + k) * V;
-      const Vec row = splat(static_cast<double>(i));
+      const Vec row = Vec{} + static_cast<double>(i);
       for (std::size_t v = 0; v < V; ++v) {
-        const Vec m = abs(aik[v]);
+        const Vec m = aik[v] < 0 ? -aik[v] : aik[v];
         const auto larger = m > best[v];
         best[v] = larger ? m : best[v];
         pivot[v] = larger ? aik[v] : pivot[v];
@@ -63,13 +61,13 @@ void factor_block(Vec* __restrict a, std::size_t n, Vec* __restrict prow, Vec* _
       const Vec p = pivot[v];
       det[v] = (prow_index[v] != kk ? -det[v] : det[v]) * p;  // a row exchange flips the sign
       const auto zero = p == 0;
-      inv[v] = zero ? Vec{} : 1.0 / (zero ? splat(1.0) : p);  // a zero pivot: det is 0, nothing to eliminate
+      inv[v] = zero ? Vec{} : 1.0 / (zero ? Vec{} + 1.0 : p);  // a zero pivot: det is 0, nothing to eliminate
     }
     // The pivot row (columns k+1..n-1), selected lane by lane.
     for (std::size_t j = k + 1; j < n; ++j)
       for (std::size_t v = 0; v < V; ++v) prow[j * V + v] = a[(k * n + j) * V + v];
     for (std::size_t i = k + 1; i < n; ++i) {
-      const Vec row = splat(static_cast<double>(i));
+      const Vec row = Vec{} + static_cast<double>(i);
       for (std::size_t j = k + 1; j < n; ++j)
         for (std::size_t v = 0; v < V; ++v)
           prow[j * V + v] = prow_index[v] == row ? a[(i * n + j) * V + v] : prow[j * V + v];
@@ -77,7 +75,7 @@ void factor_block(Vec* __restrict a, std::size_t n, Vec* __restrict prow, Vec* _
     // Eliminate below row k. The lanes whose pivot row is i take row k in its
     // place (the exchange); row k itself is not needed again.
     for (std::size_t i = k + 1; i < n; ++i) {
-      const Vec row = splat(static_cast<double>(i));
+      const Vec row = Vec{} + static_cast<double>(i);
       const Vec* aik = a + (i * n + k) * V;
       Vec mult[V];
       for (std::size_t v = 0; v < V; ++v) mult[v] = (prow_index[v] == row ? ak[v] : aik[v]) * inv[v];
@@ -97,13 +95,13 @@ void determinants_batched(const double* tensor, std::size_t size, std::size_t it
                           std::size_t last, double* dets) {
   constexpr std::size_t L = kLanes;
   const std::size_t n = size, elements = size * size;
-  std::vector<Vec> block(elements * kVecs), prow(n * kVecs);
-  Vec det[kVecs];
+  std::vector<double> block(elements * L), prow(n * L), det(L);
+  const auto vecs = [](std::vector<double>& v) { return reinterpret_cast<Vec*>(v.data()); };
   for (std::size_t s = first; s < last; s += L) {
     const std::size_t lanes = std::min(L, last - s);
     for (std::size_t e = 0; e < elements; ++e) {
       const double* src = tensor + e * items + s;
-      auto* dst = reinterpret_cast<double*>(block.data() + e * kVecs);
+      double* dst = block.data() + e * L;
       if (lanes == L) {
         std::memcpy(dst, src, L * sizeof(double));
         // Lines four blocks ahead: n * n streams are more than the hardware
@@ -115,8 +113,8 @@ void determinants_batched(const double* tensor, std::size_t size, std::size_t it
         for (std::size_t l = 0; l < L; ++l) dst[l] = l < lanes ? src[l] : (diagonal ? 1.0 : 0.0);
       }
     }
-    factor_block(block.data(), n, prow.data(), det);
-    std::memcpy(dets + (s - first), det, lanes * sizeof(double));
+    factor_block(vecs(block), n, vecs(prow), vecs(det));
+    std::copy_n(det.data(), lanes, dets + (s - first));
   }
 }
 

@@ -11,6 +11,9 @@
 
 namespace hmp::workloads {
 
+/// Slices factored together (one per SIMD lane, two AVX-512 vectors).
+inline constexpr std::size_t batch_lanes = 16;
+
 /// dets[s - first] = det(tensor[:, :, s]) for s in [first, last); `items` is
 /// the tensor's last extent (the stride between an element's slices).
 void determinants_batched(const double* tensor, std::size_t size, std::size_t items, std::size_t first,
