@@ -150,6 +150,7 @@ Method<Numbers, Total> pool_method(PoolWay way) {
 }
 
 Numbers load(hmp::Runtime& rt, Options& opt) {
+  size_is_one(opt, "sum");
   Numbers n;
   if (!opt.input.empty()) {
     auto a = read_input(rt, opt.input, [](const NpyArray& a) {
@@ -177,7 +178,6 @@ Numbers load(hmp::Runtime& rt, Options& opt) {
     else
       n.ints = w::random_int64(opt.items, -1000, 1000, opt.seed);
   }
-  opt.size = 1;  // each item is one number
   return n;
 }
 
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
   app.spec.description = "hmp-sum: the tutorial's split sum (iterativeSum) by every method";
   app.spec.default_items = 10000000;
   app.spec.items_help = "how many numbers to sum";
-  app.spec.size_help = "not used (each item is one number; records say 1)";
+  app.spec.size_help = "1: each item is one number (other values are refused)";
   app.spec.choices = {{"--dtype", "type of the generated numbers", {"float64", "int64"}, "float64"}};
   app.methods = {
       {"sequential", sequential},
