@@ -37,8 +37,8 @@ METHODS = {
             "pool.map_async", "pool.imap", "pool.imap_unordered", "pool.starmap"),
     "determinants": ("sequential", "openmp", "pool.shared_array", "pool.not_shared",
                      "pool.shared_memory"),
-    "autocorr": ("sequential", "openmp", "pool.map"),
-    "fft2": ("sequential", "openmp", "pool.map"),
+    "autocorr": ("sequential", "openmp", "pool.map", "pool.shared_array"),
+    "fft2": ("sequential", "openmp", "pool.map", "pool.shared_array"),
     "processes": ("one-by-one", "together"),
 }
 
