@@ -145,4 +145,11 @@ std::size_t checked_elements(std::initializer_list<std::size_t> factors, const s
   return n;
 }
 
+void size_is_one(Options& opt, const std::string& app) {
+  if (opt.size_given && opt.size != 1)
+    throw InputError{"--size " + std::to_string(opt.size) + ": hmp-" + app +
+                     "'s items are single numbers, so --size is 1 or left out; --items says how many"};
+  opt.size = 1;
+}
+
 }  // namespace hmp::apps

@@ -1,7 +1,8 @@
-// How values cross ranks. Trivially copyable types (and contiguous ranges of
-// them) travel as raw bytes; std::vector, std::string, std::array, std::pair,
-// std::tuple, std::optional, std::map, std::complex and Eigen dense matrices
-// work out of the box; any other type becomes sendable by giving it a cereal
+// How values cross ranks. Trivially copyable types and fixed-size Eigen
+// matrices (and contiguous ranges of them) travel as raw bytes, dynamic-size
+// Eigen matrices of numbers as their shape and coefficients (no archive);
+// std::vector, std::string, std::array, std::pair, std::tuple, std::optional,
+// std::map, std::complex and other Eigen dense matrices go through cereal; any other type becomes sendable by giving it a cereal
 // `serialize(Archive&)` member or free function.
 #pragma once
 
@@ -20,6 +21,7 @@
 #include <cereal/types/vector.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <sstream>
 #include <span>
@@ -66,14 +68,94 @@ constexpr void require_sendable() {
                 "field2); } (see docs/howto.md, 'Values that cross ranks')");
 }
 
-/// Appends the bytes of `values` to `out`: raw for trivially copyable types,
-/// a cereal binary archive otherwise.
+/// Eigen's plain dense objects (Matrix, Array) whose coefficients are plain bytes.
+template <class T>
+struct EigenPlain : std::false_type {};
+template <class S, int R, int C, int O, int MR, int MC>
+struct EigenPlain<Eigen::Matrix<S, R, C, O, MR, MC>> : std::bool_constant<std::is_trivially_copyable_v<S>> {};
+template <class S, int R, int C, int O, int MR, int MC>
+struct EigenPlain<Eigen::Array<S, R, C, O, MR, MC>> : std::bool_constant<std::is_trivially_copyable_v<S>> {};
+
+template <class T>
+constexpr bool eigen_fixed_size() {
+  if constexpr (EigenPlain<T>::value)
+    return T::SizeAtCompileTime != Eigen::Dynamic &&
+           sizeof(T) == static_cast<std::size_t>(T::SizeAtCompileTime) * sizeof(typename T::Scalar);
+  else
+    return false;
+}
+
+/// Values whose object is exactly their bytes: trivially copyable types, and
+/// fixed-size Eigen matrices (Eigen gives them copy constructors, but the
+/// object is its coefficient array and nothing else). A range of them
+/// travels as one block.
+template <class T>
+inline constexpr bool raw_value = std::is_trivially_copyable_v<T> || eigen_fixed_size<T>();
+
+/// Dynamic-size Eigen matrices of plain coefficients: rows, cols (8 bytes
+/// each) and the coefficients, copied without an archive (the bytes cereal
+/// writes for them, too).
+template <class T>
+inline constexpr bool raw_matrix = EigenPlain<T>::value && !raw_value<T>;
+
+inline void append_bytes(std::vector<std::byte>& out, const void* data, std::size_t bytes) {
+  const auto* b = static_cast<const std::byte*>(data);
+  out.insert(out.end(), b, b + bytes);  // one pass: no zero-fill first
+}
+
+inline void check_available(std::span<const std::byte> in, std::size_t at, std::size_t bytes) {
+  if (at > in.size() || in.size() - at < bytes) throw Error("hmp: a message from another rank is truncated");
+}
+
+template <class M>
+void pack_matrices(std::vector<std::byte>& out, std::span<const M> values) {
+  using S = typename M::Scalar;
+  std::size_t total = 0;
+  for (const auto& m : values) total += 2 * sizeof(std::int64_t) + static_cast<std::size_t>(m.size()) * sizeof(S);
+  std::size_t at = out.size();
+  out.resize(at + total);  // one allocation for the whole range, then plain copies
+  for (const auto& m : values) {
+    const std::int64_t shape[2] = {static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())};
+    std::memcpy(out.data() + at, shape, sizeof shape);
+    at += sizeof shape;
+    const auto bytes = static_cast<std::size_t>(m.size()) * sizeof(S);
+    if (bytes) std::memcpy(out.data() + at, m.data(), bytes);
+    at += bytes;
+  }
+}
+
+/// Reads into `m` (resized only when its shape differs: no allocation when
+/// the destination already has the sender's shape); returns the bytes read.
+template <class M>
+std::size_t unpack_matrix(std::span<const std::byte> in, M& m) {
+  std::int64_t shape[2];
+  check_available(in, 0, sizeof shape);
+  std::memcpy(shape, in.data(), sizeof shape);
+  const auto fits = [](std::int64_t n, int fixed, int max) {
+    return n >= 0 && (fixed == Eigen::Dynamic || n == fixed) && (max == Eigen::Dynamic || n <= max);
+  };
+  if (!fits(shape[0], M::RowsAtCompileTime, M::MaxRowsAtCompileTime) ||
+      !fits(shape[1], M::ColsAtCompileTime, M::MaxColsAtCompileTime))
+    throw Error("hmp: a message from another rank holds a matrix of a shape this type cannot take");
+  const auto coefficients = in.size() / sizeof(typename M::Scalar);  // bounds rows x cols before multiplying
+  if (shape[1] != 0 && static_cast<std::uint64_t>(shape[0]) > coefficients / static_cast<std::uint64_t>(shape[1]))
+    throw Error("hmp: a message from another rank is truncated");
+  const auto bytes = static_cast<std::size_t>(shape[0] * shape[1]) * sizeof(typename M::Scalar);
+  check_available(in, sizeof shape, bytes);
+  if (m.rows() != shape[0] || m.cols() != shape[1]) m.resize(shape[0], shape[1]);
+  if (bytes) std::memcpy(m.data(), in.data() + sizeof shape, bytes);
+  return sizeof shape + bytes;
+}
+
+/// Appends the bytes of `values` to `out`: raw for the types above, a cereal
+/// binary archive otherwise.
 template <class T>
 void pack(std::vector<std::byte>& out, std::span<const T> values) {
   require_sendable<T>();
-  if constexpr (std::is_trivially_copyable_v<T>) {
-    const auto* b = reinterpret_cast<const std::byte*>(values.data());
-    out.insert(out.end(), b, b + values.size_bytes());  // one pass: no zero-fill first
+  if constexpr (raw_value<T>) {
+    append_bytes(out, values.data(), values.size_bytes());
+  } else if constexpr (raw_matrix<T>) {
+    pack_matrices(out, values);
   } else {
     ByteSink sink(out);
     SinkStream stream(sink);
@@ -82,29 +164,29 @@ void pack(std::vector<std::byte>& out, std::span<const T> values) {
   }
 }
 
-/// Reads `count` values written by pack() from `in`, calling sink(i, value).
-/// Returns the number of bytes consumed.
-template <class T, class Sink>
-std::size_t unpack(std::span<const std::byte> in, std::size_t count, Sink&& sink) {
+/// Reads out.size() values written by pack() from `in` straight into `out`
+/// (raw values: one copy of the block). Returns the number of bytes consumed.
+template <class T>
+std::size_t unpack(std::span<const std::byte> in, std::span<T> out) {
   require_sendable<T>();
-  if constexpr (std::is_trivially_copyable_v<T>) {
-    if (in.size() < count * sizeof(T)) throw Error("hmp: a message from another rank is truncated");
-    for (std::size_t i = 0; i < count; ++i) {
-      T v;
-      std::memcpy(static_cast<void*>(&v), in.data() + i * sizeof(T), sizeof(T));
-      sink(i, std::move(v));
-    }
-    return count * sizeof(T);
+  if constexpr (raw_value<T>) {
+    check_available(in, 0, out.size_bytes());
+    if (!out.empty()) std::memcpy(static_cast<void*>(out.data()), in.data(), out.size_bytes());
+    return out.size_bytes();
+  } else if constexpr (raw_matrix<T>) {
+    std::size_t off = 0;
+    for (auto& m : out) off += unpack_matrix(in.subspan(off), m);
+    return off;
   } else {
     // Read in place: a copy of `in` per call made unpacking many ranges of
     // one message quadratic.
     ByteSource source(in);
     SourceStream stream(source);
     cereal::BinaryInputArchive ar(stream.get());
-    for (std::size_t i = 0; i < count; ++i) {
+    for (auto& slot : out) {
       T v{};
       ar(v);
-      sink(i, std::move(v));
+      slot = std::move(v);
     }
     return static_cast<std::size_t>(stream.get().tellg());
   }
@@ -121,7 +203,7 @@ std::vector<std::byte> to_bytes(const T& value) {
 template <class T>
 T from_bytes(std::span<const std::byte> in) {
   T out{};
-  unpack<T>(in, 1, [&](std::size_t, T&& v) { out = std::move(v); });
+  unpack(in, std::span<T>(&out, 1));
   return out;
 }
 

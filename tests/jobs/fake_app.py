@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A stand-in for the hmp-* apps with the same CLI and record contract
-(DESIGN.md "Apps", "Records"), whose behaviour the jobs tests control.
+(docs/apps.md; docs/design.md "Records"), whose behaviour the jobs tests control.
 
 Installed as bin/hmp-<app> (symlinks); the app name comes from argv[0].
 Rank 0 (OMPI_COMM_WORLD_RANK, PMIX_RANK or SLURM_PROCID) does the work:

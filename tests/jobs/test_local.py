@@ -14,7 +14,7 @@ import time
 import unittest
 from pathlib import Path
 
-from jobslib import PYTHON, REPO, SWEEP, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
+from jobslib import REPO, SWEEP, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
 
 STUDY = {
     "name": "tiny", "ranks": [1, 2], "threads": [1, 2], "max_workers": 2,
@@ -146,7 +146,7 @@ class Local(unittest.TestCase):
 
     def _start_hanging(self, victim):
         self.control.write_text(json.dumps({"hang": [victim]}))
-        proc = subprocess.Popen([PYTHON, str(SWEEP), "local", str(self.path), "--bin", str(self.bin),
+        proc = subprocess.Popen([*SWEEP, "local", str(self.path), "--bin", str(self.bin),
                                  "--results", str(self.results)], env=self.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
@@ -258,6 +258,3 @@ def _ppid(proc_dir):
         return None
     return int(stat.rsplit(")", 1)[1].split()[1])
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)

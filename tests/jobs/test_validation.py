@@ -5,7 +5,6 @@
 import json
 import re
 import shutil
-import sys
 import unittest
 
 from jobslib import fake_bin, sweep, tmpdir, write_study
@@ -171,8 +170,5 @@ class Validation(unittest.TestCase):
         done = sweep("run-one", path, "--index", "5", "--bin", self.bin,
                      "--results", self.dir / "results")
         self.assertEqual(done.returncode, 2)
-        self.assertRegex(done.stderr, r"^sweep: --index: 5 is out of range; allowed: 0\.\.0\n$")
+        self.assertRegex(done.stderr, r"^hmp-sweep: --index: 5 is out of range; allowed: 0\.\.0\n$")
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)

@@ -12,14 +12,14 @@ import math
 import re
 from dataclasses import dataclass, field
 
-# DESIGN.md, "Apps": the executable is hmp-<app>.
+# docs/apps.md: the executable is hmp-<app>.
 METHODS = {
     "sum": ("sequential", "openmp", "pool.apply", "pool.apply_async", "pool.map",
             "pool.map_async", "pool.imap", "pool.imap_unordered", "pool.starmap"),
     "determinants": ("sequential", "openmp", "pool.shared_array", "pool.not_shared",
                      "pool.shared_memory"),
-    "autocorr": ("sequential", "openmp", "pool.map"),
-    "fft2": ("sequential", "openmp", "pool.map"),
+    "autocorr": ("sequential", "openmp", "pool.map", "pool.shared_array"),
+    "fft2": ("sequential", "openmp", "pool.map", "pool.shared_array"),
     "processes": ("one-by-one", "together"),
 }
 # Extra app options a study may set, with their allowed values.

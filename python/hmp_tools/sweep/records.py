@@ -16,7 +16,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-# DESIGN.md, "Records": what every ok record carries.
+# docs/design.md, "Records": what every ok record carries.
 REQUIRED = ("app", "method", "items", "size", "ranks", "nodes", "ranks_per_node",
             "threads", "seconds", "seconds_min", "seconds_median", "busy_seconds",
             "check", "build", "host", "job_id", "time")
