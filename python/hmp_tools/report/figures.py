@@ -110,19 +110,27 @@ def scaling_figure(group, path) -> None:
 
 
 def items_figure(spec, path) -> None:
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    items = []
+    """Every line of `spec` (median, min-max bars) against the number of
+    matrices, and the tutorial's published points (spec.published)."""
+    fig, ax = plt.subplots(figsize=(6.8, 4.6))
+    items, times = [], []
     for label, configs in spec.lines.items():
         x = [c.items for c in configs]
         med = [c.median for c in configs]
         items += x
+        times += med
         ax.errorbar(x, med, yerr=_spread(med, [c.min for c in configs], [c.max for c in configs]),
-                    marker="o", capsize=3, label=label)
+                    marker="o", markersize=3, capsize=3, label=label)
+    for p in spec.published:
+        ax.plot([p.items], [p.seconds], linestyle="none", color="black", markersize=11,
+                marker="X" if p.method == "sequential" else "*", label=p.label)
+        items.append(p.items)
+        times.append(p.seconds)
     _log_if_wide(ax, items, axis="x")
-    _log_if_wide(ax, [c.median for line in spec.lines.values() for c in line])
+    _log_if_wide(ax, times)
     ax.set_xlabel("number of matrices (items)")
     ax.set_ylabel("runtime (s), median of repeats")
     ax.set_title(spec.title, fontsize="medium")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="x-small")
     _save(fig, path)
