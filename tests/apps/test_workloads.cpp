@@ -282,6 +282,23 @@ TEST(Correlate2d, FftMatchesDirectOnManyShapes) {
   }
 }
 
+TEST(Correlate2d, FftBatchesAndRemainderMatchDirect) {
+  // 7 matrices of 5x6 in batches of 3 (two batches and one left over) and of
+  // the build's batch: each output equals the definition's.
+  const std::size_t rows = 5, cols = 6, count = 7, in = rows * cols, out = w::autocorrelate2d_output_size(rows, cols);
+  const auto a = w::random_signed_doubles(count * in, 4);
+  std::vector<double> want(count * out);
+  for (std::size_t m = 0; m < count; ++m) w::autocorrelate2d_direct(a.data() + m * in, rows, cols, want.data() + m * out);
+  for (int batch : {3, w::kAutocorrBatch}) {
+    std::vector<double> got(count * out, -1.0);
+    w::autocorrelate2d_fft_many(a.data(), rows, cols, count, got.data(), batch);
+    expect_close(got, want, 1e-10, "batched FFT correlation");
+  }
+  std::vector<double> got(count * out, -1.0);
+  w::autocorrelate2d_many(w::CorrelateAlgorithm::direct, a.data(), rows, cols, count, got.data());
+  EXPECT_EQ(got, want);
+}
+
 TEST(Correlate2d, AutoPicksDirectForTinyAndFftForLarge) {
   EXPECT_EQ(w::choose_autocorrelate2d(3, 3), w::CorrelateAlgorithm::direct);
   EXPECT_EQ(w::choose_autocorrelate2d(4, 4), w::CorrelateAlgorithm::direct);
