@@ -14,6 +14,7 @@ import time
 import unittest
 from pathlib import Path
 
+from hmp_tools import schema
 from jobslib import REPO, SWEEP, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
 
 STUDY = {
@@ -94,6 +95,7 @@ class Local(unittest.TestCase):
             self.assertEqual((record["app"], record["method"], record["ranks"], record["threads"]),
                              (app, method, ranks, threads))
             self.assertEqual(record["status"], "ok")
+            self.assertEqual(schema.problems(record), [])
             self.assertEqual(record["study"], "tiny")
             self.assertEqual(record["config"], config_id(app, method, ranks, threads))
             self.assertEqual(record["scaling"], "strong")
@@ -130,6 +132,7 @@ class Local(unittest.TestCase):
         self.assertIn(f"{len(EXPECTED) - 1} ran ok, 0 skipped (complete), 1 failed", done.stdout)
         (failure,) = read_jsonl(self.study_dir / f"{bad}.jsonl")
         self.assertEqual(failure["status"], "failed")
+        self.assertEqual(schema.problems(failure), [])
         self.assertEqual(failure["exit_code"], 3)
         self.assertIn("told to fail", failure["stderr_tail"])
         self.assertEqual((failure["ranks"], failure["threads"], failure["app"]), (1, 2, "sum"))

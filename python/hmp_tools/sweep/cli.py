@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import launch, records, runner, slurm, study as studies
+from . import apps, launch, records, runner, slurm, study as studies
 from .progress import Progress
 
 PROG = "hmp-sweep"
@@ -47,10 +47,10 @@ def _parser():
         if results:
             q.add_argument("--results", metavar="DIR", default="results",
                            help="records go to DIR/<study>/ (default: ./results)")
-            q.add_argument("--bin", metavar="DIR", default=None,
-                           help="folder of the hmp-* apps (default: $HMP_BIN_DIR, "
-                                "$HMP_BUILD_DIR/apps, this command's folder when the "
-                                "apps are installed beside it, else ./build/apps)")
+        q.add_argument("--bin", metavar="DIR", default=None,
+                       help="folder of the hmp-* apps, which say their methods (default: "
+                            "$HMP_BIN_DIR, $HMP_BUILD_DIR/apps, this command's folder when "
+                            "the apps are installed beside it, else ./build/apps)")
 
     q = sub.add_parser("check", help="validate a study, run nothing")
     common(q, results=False)
@@ -101,6 +101,10 @@ def _source() -> Path:
     return Path(os.environ.get("HMP_SOURCE_DIR") or ".").resolve()
 
 
+def _load(args):
+    return studies.load(args.study, apps.MethodTable(_bin_dir(args.bin)))
+
+
 def _check_apps(study, configs, bin_dir: Path):
     """Every app the plan needs is built, before anything runs."""
     for i, entry in enumerate(study.apps):
@@ -129,7 +133,7 @@ def _state(study_dir, config) -> str:
 
 
 def cmd_check(args) -> int:
-    study = studies.load(args.study)
+    study = _load(args)
     if args.slurm:
         partition = args.partition or study.slurm.get("partition")
         capacity, name = slurm.partition_capacity(args.study, partition,
@@ -159,7 +163,7 @@ def _lock(study_dir: Path):
 
 
 def cmd_local(args) -> int:
-    study = studies.load(args.study)
+    study = _load(args)
     capacity, what = _local_capacity()
     configs = studies.plan(study, capacity, what, args.allow_oversubscribe)
     bin_dir = _bin_dir(args.bin)
@@ -192,7 +196,7 @@ def cmd_local(args) -> int:
 
 
 def cmd_run_one(args) -> int:
-    study = studies.load(args.study)
+    study = _load(args)
     alloc = launch.allocation_cpus()
     if alloc is not None:
         capacity, what = alloc, "CPUs of this Slurm allocation"
@@ -223,7 +227,7 @@ def cmd_run_one(args) -> int:
 
 
 def cmd_slurm(args) -> int:
-    study = studies.load(args.study)
+    study = _load(args)
     partition = args.partition or study.slurm.get("partition")
     if partition:
         studies.Checker(args.study).token(partition, "--partition")

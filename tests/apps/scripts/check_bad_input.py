@@ -10,8 +10,7 @@ import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
-from apptest import app_lines, fail, mpirun, run  # noqa: E402
+from apptest import app_lines, fail, mpirun, run
 
 
 def expect_error(binary, app, args, needle, mpi=None):

@@ -14,8 +14,7 @@ import tempfile
 import numpy as np
 import scipy.signal
 
-sys.path.insert(0, os.path.dirname(__file__))
-from apptest import fail, mpirun  # noqa: E402
+from apptest import fail, mpirun
 
 
 def run_app(mpirun_cmd, nranks, binary, inp, out, *extra):
