@@ -74,5 +74,5 @@ def main(argv=None) -> int:
     except OSError as error:
         return _fail(f"cannot write the report to {out}: {error}", 1)
     print(summary(analysis, written, out))
-    print(f"report: {os.path.join(out, 'report.md')}")
+    print(f"report: {os.path.join(out, 'report.html')}")
     return 0
