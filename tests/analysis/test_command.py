@@ -211,3 +211,19 @@ def test_report_leads_with_findings_and_folds_inputs(tmp_path):
     html = (out / "report.html").read_text()
     assert html.index('<table class="findings">') < html.index("<img")
     assert html.index("<details><summary>Inputs and provenance</summary>") > html.rindex("<img")
+
+
+def test_progress_says_each_figure_and_the_time_left(tmp_path):
+    recs = strong_study(method="pool.map", workers=(2, 4), study="s1")
+    recs += strong_study(method="pool.map", workers=(2, 4), study="s1", app="autocorr")
+    out = tmp_path / "report"
+    done = run_report("--progress", "--out", out, write_jsonl(tmp_path / "r.jsonl", recs))
+    assert done.returncode == 0, done.stderr
+    lines = [l for l in done.stderr.splitlines() if l.startswith("hmp-report: figure ")]
+    assert len(lines) == 2 == len(list((out / "figures").glob("*.png")))
+    for k, line in enumerate(lines, start=1):
+        assert line.startswith(f"hmp-report: figure {k}/2 (Strong scaling of ")
+        assert ", elapsed " in line and line.endswith(" remaining")
+    # Without --progress, stderr stays for warnings only.
+    quiet = run_report("--out", tmp_path / "quiet", tmp_path / "r.jsonl")
+    assert quiet.stderr == ""

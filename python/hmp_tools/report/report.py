@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from .document import Document
 from .figures import Palette, items_figure, scaling_figure
 from .findings import findings
 from .provenance import provenance_rows
+from ..sweep.progress import duration
 
 SKIPPED_SHOWN = 50   # the rest are in tables/skipped.csv and on stderr
 
@@ -29,10 +31,33 @@ def _spread(c) -> str:
     return f"{_s(c.min)}–{_s(c.max)}"
 
 
+class FigureProgress:
+    """One line per figure drawn: k of N, elapsed, about how long is left."""
+
+    def __init__(self, prog, out):
+        self.prog, self.out = prog, out
+        self.start = time.monotonic()
+        self.total = 0
+
+    def __call__(self, done, caption):
+        elapsed = time.monotonic() - self.start
+        left = elapsed / done * (self.total - done)
+        print(f"{self.prog}: figure {done}/{self.total} ({caption}), elapsed {duration(elapsed)}, "
+              f"~{duration(left)} remaining", file=self.out, flush=True)
+
+
+def _planned_figures(analysis) -> int:
+    groups = analysis.all("strong") + analysis.all("weak")
+    return sum(1 for g in groups if g.plottable) + len(analysis.all("items"))
+
+
 class _Writer:
-    def __init__(self, analysis, directory: Path):
+    def __init__(self, analysis, directory: Path, progress=None):
         self.analysis = analysis
         self.dir = directory
+        self.progress = progress
+        if progress:
+            progress.total = _planned_figures(analysis)
         self.figures = []
         self.tables = []
         self.doc = Document("hmp scaling report")
@@ -44,6 +69,8 @@ class _Writer:
         rel = f"figures/{len(self.figures) + 1:02d}_{name}.png"
         draw(obj, self.dir / rel, self.palette)
         self.figures.append(rel)
+        if self.progress:
+            self.progress(len(self.figures), caption)
         self.doc.figure(rel, caption)
 
     def csv(self, name, rows):
@@ -53,9 +80,10 @@ class _Writer:
             self.tables.append(f"tables/{name}")
 
 
-def write_report(analysis, directory) -> dict:
-    """Fill `directory`; return {'figures': [...], 'tables': [...]} (relative)."""
-    w = _Writer(analysis, Path(directory))
+def write_report(analysis, directory, progress=None) -> dict:
+    """Fill `directory`; return {'figures': [...], 'tables': [...]} (relative).
+    `progress(k, caption)`, when given, is called after each figure."""
+    w = _Writer(analysis, Path(directory), progress)
     doc, loaded = w.doc, analysis.loaded
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     doc.para(f"Made {now} from {len(loaded.records)} records in {len(loaded.files)} "
