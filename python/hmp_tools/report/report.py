@@ -129,7 +129,8 @@ def _findings(doc, analysis):
             doc.heading(2, title + (f" ({section.provenance.label})" if several else ""))
             doc.table(["workload", "best method at the largest layout", "ranks × threads",
                        "time (s)", "speed-up", "efficiency", "baseline"],
-                      [[f.workload + ("" if f.kind == "strong" else " (weak scaling)"), f.method,
+                      [[f.workload + ("" if f.kind == "strong" else " (weak scaling)"),
+                        f.method + (f" (best of {f.methods_compared})" if f.methods_compared > 1 else ""),
                         f"{f.layout} (p = {f.workers})", _s(f.seconds), _r(f.speedup) + "×",
                         _r(f.efficiency), f.baseline] for f in rows], cls="findings")
             shown = True
