@@ -16,12 +16,17 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 
+# The tools installed by the set-up (scripts/setup.sh exports HMP_TOOLS_BIN),
+# else this source tree's.
+sweep=$root/jobs/sweep report=$root/analysis/hmp-report
+if [ -n "${HMP_TOOLS_BIN:-}" ]; then sweep=$HMP_TOOLS_BIN/hmp-sweep report=$HMP_TOOLS_BIN/hmp-report; fi
+
 status=0
-/usr/bin/python3 "$root/jobs/sweep" local "$study" --results "$results" "$@" || status=$?
+"$sweep" local "$study" --results "$results" "$@" || status=$?
 # 1 = some configuration failed: still report (failures are listed there).
 [ "$status" -le 1 ] || exit "$status"
 
 # The sweep validated the name ([A-Za-z0-9][A-Za-z0-9._-]*) before running.
 name=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$study")
-/usr/bin/python3 "$root/analysis/hmp-report" --out "$results/$name/report" "$results/$name"
+"$report" --out "$results/$name/report" "$results/$name"
 exit "$status"

@@ -11,7 +11,9 @@ export HMP_ROOT HMP_BUILD_DIR
 packages=(cmake g++ make pkg-config git
           openmpi-bin libopenmpi-dev libfftw3-dev libeigen3-dev libgtest-dev
           libcereal-dev libcli11-dev nlohmann-json3-dev
-          python3 python3-numpy python3-scipy python3-matplotlib python3-pytest)
+          python3 python3-numpy python3-scipy python3-matplotlib python3-pytest
+          python3-jsonschema python3-venv python3-pip python3-setuptools python3-wheel
+          chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,3 +33,9 @@ fi
 
 cmake -S "$HMP_ROOT" -B "$HMP_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$HMP_BUILD_DIR" -j "$(nproc)"
+
+# The Python tools (hmp-sweep, hmp-report) installed as users get them, beside
+# the apps: cmake --install into $HMP_BUILD_DIR/install (a venv for the tools).
+cmake --install "$HMP_BUILD_DIR" --prefix "$HMP_BUILD_DIR/install" >"$HMP_BUILD_DIR/install.log"
+HMP_TOOLS_BIN=$HMP_BUILD_DIR/install/bin
+export HMP_TOOLS_BIN

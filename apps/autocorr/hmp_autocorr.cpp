@@ -1,14 +1,18 @@
 // hmp-autocorr: scipy.signal.correlate2d(a, a, 'full') of many matrices, a
-// stack (items, size, size) of float64 in [-1, 1) from --seed or from
-// --input; results (items, 2*size-1, 2*size-1) float64 (--output).
+// stack (items, size, size) of float64 in [-1, 1) from --seed, or (items,
+// rows, cols) of any bool, integer or float dtype from --input (converted to
+// float64 as numpy's astype does); results (items, 2*rows-1, 2*cols-1)
+// float64 (--output).
 // --algorithm direct|fft|auto; --check compares with the direct method.
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/correlate2d.hpp>
 #include <workloads/inputs.hpp>
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // vectors cross ranks
 #include <hmp/shared_array.hpp>
 
 #include <omp.h>
@@ -21,11 +25,14 @@ using namespace hmp::apps;
 namespace w = hmp::workloads;
 
 struct Stack {
-  std::size_t items = 0, size = 0;
+  std::size_t items = 0, rows = 0, cols = 0;
+  Dtype input_dtype = Dtype::float64;
   w::CorrelateAlgorithm algorithm = w::CorrelateAlgorithm::automatic;  ///< resolved: direct or fft
-  std::vector<double> data;  ///< (items, size, size), C order
-  std::size_t in_elems() const { return size * size; }
-  std::size_t out_elems() const { return w::autocorrelate2d_output_size(size, size); }
+  std::vector<double> data;  ///< (items, rows, cols), C order
+  std::size_t in_elems() const { return rows * cols; }
+  std::size_t out_elems() const { return w::autocorrelate2d_output_size(rows, cols); }
+  /// One matrix's correlation: out[0, out_elems()) from a[0, in_elems()).
+  void correlate(const double* a, double* out) const { w::autocorrelate2d(algorithm, a, rows, cols, out); }
 };
 
 using Correlations = std::vector<double>;
@@ -33,7 +40,7 @@ using Context = MethodContext<Stack, Correlations>;
 
 // Plans (for the FFT algorithm) before any timed region, for every method alike.
 void prepare(const Stack& s) {
-  if (s.algorithm == w::CorrelateAlgorithm::fft) w::prepare_autocorrelate2d_fft(s.size, s.size);
+  if (s.algorithm == w::CorrelateAlgorithm::fft) w::prepare_autocorrelate2d_fft(s.rows, s.cols);
 }
 
 void sequential(Context& ctx) {
@@ -43,8 +50,7 @@ void sequential(Context& ctx) {
     if (!ctx.rt.is_root()) return;
     busy.measure([&] {
       for (std::size_t m = 0; m < s.items; ++m)
-        w::autocorrelate2d(s.algorithm, s.data.data() + m * s.in_elems(), s.size, s.size,
-                           ctx.out.data() + m * s.out_elems());
+        s.correlate(s.data.data() + m * s.in_elems(), ctx.out.data() + m * s.out_elems());
     });
   });
 }
@@ -59,30 +65,58 @@ void openmp(Context& ctx) {
       const auto items = static_cast<std::ptrdiff_t>(s.items);
 #pragma omp parallel for schedule(static)
       for (std::ptrdiff_t m = 0; m < items; ++m)
-        w::autocorrelate2d(s.algorithm, s.data.data() + static_cast<std::size_t>(m) * s.in_elems(), s.size, s.size,
-                           ctx.out.data() + static_cast<std::size_t>(m) * s.out_elems());
+        s.correlate(s.data.data() + static_cast<std::size_t>(m) * s.in_elems(),
+                    ctx.out.data() + static_cast<std::size_t>(m) * s.out_elems());
     });
   });
 }
 
-// The Pool: pool.for_each over blocks of matrices (one block per worker
-// thread, static_block schedule), correlations written in place into a
-// SharedArray (one copy per node): no result travels by message. With several
-// nodes, gather_to_root brings the ranges other nodes wrote to root's node.
-// Inputs: the replicated stack. The timed region ends with every correlation
-// in root's node's shared copy; the copy into ctx.out comes after it.
+// The tutorial's pool.map(autocorrelate, matrices): root holds the matrices
+// (a list of them, made before the timed region); Pool::map ships each to the
+// rank that takes it (hmp::from_root) and brings its correlation back to
+// root, in order. Timed from root's matrices to root's list of correlations;
+// the copy into ctx.out (for --check and --output) comes after.
 void pool_map(Context& ctx) {
   const auto& s = ctx.in;
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
 #pragma omp parallel num_threads(ctx.threads)
   prepare(s);  // plans, and each thread's FFTW buffers, before timing (the pool's tasks run on this team)
+  const auto matrices = ctx.rt.is_root() ? split_items(s.data, s.items) : std::vector<std::vector<double>>{};
+  std::vector<std::vector<double>> correlations;
+  ctx.time([&](Busy& busy) {
+    TaskClock clock;
+    correlations = pool.map(
+        [&](const std::vector<double>& a) {
+          return clock.measure([&] {
+            std::vector<double> out(s.out_elems());
+            s.correlate(a.data(), out.data());
+            return out;
+          });
+        },
+        hmp::from_root(matrices));
+    busy.add(clock.seconds());
+  });
+  if (ctx.rt.is_root()) join_items(correlations, ctx.out);
+}
+
+// hmp's answer to shipping: pool.for_each over blocks of matrices (one block
+// per worker thread, static_block schedule), correlations written in place
+// into a SharedArray (one copy per node): no matrix or result travels by
+// message. With several nodes, gather_to_root brings the ranges other nodes
+// wrote to root's node. Inputs: the replicated stack. The timed region ends
+// with every correlation in root's node's shared copy; the copy into ctx.out
+// comes after it.
+void pool_shared_array(Context& ctx) {
+  const auto& s = ctx.in;
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+#pragma omp parallel num_threads(ctx.threads)
+  prepare(s);
   hmp::SharedArray<double> out(ctx.rt, s.items * s.out_elems());
   const Blocks blocks = blocks_for(pool, s.items, 1);
   ctx.time([&](Busy& busy) {
     const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
       for (std::size_t m = first; m < last; ++m)
-        w::autocorrelate2d(s.algorithm, s.data.data() + m * s.in_elems(), s.size, s.size,
-                           out.data() + m * s.out_elems());
+        s.correlate(s.data.data() + m * s.in_elems(), out.data() + m * s.out_elems());
     });
     out.gather_to_root(scaled(mine, s.out_elems()));
   });
@@ -100,21 +134,24 @@ Stack load(hmp::Runtime& rt, Options& opt) {
   if (!opt.input.empty()) {
     auto a = read_input(rt, opt.input, [](const NpyArray& a) {
       const auto& sh = a.header.shape;
-      if (sh.size() != 3 || sh[1] != sh[2])
-        throw InputError{"shape " + shape_string(sh) + ": expected (items, size, size)"};
-      if (a.header.dtype != Dtype::float64) throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed float64"};
+      if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
+      if (a.header.dtype.kind == 'c')
+        throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed bool, integer and float dtypes"};
     });
-    s.items = opt.items = a.header.shape[0];
-    s.size = opt.size = a.header.shape[1];
-    s.data = std::move(std::get<0>(a.data));
+    const auto& sh = a.header.shape;
+    s.items = opt.items = sh[0];
+    s.rows = opt.size = sh[1];
+    s.cols = sh[2];
+    s.input_dtype = a.header.dtype;
+    s.data = to_float64(a);
   } else {
     checked_elements({opt.items, 2 * opt.size, 2 * opt.size}, "--items x (2 --size - 1)^2 output elements");
     s.items = opt.items;
-    s.size = opt.size;
+    s.rows = s.cols = opt.size;
     s.data = w::random_signed_doubles(s.items * s.in_elems(), opt.seed);
   }
   s.algorithm = parse_algorithm(opt.choices.at("--algorithm"));
-  if (s.algorithm == w::CorrelateAlgorithm::automatic) s.algorithm = w::choose_autocorrelate2d(s.size, s.size);
+  if (s.algorithm == w::CorrelateAlgorithm::automatic) s.algorithm = w::choose_autocorrelate2d(s.rows, s.cols);
   return s;
 }
 
@@ -124,7 +161,9 @@ int main(int argc, char** argv) {
   hmp::Runtime rt(argc, argv);
   AppDefinition<Stack, Correlations> app;
   app.spec.app = "autocorr";
-  app.spec.description = "hmp-autocorr: scipy.signal.correlate2d(a, a, 'full') of a stack of (size x size) matrices";
+  app.spec.description =
+      "hmp-autocorr: scipy.signal.correlate2d(a, a, 'full') of a stack of (size x size) matrices (--input: any (items, "
+      "rows, cols))";
   app.spec.default_items = 200;
   app.spec.default_size = 100;
   app.spec.items_help = "matrices";
@@ -136,32 +175,36 @@ int main(int argc, char** argv) {
       {"sequential", sequential},
       {"openmp", openmp},
       {"pool.map", pool_map},
+      {"pool.shared_array", pool_shared_array},
   };
   app.timed_region =
-      "from the matrices in memory (a vector on root; replicated on every rank for pool.map) to every correlation "
-      "readable on root (a vector; for pool.map root's node's SharedArray); FFTW plans made before";
+      "from the matrices in memory (a vector on root; for pool.map a list of matrices on root; replicated on every "
+      "rank for pool.shared_array) to every correlation readable on root (a vector; for pool.map a list; for "
+      "pool.shared_array root's node's SharedArray); FFTW plans made before";
   app.load = load;
   app.make_output = [](const Stack& s, const Options&) { return Correlations(s.items * s.out_elems(), std::nan("")); };
   app.reference = [](const Stack& s, const Options&, Correlations& out) {
     // The definition, whatever the algorithm timed: --check tests the FFT too.
     for (std::size_t m = 0; m < s.items; ++m)
-      w::autocorrelate2d_direct(s.data.data() + m * s.in_elems(), s.size, s.size, out.data() + m * s.out_elems());
+      w::autocorrelate2d_direct(s.data.data() + m * s.in_elems(), s.rows, s.cols, out.data() + m * s.out_elems());
   };
   app.compare = [](const Stack& s, const Correlations& got, const Correlations& want) {
     // FFT rounding: 1e-9 of the item's largest value (its zero shift, sum a^2).
-    return first_difference(got, want, s.out_elems(), 2 * s.size - 1,
+    return first_difference(got, want, s.out_elems(), 2 * s.cols - 1,
                             [&](std::size_t i) { return 1e-9 * std::max(1.0, item_scale(want, i, s.out_elems())); });
   };
   app.write_output = [](const std::string& path, const Stack& s, const Correlations& out) {
-    write_npy(path, {s.items, 2 * s.size - 1, 2 * s.size - 1}, out);
+    write_npy(path, {s.items, 2 * s.rows - 1, 2 * s.cols - 1}, out);
   };
   app.describe = [](const Stack& s, const Options&) {
-    return std::to_string(s.items) + " matrices of " + std::to_string(s.size) + "x" + std::to_string(s.size) +
-           ", algorithm " + w::to_string(s.algorithm);
+    return std::to_string(s.items) + " matrices of " + std::to_string(s.rows) + "x" + std::to_string(s.cols) + " " +
+           to_string(s.input_dtype) + ", algorithm " + w::to_string(s.algorithm);
   };
   app.annotate = [](nlohmann::json& rec, const Stack& s, const Options& opt) {
     rec["algorithm"] = w::to_string(s.algorithm);
     rec["algorithm_requested"] = opt.choices.at("--algorithm");
+    rec["dtype"] = to_string(s.input_dtype);
+    rec["cols"] = s.cols;
   };
   app.perturb = [](Correlations& c) { c.back() += 1.0; };
   return run_app(rt, argc, argv, app);

@@ -52,6 +52,8 @@ std::optional<Options> parse_cli(const AppSpec& spec, int argc, char** argv, boo
 
   CLI::App app{spec.description, prog};
   app.set_help_flag("--help,-h", "print this help and exit");
+  bool list_methods = false;
+  app.add_flag("--list-methods", list_methods, "print this app's methods, one a line, in the order `all` runs them, and exit");
   app.allow_extras(false);
   std::string items, size, method = "all", threads, repeat = "5", warmup = "1", seed = "1";
   Options o;
@@ -88,12 +90,21 @@ std::optional<Options> parse_cli(const AppSpec& spec, int argc, char** argv, boo
     std::vector<std::string> names{"--items", "--size", "--method", "--threads", "--repeat", "--warmup",
                                    "--seed",  "--check", "--records", "--input", "--output"};
     for (const auto& c : spec.choices) names.push_back(c.name);
+    names.push_back("--list-methods");
     names.push_back("--help");
     const auto extras = app.remaining();
     const std::string what = extras.empty() ? one_line(e.what()) : "unknown option or argument '" + join(extras, "' '") + "'";
     return fail(what + ": allowed options: " + join(names, " ") + " (see --help)");
   } catch (const CLI::ParseError& e) {
     return fail(one_line(e.what()) + " (see --help)");
+  }
+  if (list_methods) {
+    // The method table is the one list of an app's methods: tools ask for it.
+    if (print)
+      for (const auto& m : spec.methods) std::printf("%s\n", m.c_str());
+    std::fflush(stdout);
+    exit_status = 0;
+    return std::nullopt;
   }
 
   try {
@@ -143,6 +154,13 @@ std::size_t checked_elements(std::initializer_list<std::size_t> factors, const s
     n *= f;
   }
   return n;
+}
+
+void size_is_one(Options& opt, const std::string& app) {
+  if (opt.size_given && opt.size != 1)
+    throw InputError{"--size " + std::to_string(opt.size) + ": hmp-" + app +
+                     "'s items are single numbers, so --size is 1 or left out; --items says how many"};
+  opt.size = 1;
 }
 
 }  // namespace hmp::apps

@@ -68,4 +68,8 @@ namespace hmp::apps {
 /// overflows or exceeds 2^36 elements (what no run here can hold).
 std::size_t checked_elements(std::initializer_list<std::size_t> factors, const std::string& what);
 
+/// For apps whose items are single numbers: an InputError when --size was
+/// given as anything but 1 (it would be silently ignored); sets size to 1.
+void size_is_one(Options& opt, const std::string& app);
+
 }  // namespace hmp::apps

@@ -37,17 +37,13 @@ NpyArray read_input(Runtime& rt, const std::string& path, const std::function<vo
   const auto& comm = rt.world();
   broadcast_string(comm, error);
   if (!error.empty()) throw InputError{error};
-  int dtype = static_cast<int>(a.header.dtype);
-  dtype = broadcast_int(comm, dtype);
-  a.header.dtype = static_cast<Dtype>(dtype);
+  const Dtype d = a.header.dtype;
+  a.header.dtype = Dtype{static_cast<char>(broadcast_int(comm, d.kind)), static_cast<unsigned>(broadcast_int(comm, static_cast<int>(d.bytes))),
+                         broadcast_int(comm, d.big_endian) != 0};
   std::vector<std::uint64_t> shape(a.header.shape.begin(), a.header.shape.end());
   broadcast_vector(comm, shape);
   a.header.shape.assign(shape.begin(), shape.end());
-  switch (a.header.dtype) {
-    case Dtype::float64: broadcast_vector(comm, rt.is_root() ? std::get<0>(a.data) : a.data.emplace<0>()); break;
-    case Dtype::int64: broadcast_vector(comm, rt.is_root() ? std::get<1>(a.data) : a.data.emplace<1>()); break;
-    case Dtype::complex128: broadcast_vector(comm, rt.is_root() ? std::get<2>(a.data) : a.data.emplace<2>()); break;
-  }
+  broadcast_vector(comm, a.bytes);
   return a;
 }
 

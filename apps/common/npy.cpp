@@ -41,6 +41,40 @@ std::size_t read_full(int fd, void* buf, std::size_t n) {
   return got;
 }
 
+// long double holds numpy's float128 only where both are the x87 80-bit
+// format padded to 16 bytes (x86-64 Linux).
+constexpr bool kLongDoubleIsNumpys = sizeof(long double) == 16 && std::numeric_limits<long double>::digits == 64;
+
+bool supported(char kind, unsigned bytes) {
+  switch (kind) {
+    case 'b': return bytes == 1;
+    case 'i':
+    case 'u': return bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8;
+    case 'f': return bytes == 2 || bytes == 4 || bytes == 8 || (bytes == 16 && kLongDoubleIsNumpys);
+    case 'c': return bytes == 8 || bytes == 16 || (bytes == 32 && kLongDoubleIsNumpys);
+  }
+  return false;
+}
+
+// "<f8", "|u1", ">i2", "=c16": byte order, kind, bytes per element.
+Dtype parse_descr(const std::string& d) {
+  const auto refuse = [&] {
+    return NpyError("dtype '" + d +
+                    "' is not supported: allowed bool, int8-int64, uint8-uint64, float16-float64, complex64, "
+                    "complex128" +
+                    std::string(kLongDoubleIsNumpys ? ", float128, complex256" : "") + " (either byte order)");
+  };
+  if (d.size() < 3 || d.size() > 4 || std::string_view("<>|=").find(d[0]) == std::string_view::npos) throw refuse();
+  unsigned bytes = 0;
+  for (std::size_t i = 2; i < d.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(d[i]))) throw refuse();
+    bytes = bytes * 10 + static_cast<unsigned>(d[i] - '0');
+  }
+  const char kind = d[1];
+  if (!supported(kind, bytes)) throw refuse();
+  return Dtype{kind, bytes, d[0] == '>' && bytes > 1};
+}
+
 class DictParser {
  public:
   explicit DictParser(std::string_view s) : s_(s) {}
@@ -108,12 +142,7 @@ class DictParser {
     while (pos_ < s_.size() && std::isalpha(static_cast<unsigned char>(s_[pos_]))) ++pos_;
     return std::string(s_.substr(start, pos_ - start));
   }
-  static Dtype dtype(const std::string& d) {
-    if (d == "<f8") return Dtype::float64;
-    if (d == "<i8") return Dtype::int64;
-    if (d == "<c16") return Dtype::complex128;
-    throw NpyError("dtype '" + d + "' is not supported: allowed '<f8' (float64), '<i8' (int64), '<c16' (complex128)");
-  }
+  static Dtype dtype(const std::string& d) { return parse_descr(d); }
   std::vector<std::size_t> shape() {
     expect('(');
     std::vector<std::size_t> dims;
@@ -146,24 +175,25 @@ class DictParser {
 }  // namespace
 
 std::string to_string(Dtype d) {
-  switch (d) {
-    case Dtype::float64: return "float64";
-    case Dtype::int64: return "int64";
-    case Dtype::complex128: return "complex128";
+  const unsigned bits = 8 * d.bytes;
+  std::string name;
+  switch (d.kind) {
+    case 'b': name = "bool"; break;
+    case 'i': name = "int" + std::to_string(bits); break;
+    case 'u': name = "uint" + std::to_string(bits); break;
+    case 'f': name = "float" + std::to_string(bits); break;
+    case 'c': name = "complex" + std::to_string(bits); break;
+    default: name = "?";
   }
-  return "?";
+  return d.big_endian ? ">" + name : name;
 }
 
 std::string descr(Dtype d) {
-  switch (d) {
-    case Dtype::float64: return "<f8";
-    case Dtype::int64: return "<i8";
-    case Dtype::complex128: return "<c16";
-  }
-  return "?";
+  const char order = d.bytes == 1 ? '|' : d.big_endian ? '>' : '<';
+  return std::string{order, d.kind} + std::to_string(d.bytes);
 }
 
-std::size_t item_bytes(Dtype d) { return d == Dtype::complex128 ? 16 : 8; }
+std::size_t item_bytes(Dtype d) { return d.bytes; }
 
 std::size_t NpyHeader::elements() const {
   std::size_t n = 1;
@@ -231,15 +261,8 @@ NpyArray read_npy(const std::string& path) {
   if (have > bytes)
     throw fail(std::to_string(have - bytes) + " bytes after the data of shape " + shape_string(a.header.shape) +
                " (not one array?)");
-  auto fill = [&](auto& vec) {
-    vec.resize(n);
-    if (read_full(f.fd, vec.data(), bytes) < bytes) throw fail("truncated while reading the data");
-  };
-  switch (a.header.dtype) {
-    case Dtype::float64: fill(a.data.emplace<0>()); break;
-    case Dtype::int64: fill(a.data.emplace<1>()); break;
-    case Dtype::complex128: fill(a.data.emplace<2>()); break;
-  }
+  a.bytes.resize(bytes);
+  if (read_full(f.fd, a.bytes.data(), bytes) < bytes) throw fail("truncated while reading the data");
   return a;
 }
 

@@ -9,9 +9,11 @@
 #include <hmp/index_range.hpp>
 #include <hmp/pool.hpp>
 #include <hmp/shared_array.hpp>
+#include <hmp/split.hpp>
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -52,10 +54,11 @@ class TaskClock {
   std::atomic<double> seconds_{0};
 };
 
-/// [0, n) cut into `count` contiguous blocks, sizes as numpy.array_split.
+/// [0, n) cut into `count` contiguous blocks, sizes as numpy.array_split:
+/// the first n % count blocks one longer (5 in 3: 2, 2, 1).
 struct Blocks {
   std::size_t n = 0, count = 1;
-  IndexRange operator[](std::size_t b) const noexcept { return {n * b / count, n * (b + 1) / count}; }
+  IndexRange operator[](std::size_t b) const noexcept { return array_split_range(n, count, b); }
 };
 
 /// Blocks for n items on this pool: `per_worker` per worker thread of the
@@ -98,6 +101,23 @@ std::vector<IndexRange> for_each_block(Pool& pool, const Blocks& blocks, Busy& b
       mine.push_back(r);
   }
   return mine;
+}
+
+/// A stack of `items` equal items (C order) as a list of them: what the
+/// tutorial hands to pool.map.
+template <class T>
+std::vector<std::vector<T>> split_items(const std::vector<T>& stack, std::size_t items) {
+  std::vector<std::vector<T>> list(items);
+  const std::size_t per = items ? stack.size() / items : 0;
+  for (std::size_t m = 0; m < items; ++m) list[m].assign(stack.begin() + m * per, stack.begin() + (m + 1) * per);
+  return list;
+}
+
+/// The list back into one stack (sized already): items in order.
+template <class T>
+void join_items(const std::vector<std::vector<T>>& list, std::vector<T>& stack) {
+  auto out = stack.begin();
+  for (const auto& item : list) out = std::copy(item.begin(), item.end(), out);
 }
 
 /// Item ranges as element ranges, for items of `per_item` elements each.

@@ -1,7 +1,7 @@
 // Run records: one JSON object per measured method, appended to a JSON Lines
 // file as ONE write() of one whole line (O_APPEND, mode 0600), so concurrent
 // runs never interleave and a killed run never leaves half a line. Fields:
-// DESIGN.md "Records".
+// docs/design.md "Records".
 #pragma once
 
 #include <common/timing.hpp>

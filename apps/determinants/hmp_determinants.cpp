@@ -1,12 +1,17 @@
 // hmp-determinants: det of every slice tensor[:, :, s] of the tutorial's
 // tensor, shape (size, size, items), integer entries in [-5, 5) from --seed
-// or float64 from --input; results (items,) float64 (--output). Eigen LU with
-// partial pivoting, as numpy.linalg.det.
+// or any bool, integer or float dtype from --input (converted to float64 as
+// numpy.linalg.det does); results (items,) float64 (--output). LU with
+// partial pivoting, as numpy.linalg.det: the tutorial's per-matrix kernel
+// (Eigen, one slice at a time; the default) or --kernel batched (16 slices
+// at once, one per SIMD lane), in every method.
 #include <common/compare.hpp>
 #include <common/broadcast.hpp>
 #include <common/driver.hpp>
+#include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/determinant.hpp>
+#include <workloads/determinant_batched.hpp>
 
 #include <hmp/pool.hpp>
 #include <hmp/serialize_eigen.hpp>  // Eigen matrices cross ranks
@@ -18,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 
 #include <cmath>
@@ -29,33 +35,44 @@ namespace w = hmp::workloads;
 
 struct Tensor {
   std::size_t size = 0, items = 0;
+  Dtype input_dtype = Dtype::float64;
   std::vector<double> data;  ///< (size, size, items), C order
 };
 
 using Dets = std::vector<double>;
 using Context = MethodContext<Tensor, Dets>;
 
+/// dets[s - first] = det(tensor[:, :, s]), s in [first, last): both kernels' signature.
+using Kernel = void (*)(const double* tensor, std::size_t size, std::size_t items, std::size_t first,
+                        std::size_t last, double* dets);
+
+const char* const kKernelOption = "--kernel";
+
+bool batched(const Options& opt) { return opt.choices.at(kKernelOption) == "batched"; }
+Kernel kernel(const Options& opt) { return batched(opt) ? w::determinants_batched : w::determinants; }
+
 void sequential(Context& ctx) {
   const auto& t = ctx.in;
+  const Kernel det = kernel(ctx.options);
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
-    busy.measure([&] { w::determinants(t.data.data(), t.size, t.items, 0, t.items, ctx.out.data()); });
+    busy.measure([&] { det(t.data.data(), t.size, t.items, 0, t.items, ctx.out.data()); });
   });
 }
 
-// The numba prange chapter: slices shared out among root's OpenMP threads.
+// The numba prange chapter: slices shared out among root's OpenMP threads,
+// a contiguous block each (what schedule(static) over slices gave).
 void openmp(Context& ctx) {
   const auto& t = ctx.in;
+  const Kernel det = kernel(ctx.options);
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
     busy.measure([&] {
-      const auto items = static_cast<std::ptrdiff_t>(t.items);
 #pragma omp parallel
       {
-        w::DeterminantWorkspace ws;  // one per thread: no allocation per slice
-#pragma omp for schedule(static)
-        for (std::ptrdiff_t s = 0; s < items; ++s)
-          ctx.out[static_cast<std::size_t>(s)] = ws(t.data.data(), t.size, t.items, static_cast<std::size_t>(s));
+        const Blocks blocks{t.items, static_cast<std::size_t>(omp_get_num_threads())};
+        const auto mine = blocks[static_cast<std::size_t>(omp_get_thread_num())];
+        det(t.data.data(), t.size, t.items, mine.begin, mine.end, ctx.out.data() + mine.begin);
       }
     });
   });
@@ -64,8 +81,8 @@ void openmp(Context& ctx) {
 // ---------------------------------------------------------------------------
 // Pool methods: the tutorial's three ways of sharing the tensor. Every one
 // keeps the tutorial's (size, size, items) C layout (slices strided, as in
-// sequential and openmp) and the same kernel, so the ratios compare sharing
-// and scheduling, not layouts.
+// sequential and openmp) and the same kernel (--kernel), so the ratios
+// compare sharing and scheduling, not layouts.
 // ---------------------------------------------------------------------------
 
 // Python's Pool(initializer=init, initargs=(shared_array,)) makes the shared
@@ -87,9 +104,10 @@ void pool_shared_array(Context& ctx) {
   options.initializer = [&tensor] { shared_tensor = tensor.data(); };
   hmp::Pool pool(ctx.rt, options);
   const Blocks blocks = blocks_for(pool, t.items);
+  const Kernel det = kernel(ctx.options);
   ctx.time([&](Busy& busy) {
     const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
-      w::determinants(shared_tensor, t.size, t.items, first, last, dets.data() + first);
+      det(shared_tensor, t.size, t.items, first, last, dets.data() + first);
     });
     dets.gather_to_root(mine);
   });
@@ -97,24 +115,27 @@ void pool_shared_array(Context& ctx) {
   shared_tensor = nullptr;
 }
 
-// pool.not_shared: each slice is its own matrix, made on root before the
-// timed region, and sent to the rank that takes it (hmp::from_root: raw
-// bytes where Python pickles); the dets come back to root in pool.map's
-// result.
-void pool_not_shared(Context& ctx) {
+// pool.not_shared: the slices as values of their own, made on root before
+// the timed region and sent to the rank that takes them (hmp::from_root,
+// where Python pickles); the dets come back to root in pool.map's result.
+// Per-matrix kernel: one matrix per slice. Batched kernel: one item per
+// w::batch_lanes slices, in the tensor's layout (lanes fastest).
+
+template <class Matrix>
+void not_shared_per_matrix(Context& ctx) {
   const auto& t = ctx.in;
-  std::vector<w::RowMatrix> slices;
+  std::vector<Matrix> slices;
   if (ctx.rt.is_root()) {
     slices.resize(t.items);
-    for (std::size_t s = 0; s < t.items; ++s) w::gather_slice(t.data.data(), t.size, t.items, s, slices[s]);
+    for (std::size_t s = 0; s < t.items; ++s) slices[s] = w::slice_view(t.data.data(), t.size, t.items, s);
   }
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
   ctx.time([&](Busy& busy) {
     TaskClock clock;
     const auto dets = pool.map(
-        [&clock](const w::RowMatrix& m) {
+        [&clock](const Matrix& m) {
           return clock.measure([&] {
-            thread_local Eigen::PartialPivLU<w::RowMatrix> lu;  // reused: no allocation per slice
+            thread_local Eigen::PartialPivLU<w::RowMatrix> lu;  // the per-matrix kernel, reused: no allocation per slice
             if (m.rows() == 0) return 1.0;
             lu.compute(m);
             return lu.determinant();
@@ -124,6 +145,50 @@ void pool_not_shared(Context& ctx) {
     busy.add(clock.seconds());
     if (ctx.rt.is_root()) std::copy(dets.begin(), dets.end(), ctx.out.begin());
   });
+}
+
+void not_shared_batched(Context& ctx) {
+  const auto& t = ctx.in;
+  constexpr std::size_t lanes = w::batch_lanes;
+  const std::size_t elements = t.size * t.size;
+  // Group g: rows = the slice elements, columns = slices g*lanes... (fewer in the last group).
+  std::vector<w::RowMatrix> groups;
+  if (ctx.rt.is_root()) {
+    groups.resize((t.items + lanes - 1) / lanes);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const std::size_t first = g * lanes, count = std::min(lanes, t.items - first);
+      groups[g].resize(static_cast<Eigen::Index>(elements), static_cast<Eigen::Index>(count));
+      for (std::size_t e = 0; e < elements; ++e)
+        std::copy_n(t.data.data() + e * t.items + first, count, groups[g].data() + e * count);
+    }
+  }
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+  const std::size_t size = t.size;
+  ctx.time([&](Busy& busy) {
+    TaskClock clock;
+    const auto dets = pool.map(
+        [&clock, size](const w::RowMatrix& g) {
+          return clock.measure([&] {
+            std::array<double, lanes> d{};
+            const auto count = static_cast<std::size_t>(g.cols());
+            w::determinants_batched(g.data(), size, count, 0, count, d.data());
+            return d;
+          });
+        },
+        hmp::from_root(groups));
+    busy.add(clock.seconds());
+    if (ctx.rt.is_root())
+      for (std::size_t s = 0; s < t.items; ++s) ctx.out[s] = dets[s / lanes][s % lanes];
+  });
+}
+
+void pool_not_shared(Context& ctx) {
+  if (batched(ctx.options))
+    not_shared_batched(ctx);
+  else if (ctx.in.size == 10)  // the tutorial's slices: fixed-size matrices travel as raw bytes, one block a chunk
+    not_shared_per_matrix<Eigen::Matrix<double, 10, 10, Eigen::RowMajor>>(ctx);
+  else  // shape + coefficients each
+    not_shared_per_matrix<w::RowMatrix>(ctx);
 }
 
 // Root's copy of `data` gets the items other nodes wrote in theirs (each
@@ -189,9 +254,10 @@ void pool_shared_memory(Context& ctx) {
   double* dets_data = dets.as_span<double>().data();
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
   const Blocks blocks = blocks_for(pool, t.items);
+  const Kernel det = kernel(ctx.options);
   ctx.time([&](Busy& busy) {
     const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
-      w::determinants(tensor_data, t.size, t.items, first, last, dets_data + first);
+      det(tensor_data, t.size, t.items, first, last, dets_data + first);
     });
     std::atomic_thread_fence(std::memory_order_seq_cst);
     ctx.rt.node().barrier();  // this node's dets are all written (and visible) before root reads them
@@ -208,11 +274,13 @@ Tensor load(hmp::Runtime& rt, Options& opt) {
       const auto& s = a.header.shape;
       if (s.size() != 3 || s[0] != s[1])
         throw InputError{"shape " + shape_string(s) + ": expected (size, size, items), the tutorial's tensor"};
-      if (a.header.dtype != Dtype::float64) throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed float64"};
+      if (a.header.dtype.kind == 'c')
+        throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed bool, integer and float dtypes"};
     });
     t.size = opt.size = a.header.shape[0];
     t.items = opt.items = a.header.shape[2];
-    t.data = std::move(std::get<0>(a.data));
+    t.input_dtype = a.header.dtype;
+    t.data = to_float64(a);
   } else {
     checked_elements({opt.size, opt.size, opt.items}, "--size x --size x --items");
     t.size = opt.size;
@@ -233,6 +301,11 @@ int main(int argc, char** argv) {
   app.spec.default_size = 10;
   app.spec.items_help = "slices of the tensor";
   app.spec.size_help = "rows (= columns) of each slice";
+  app.spec.choices = {{kKernelOption,
+                       "LU of one slice at a time (per-matrix: Eigen, the tutorial's) or of 16 at once, one per SIMD "
+                       "lane (batched)",
+                       {"per-matrix", "batched"},
+                       "per-matrix"}};
   app.methods = {
       {"sequential", sequential},
       {"openmp", openmp},
@@ -242,21 +315,27 @@ int main(int argc, char** argv) {
   };
   app.timed_region =
       "from the tensor in memory (a vector on root; pool.shared_array: a SharedArray per node; pool.not_shared: one "
-      "matrix per slice on root; pool.shared_memory: a named segment per node) to every det readable on root";
+      "matrix per slice (batched kernel: per 16 slices) on root; pool.shared_memory: a named segment per node) to every "
+      "det readable on root";
   app.load = load;
   app.make_output = [](const Tensor& t, const Options&) { return Dets(t.items, std::nan("")); };
   app.reference = [](const Tensor& t, const Options&, Dets& d) {
     w::determinants(t.data.data(), t.size, t.items, 0, t.items, d.data());
   };
   app.compare = [](const Tensor&, const Dets& got, const Dets& want) {
-    // The same LU everywhere; the tolerance only absorbs a different
-    // instruction order: 1e-9 relative (absolute below 1).
+    // The same pivots everywhere (the batched kernel too); the tolerance only
+    // absorbs a different rounding: 1e-9 relative (absolute below 1).
     return first_difference(got, want, 1, 0, [&](std::size_t i) { return 1e-9 * std::max(1.0, std::fabs(want[i])); });
   };
   app.write_output = [](const std::string& path, const Tensor& t, const Dets& d) { write_npy(path, {t.items}, d); };
   app.perturb = [](Dets& d) { d.back() += 1.0; };
   app.describe = [](const Tensor& t, const Options&) {
-    return std::to_string(t.items) + " slices of " + std::to_string(t.size) + "x" + std::to_string(t.size);
+    return std::to_string(t.items) + " slices of " + std::to_string(t.size) + "x" + std::to_string(t.size) + " (" +
+           to_string(t.input_dtype) + " in, float64 out)";
+  };
+  app.annotate = [](nlohmann::json& rec, const Tensor& t, const Options& opt) {
+    rec["dtype"] = to_string(t.input_dtype);
+    rec["kernel"] = opt.choices.at(kKernelOption);
   };
   return run_app(rt, argc, argv, app);
 }

@@ -1,14 +1,17 @@
 // hmp-fft2: numpy.fft.fft2 of many matrices, a stack (items, size, size) of
-// random complex128 from --seed, or float64/complex128 from --input; results
-// (items, size, size) complex128 (--output). FFTW plans are made before the
-// timed region and shared by every thread.
+// random complex128 from --seed, or (items, rows, cols) of any bool, integer,
+// float or complex dtype from --input (converted to complex128 as numpy
+// does); results (items, rows, cols) complex128 (--output). FFTW plans are
+// made before the timed region and shared by every thread.
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/fft2.hpp>
 #include <workloads/inputs.hpp>
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // vectors cross ranks
 #include <hmp/shared_array.hpp>
 
 #include <omp.h>
@@ -24,9 +27,10 @@ namespace w = hmp::workloads;
 using cd = std::complex<double>;
 
 struct Stack {
-  std::size_t items = 0, size = 0;
+  std::size_t items = 0, rows = 0, cols = 0;
   Dtype input_dtype = Dtype::complex128;
-  std::vector<cd> data;  ///< (items, size, size), C order
+  std::vector<cd> data;  ///< (items, rows, cols), C order
+  std::size_t elems() const { return rows * cols; }
 };
 
 using Spectra = std::vector<cd>;
@@ -34,50 +38,77 @@ using Context = MethodContext<Stack, Spectra>;
 
 void sequential(Context& ctx) {
   const auto& s = ctx.in;
-  w::prepare_fft2(s.size, s.size);
+  w::prepare_fft2(s.rows, s.cols);
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
-    busy.measure([&] { w::fft2(s.data.data(), ctx.out.data(), s.size, s.size, s.items); });
+    busy.measure([&] { w::fft2(s.data.data(), ctx.out.data(), s.rows, s.cols, s.items); });
   });
 }
 
 // One contiguous block of matrices per thread of root's team, same plans.
 void openmp(Context& ctx) {
   const auto& s = ctx.in;
-  w::prepare_fft2(s.size, s.size);
+  w::prepare_fft2(s.rows, s.cols);
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
     busy.measure([&] {
-      const std::size_t n = s.size * s.size;
+      const std::size_t n = s.elems();
 #pragma omp parallel
       {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
         const auto nt = static_cast<std::size_t>(omp_get_num_threads());
         const std::size_t first = s.items * t / nt, last = s.items * (t + 1) / nt;
-        w::fft2(s.data.data() + first * n, ctx.out.data() + first * n, s.size, s.size, last - first);
+        w::fft2(s.data.data() + first * n, ctx.out.data() + first * n, s.rows, s.cols, last - first);
       }
     });
   });
 }
 
-// The Pool: pool.for_each over blocks of matrices (one block per worker
-// thread, static_block schedule), each block's spectra written in place into
-// a SharedArray (one copy per node, starting on a cache line so FFTW keeps
-// its aligned kernels, mapped by every rank of the node): no
-// result travels by message. With several nodes, gather_to_root brings the
-// ranges other nodes wrote to root's node. Inputs: the replicated stack.
-// The timed region ends with every spectrum in root's node's shared copy;
-// the copy into ctx.out (for --check and --output) comes after it.
+// The tutorial's pool.map(np.fft.fft2, matrices): root holds the matrices
+// (a list of them, made before the timed region); Pool::map ships each to the
+// rank that takes it (hmp::from_root) and brings its spectrum back to root,
+// in order. Timed from root's matrices to root's list of spectra; the copy
+// into ctx.out (for --check and --output) comes after.
 void pool_map(Context& ctx) {
   const auto& s = ctx.in;
-  w::prepare_fft2(s.size, s.size);
+  w::prepare_fft2(s.rows, s.cols);
+  const std::vector<std::vector<cd>> matrices = ctx.rt.is_root() ? split_items(s.data, s.items) : std::vector<std::vector<cd>>{};
+  hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
+  std::vector<std::vector<cd>> spectra;
+  ctx.time([&](Busy& busy) {
+    TaskClock clock;
+    spectra = pool.map(
+        [&](const std::vector<cd>& m) {
+          return clock.measure([&] {
+            std::vector<cd> out(m.size());
+            w::fft2(m.data(), out.data(), s.rows, s.cols, 1);
+            return out;
+          });
+        },
+        hmp::from_root(matrices));
+    busy.add(clock.seconds());
+  });
+  if (ctx.rt.is_root()) join_items(spectra, ctx.out);
+}
+
+// hmp's answer to shipping: pool.for_each over blocks of matrices (one block
+// per worker thread, static_block schedule), each block's spectra written in
+// place into a SharedArray (one copy per node, starting on a cache line so
+// FFTW keeps its aligned kernels, mapped by every rank of the node): no
+// matrix or result travels by message. With several nodes, gather_to_root
+// brings the ranges other nodes wrote to root's node. Inputs: the replicated
+// stack. The timed region ends with every spectrum in root's node's shared
+// copy; the copy into ctx.out (for --check and --output) comes after it.
+void pool_shared_array(Context& ctx) {
+  const auto& s = ctx.in;
+  w::prepare_fft2(s.rows, s.cols);
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
   hmp::SharedArray<cd> spectra(ctx.rt, s.data.size());
-  const std::size_t n = s.size * s.size;
+  const std::size_t n = s.elems();
   const Blocks blocks = blocks_for(pool, s.items, 1);
   ctx.time([&](Busy& busy) {
     const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
-      w::fft2(s.data.data() + first * n, spectra.data() + first * n, s.size, s.size, last - first);
+      w::fft2(s.data.data() + first * n, spectra.data() + first * n, s.rows, s.cols, last - first);
     });
     spectra.gather_to_root(scaled(mine, n));
   });
@@ -89,23 +120,18 @@ Stack load(hmp::Runtime& rt, Options& opt) {
   if (!opt.input.empty()) {
     auto a = read_input(rt, opt.input, [](const NpyArray& a) {
       const auto& sh = a.header.shape;
-      if (sh.size() != 3 || sh[1] != sh[2])
-        throw InputError{"shape " + shape_string(sh) + ": expected (items, size, size)"};
-      if (a.header.dtype == Dtype::int64) throw InputError{"dtype int64: allowed float64, complex128"};
+      if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
     });
-    s.items = opt.items = a.header.shape[0];
-    s.size = opt.size = a.header.shape[1];
+    const auto& sh = a.header.shape;
+    s.items = opt.items = sh[0];
+    s.rows = opt.size = sh[1];
+    s.cols = sh[2];
     s.input_dtype = a.header.dtype;
-    if (a.header.dtype == Dtype::complex128) {
-      s.data = std::move(std::get<2>(a.data));
-    } else {
-      const auto& real = std::get<0>(a.data);
-      s.data.assign(real.begin(), real.end());
-    }
+    s.data = to_complex128(a);
   } else {
     const auto n = checked_elements({opt.items, opt.size, opt.size}, "--items x --size x --size");
     s.items = opt.items;
-    s.size = opt.size;
+    s.rows = s.cols = opt.size;
     s.data = w::random_complex(n, opt.seed);
   }
   return s;
@@ -117,7 +143,9 @@ int main(int argc, char** argv) {
   hmp::Runtime rt(argc, argv);
   AppDefinition<Stack, Spectra> app;
   app.spec.app = "fft2";
-  app.spec.description = "hmp-fft2: numpy.fft.fft2 of a stack of (size x size) complex matrices, with FFTW";
+  app.spec.description =
+      "hmp-fft2: numpy.fft.fft2 of a stack of (size x size) complex matrices, with FFTW (--input: any (items, rows, "
+      "cols))";
   app.spec.default_items = 500;
   app.spec.default_size = 100;
   app.spec.items_help = "matrices";
@@ -126,30 +154,33 @@ int main(int argc, char** argv) {
       {"sequential", sequential},
       {"openmp", openmp},
       {"pool.map", pool_map},
+      {"pool.shared_array", pool_shared_array},
   };
   app.timed_region =
-      "from the matrices in memory (a vector on root; replicated on every rank for pool.map) to every spectrum readable "
-      "on root (a vector; for pool.map root's node's SharedArray); FFTW plans made before";
+      "from the matrices in memory (a vector on root; for pool.map a list of matrices on root; replicated on every "
+      "rank for pool.shared_array) to every spectrum readable on root (a vector; for pool.map a list; for "
+      "pool.shared_array root's node's SharedArray); FFTW plans made before";
   app.load = load;
   app.make_output = [](const Stack& s, const Options&) { return Spectra(s.data.size(), cd(std::nan(""), 0)); };
   app.reference = [](const Stack& s, const Options&, Spectra& out) {
-    w::fft2(s.data.data(), out.data(), s.size, s.size, s.items);
+    w::fft2(s.data.data(), out.data(), s.rows, s.cols, s.items);
   };
   app.compare = [](const Stack& s, const Spectra& got, const Spectra& want) {
     // Other plans (batch, alignment) round differently: 1e-9 of the item's largest magnitude.
-    const std::size_t n = s.size * s.size;
-    return first_difference(got, want, n, s.size,
+    const std::size_t n = s.elems();
+    return first_difference(got, want, n, s.cols,
                             [&](std::size_t i) { return 1e-9 * std::max(1.0, item_scale(want, i, n)); });
   };
   app.write_output = [](const std::string& path, const Stack& s, const Spectra& out) {
-    write_npy(path, {s.items, s.size, s.size}, out);
+    write_npy(path, {s.items, s.rows, s.cols}, out);
   };
   app.describe = [](const Stack& s, const Options&) {
-    return std::to_string(s.items) + " matrices of " + std::to_string(s.size) + "x" + std::to_string(s.size) + " (" +
+    return std::to_string(s.items) + " matrices of " + std::to_string(s.rows) + "x" + std::to_string(s.cols) + " (" +
            to_string(s.input_dtype) + " in, complex128 out)";
   };
   app.annotate = [](nlohmann::json& rec, const Stack& s, const Options&) {
     rec["dtype"] = to_string(s.input_dtype);
+    rec["cols"] = s.cols;
     rec["fft_batch"] = w::kFft2Batch;
   };
   app.perturb = [](Spectra& s) { s.back() += 1.0; };

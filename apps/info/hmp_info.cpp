@@ -1,6 +1,7 @@
 // hmp-info: the layout and binding the job really has, one table, then one
 // line of warnings (oversubscription, shared cores, unbound threads).
 #include <hmp/detail/gather_strings.hpp>
+#include <hmp/detail/segment_owner.hpp>
 #include <hmp/runtime.hpp>
 
 #include <omp.h>
@@ -113,22 +114,49 @@ std::vector<std::string> warnings(const std::vector<RankInfo>& ranks) {
   return out;
 }
 
+// --clean: each node's first rank removes the named segments of ended
+// processes (the Runtime's start already did; this catches the rest) and
+// root prints one line per node.
+int clean(const hmp::Runtime& rt) {
+  std::string mine;
+  if (rt.topology().local_rank == 0) {
+    std::vector<std::string> names = rt.orphan_segments_removed();
+    for (const auto& o : hmp::detail::remove_orphan_segments()) names.push_back(o.name);
+    mine = rt.topology().host + ":";
+    for (const auto& n : names) mine += " " + n;
+    if (names.empty()) mine += " nothing to remove";
+  }
+  const auto lines = hmp::detail::gather_strings(rt.world(), mine);
+  if (!rt.is_root()) return 0;
+  for (const auto& l : lines)
+    if (!l.empty()) std::printf("hmp-info --clean: %s\n", l.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   hmp::Runtime rt(argc, argv);
+  bool do_clean = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       if (rt.is_root())
-        std::puts("usage: mpirun -np R hmp-info\n"
+        std::puts("usage: mpirun -np R hmp-info [--clean]\n"
                   "Prints per rank: host, node, local rank, bound cores, OpenMP threads and the\n"
-                  "core each thread runs on; then one line of warnings.");
+                  "core each thread runs on; then one line of warnings.\n"
+                  "--clean: removes, on every node of the job, the named shared memory segments\n"
+                  "whose creating process has ended (kill -9, out of memory) and prints them.");
       return 0;
     }
-    if (rt.is_root()) std::fprintf(stderr, "hmp-info: unknown option '%s': allowed: --help\n", arg.c_str());
+    if (arg == "--clean") {
+      do_clean = true;
+      continue;
+    }
+    if (rt.is_root()) std::fprintf(stderr, "hmp-info: unknown option '%s': allowed: --help, --clean\n", arg.c_str());
     return 2;
   }
+  if (do_clean) return clean(rt);
   const auto& topo = rt.topology();
   RankInfo me;
   me.rank = topo.world_rank;

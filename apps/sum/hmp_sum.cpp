@@ -1,10 +1,13 @@
 // hmp-sum: the tutorial's split sum. iterativeSum over the numbers
 // (sequential), an OpenMP SIMD reduction, and the Pool's ways of summing
 // split parts. Numbers: --items of them, float64 in [0, 1) or int64 in
-// [-1000, 1000) from --seed, or a 1-D array from --input; the result is a 0-d
-// array (--output).
+// [-1000, 1000) from --seed, or a 1-D array of any bool, integer or float
+// dtype from --input; the result is a 0-d array (--output) of numpy.sum's
+// dtype for integers (int64; uint64 for unsigned) and float64 for floats (as
+// numpy.sum(a, dtype=np.float64): float32 inputs are summed in float64).
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/inputs.hpp>
 #include <workloads/sum.hpp>
@@ -22,7 +25,9 @@ using namespace hmp::apps;
 namespace w = hmp::workloads;
 
 struct Numbers {
-  Dtype dtype = Dtype::float64;
+  Dtype dtype = Dtype::float64;  ///< what the sum is computed in: float64 or int64
+  Dtype input_dtype = Dtype::float64;
+  Dtype output_dtype = Dtype::float64;  ///< numpy.sum's: uint64 for unsigned inputs
   std::vector<double> doubles;
   std::vector<std::int64_t> ints;
 };
@@ -145,28 +150,34 @@ Method<Numbers, Total> pool_method(PoolWay way) {
 }
 
 Numbers load(hmp::Runtime& rt, Options& opt) {
+  size_is_one(opt, "sum");
   Numbers n;
   if (!opt.input.empty()) {
     auto a = read_input(rt, opt.input, [](const NpyArray& a) {
       if (a.header.shape.size() != 1)
         throw InputError{"shape " + shape_string(a.header.shape) + ": expected a 1-D array of numbers"};
-      if (a.header.dtype == Dtype::complex128) throw InputError{"dtype complex128: allowed float64, int64"};
+      if (a.header.dtype.kind == 'c')
+        throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed bool, integer and float dtypes"};
     });
-    n.dtype = a.header.dtype;
+    n.input_dtype = a.header.dtype;
     opt.items = a.header.shape[0];
-    if (n.dtype == Dtype::float64)
-      n.doubles = std::move(std::get<0>(a.data));
-    else
-      n.ints = std::move(std::get<1>(a.data));
+    if (a.header.dtype.kind == 'f') {
+      n.dtype = n.output_dtype = Dtype::float64;
+      n.doubles = to_float64(a);
+    } else {
+      // Integers add modulo 2^64 in int64, whose bits are numpy's uint64 sum for unsigned inputs.
+      n.dtype = Dtype::int64;
+      n.output_dtype = a.header.dtype.kind == 'u' ? Dtype::uint64 : Dtype::int64;
+      n.ints = to_int64(a);
+    }
   } else {
     checked_elements({opt.items}, "--items");
-    n.dtype = opt.choices.at("--dtype") == "int64" ? Dtype::int64 : Dtype::float64;
+    n.dtype = n.input_dtype = n.output_dtype = opt.choices.at("--dtype") == "int64" ? Dtype::int64 : Dtype::float64;
     if (n.dtype == Dtype::float64)
       n.doubles = w::random_doubles(opt.items, opt.seed);
     else
       n.ints = w::random_int64(opt.items, -1000, 1000, opt.seed);
   }
-  opt.size = 1;  // each item is one number
   return n;
 }
 
@@ -179,7 +190,7 @@ int main(int argc, char** argv) {
   app.spec.description = "hmp-sum: the tutorial's split sum (iterativeSum) by every method";
   app.spec.default_items = 10000000;
   app.spec.items_help = "how many numbers to sum";
-  app.spec.size_help = "not used (each item is one number; records say 1)";
+  app.spec.size_help = "1: each item is one number (other values are refused)";
   app.spec.choices = {{"--dtype", "type of the generated numbers", {"float64", "int64"}, "float64"}};
   app.methods = {
       {"sequential", sequential},
@@ -214,12 +225,12 @@ int main(int argc, char** argv) {
     if (n.dtype == Dtype::float64)
       write_npy(path, Dtype::float64, {}, &t.d);
     else
-      write_npy(path, Dtype::int64, {}, &t.i);
+      write_npy(path, n.output_dtype, {}, &t.i);  // int64 or uint64: the same bits
   };
   app.describe = [](const Numbers& n, const Options& opt) {
-    return std::to_string(opt.items) + " " + to_string(n.dtype) + " numbers";
+    return std::to_string(opt.items) + " " + to_string(n.input_dtype) + " numbers";
   };
-  app.annotate = [](nlohmann::json& rec, const Numbers& n, const Options&) { rec["dtype"] = to_string(n.dtype); };
+  app.annotate = [](nlohmann::json& rec, const Numbers& n, const Options&) { rec["dtype"] = to_string(n.input_dtype); };
   app.perturb = [](Total& t) {
     t.d += 1.0;
     t.i += 1;

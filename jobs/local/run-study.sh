@@ -12,4 +12,4 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then study=$1; shift; fi
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
-exec /usr/bin/python3 "$root/jobs/sweep" local "$study" "$@"
+exec "$root/jobs/sweep" local "$study" "$@"

@@ -1,8 +1,9 @@
-// hmp::Codec<T>: how values of T cross ranks, without cereal. Trivially
-// copyable types travel as their raw bytes (defined here); every other type
-// is sent through cereal by <hmp/serialize.hpp>, which a program includes
-// when it sends such values (std::string, std::vector, its own structs with
-// a `serialize` function); <hmp/serialize_eigen.hpp> adds Eigen matrices.
+// hmp::Codec<T>: how values of T cross ranks, without cereal or Eigen.
+// Trivially copyable types travel as their raw bytes (defined here, a range
+// of them as one block); every other type is sent through cereal by
+// <hmp/serialize.hpp>, which a program includes when it sends such values
+// (std::string, std::vector, its own structs with a `serialize` function);
+// <hmp/serialize_eigen.hpp> adds Eigen matrices.
 #pragma once
 
 #include <hmp/errors.hpp>
@@ -16,25 +17,49 @@
 namespace hmp {
 
 /// Specialized for each kind of sendable type; left undefined otherwise.
+/// pack(out, values) appends the bytes of `values`; unpack(in, out) reads
+/// out.size() values written by pack straight into `out` and returns the
+/// bytes it consumed.
 template <class T, class Enable = void>
 struct Codec;
 
+namespace detail {
+
+inline void append_bytes(std::vector<std::byte>& out, const void* data, std::size_t bytes) {
+  const auto* b = static_cast<const std::byte*>(data);
+  out.insert(out.end(), b, b + bytes);  // one pass: no zero-fill first
+}
+
+inline void check_available(std::span<const std::byte> in, std::size_t at, std::size_t bytes) {
+  if (at > in.size() || in.size() - at < bytes) throw Error("hmp: a message from another rank is truncated");
+}
+
+/// Values whose object is exactly their bytes (a range of them travels as
+/// one block). Specialized true for fixed-size Eigen matrices by
+/// <hmp/serialize_eigen.hpp>.
+template <class T>
+struct RawValue : std::is_trivially_copyable<T> {};
+
+template <class T>
+inline constexpr bool raw_value = RawValue<T>::value;
+
+/// Types with a codec of their own besides raw and archived ones
+/// (<hmp/serialize_eigen.hpp>: dynamic-size Eigen matrices of numbers).
+template <class T>
+struct HasOwnCodec : std::false_type {};
+
+}  // namespace detail
+
 /// Raw bytes: one copy, no encoding.
 template <class T>
-struct Codec<T, std::enable_if_t<std::is_trivially_copyable_v<T>>> {
+struct Codec<T, std::enable_if_t<detail::raw_value<T>>> {
   static void pack(std::vector<std::byte>& out, std::span<const T> values) {
-    const auto* b = reinterpret_cast<const std::byte*>(values.data());
-    out.insert(out.end(), b, b + values.size_bytes());  // one pass: no zero-fill first
+    detail::append_bytes(out, values.data(), values.size_bytes());
   }
-  template <class Sink>
-  static std::size_t unpack(std::span<const std::byte> in, std::size_t count, Sink&& sink) {
-    if (in.size() < count * sizeof(T)) throw Error("hmp: a message from another rank is truncated");
-    for (std::size_t i = 0; i < count; ++i) {
-      T v;
-      std::memcpy(static_cast<void*>(&v), in.data() + i * sizeof(T), sizeof(T));
-      sink(i, std::move(v));
-    }
-    return count * sizeof(T);
+  static std::size_t unpack(std::span<const std::byte> in, std::span<T> out) {
+    detail::check_available(in, 0, out.size_bytes());
+    if (!out.empty()) std::memcpy(static_cast<void*>(out.data()), in.data(), out.size_bytes());
+    return out.size_bytes();
   }
 };
 
@@ -59,13 +84,13 @@ void pack(std::vector<std::byte>& out, std::span<const T> values) {
   if constexpr (Sendable<T>) Codec<T>::pack(out, values);  // else only the message above
 }
 
-/// Reads `count` values written by pack() from `in`, calling sink(i, value).
+/// Reads out.size() values written by pack() from `in` straight into `out`.
 /// Returns the number of bytes consumed.
-template <class T, class Sink>
-std::size_t unpack(std::span<const std::byte> in, std::size_t count, Sink&& sink) {
+template <class T>
+std::size_t unpack(std::span<const std::byte> in, std::span<T> out) {
   require_sendable<T>();
   if constexpr (Sendable<T>)
-    return Codec<T>::unpack(in, count, std::forward<Sink>(sink));
+    return Codec<T>::unpack(in, out);
   else
     return 0;
 }
@@ -81,7 +106,7 @@ std::vector<std::byte> to_bytes(const T& value) {
 template <class T>
 T from_bytes(std::span<const std::byte> in) {
   T out{};
-  unpack<T>(in, 1, [&](std::size_t, T&& v) { out = std::move(v); });
+  unpack(in, std::span<T>(&out, 1));
   return out;
 }
 

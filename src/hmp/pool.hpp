@@ -315,8 +315,7 @@ class Pool {
         if constexpr (!std::is_void_v<R>) c->slots.resize(n);
         std::size_t off = 0;
         for (const auto& r : ranges)
-          off += detail::unpack<T>(in.subspan(off), r.end - r.begin,
-                                   [&](std::size_t k, T&& v) { items->own[r.begin + k] = std::move(v); });
+          off += detail::unpack(in.subspan(off), std::span<T>(items->own.data() + r.begin, r.end - r.begin));
       };
       call->sig.n = call->n;
       detail::wire<R, Star>(call, Task(std::forward<F>(f)),

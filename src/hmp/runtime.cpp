@@ -1,5 +1,7 @@
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/segment_owner.hpp>
 #include <hmp/detail/segment_registry.hpp>
+#include <hmp/detail/segment_tracker.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 
@@ -78,7 +80,12 @@ extern "C" void on_terminate_signal(int sig) {
   std::raise(sig);
 }
 
+extern "C" void unlink_at_exit() { detail::unlink_registered_segments(); }
+
 void install_signal_cleanup() {
+  // Open MPI may end a rank with exit() when it loses its daemon.
+  static const bool registered = std::atexit(unlink_at_exit) == 0;
+  (void)registered;
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
     struct sigaction old {};
     if (sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;  // someone else's: keep it
@@ -110,6 +117,8 @@ void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
   requested_ = options.requested;
   int initialized = 0, provided = MPI_THREAD_SINGLE;
   MPI_Initialized(&initialized);
+  // Before MPI_Init: the fork happens while this process has one thread.
+  detail::start_segment_tracker();
   if (initialized) {
     MPI_Query_thread(&provided);  // the user started MPI; they finalize it
   } else {
@@ -144,6 +153,23 @@ void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
     finalize_ = false;
     throw;
   }
+  remove_orphan_segments();
+}
+
+void Runtime::remove_orphan_segments() {
+  if (topology_.local_rank != 0) return;
+  std::string list;
+  try {
+    for (const auto& o : detail::remove_orphan_segments()) {
+      orphans_removed_.push_back(o.name);
+      list += (list.empty() ? "" : ", ") + o.name + " (" + o.job + ", pid " + std::to_string(o.pid) + ")";
+    }
+  } catch (const std::exception&) {
+    // Cleaning up after others must never stop this job from starting.
+  }
+  if (!list.empty())
+    std::fprintf(stderr, "hmp: removed %zu shared memory segment(s) on %s left by ended processes: %s\n",
+                 orphans_removed_.size(), topology_.host.c_str(), list.c_str());
 }
 
 void Runtime::build_topology() {
@@ -200,10 +226,8 @@ Runtime::~Runtime() {
   // Named segments created and never unlinked: removed, with a warning, as
   // Python's resource tracker does at exit.
   std::string leaked;
-  for (const auto& name : detail::registered_segments()) {
-    if (shm_unlink(name.c_str()) == 0) leaked += (leaked.empty() ? "" : ", ") + name;
-    detail::forget_segment(name);
-  }
+  for (const auto& name : detail::registered_segments())
+    if (detail::unlink_segment(name) == 0) leaked += (leaked.empty() ? "" : ", ") + name;
   if (!leaked.empty())
     std::fprintf(stderr, "hmp: rank %d: unlinked shared memory segment(s) left at exit: %s\n",
                  topology_.world_rank, leaked.c_str());

@@ -54,12 +54,18 @@ class Runtime {
   /// reverse order of registration, on every rank that registered one).
   void at_exit(std::function<void()> hook) { exit_hooks_.push_back(std::move(hook)); }
 
+  /// Named segments this start removed from the node because the process
+  /// that made them had ended without unlinking them (empty except on
+  /// local rank 0; see hmp-info --clean).
+  const std::vector<std::string>& orphan_segments_removed() const noexcept { return orphans_removed_; }
+
   /// The Runtime of this process; throws UsageError when there is none.
   static Runtime& current();
 
  private:
   void init(int* argc, char*** argv, const RuntimeOptions& options);
   void build_topology();
+  void remove_orphan_segments();
 
   std::vector<std::function<void()>> exit_hooks_;
   bool finalize_ = false;
@@ -69,6 +75,7 @@ class Runtime {
   Communicator node_;
   Communicator leaders_;
   Topology topology_;
+  std::vector<std::string> orphans_removed_;
 };
 
 }  // namespace hmp

@@ -2,7 +2,7 @@
 // this header to send them. std::vector, std::string, std::array, std::pair,
 // std::tuple, std::optional, std::map and std::complex work out of the box;
 // any other type becomes sendable by giving it a cereal
-// `serialize(Archive&)` member or free function. Eigen dense matrices: see
+// `serialize(Archive&)` member or free function. Eigen matrices: see
 // <hmp/serialize_eigen.hpp>.
 #pragma once
 
@@ -26,28 +26,33 @@
 
 namespace hmp {
 
-/// A cereal binary archive per call.
+namespace detail {
+/// Sent with a cereal archive: not raw, no codec of its own, cereal knows it.
 template <class T>
-struct Codec<T, std::enable_if_t<!std::is_trivially_copyable_v<T> &&
+inline constexpr bool archived = !raw_value<T> && !HasOwnCodec<T>::value &&
                                  cereal::traits::is_output_serializable<T, cereal::BinaryOutputArchive>::value &&
-                                 cereal::traits::is_input_serializable<T, cereal::BinaryInputArchive>::value>> {
+                                 cereal::traits::is_input_serializable<T, cereal::BinaryInputArchive>::value;
+}  // namespace detail
+
+/// A cereal binary archive per range.
+template <class T>
+struct Codec<T, std::enable_if_t<detail::archived<T>>> {
   static void pack(std::vector<std::byte>& out, std::span<const T> values) {
     detail::ByteSink sink(out);
     detail::SinkStream stream(sink);
     cereal::BinaryOutputArchive ar(stream.get());
     for (const auto& v : values) ar(v);
   }
-  template <class Sink>
-  static std::size_t unpack(std::span<const std::byte> in, std::size_t count, Sink&& sink) {
+  static std::size_t unpack(std::span<const std::byte> in, std::span<T> out) {
     // Read in place: a copy of `in` per call made unpacking many ranges of
     // one message quadratic.
     detail::ByteSource source(in);
     detail::SourceStream stream(source);
     cereal::BinaryInputArchive ar(stream.get());
-    for (std::size_t i = 0; i < count; ++i) {
+    for (auto& slot : out) {
       T v{};
       ar(v);
-      sink(i, std::move(v));
+      slot = std::move(v);
     }
     return static_cast<std::size_t>(stream.get().tellg());
   }

@@ -1,5 +1,6 @@
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/errors.hpp>
+#include <hmp/detail/segment_owner.hpp>
 #include <hmp/detail/segment_registry.hpp>
 #include <hmp/shared_memory.hpp>
 
@@ -50,6 +51,8 @@ void SharedMemory::validate_name(const std::string& name) {
     why = "its length is " + std::to_string(name.size());
   } else if (name == "." || name.find("..") != std::string::npos) {
     why = "it is \".\" or contains \"..\"";
+  } else if (name.rfind(detail::kOwnerRecordPrefix, 0) == 0) {
+    why = std::string("names starting with \"") + detail::kOwnerRecordPrefix + "\" are hmp's owner records";
   } else {
     for (char c : name)
       if (!allowed(c)) {
@@ -59,7 +62,8 @@ void SharedMemory::validate_name(const std::string& name) {
   }
   if (!why.empty())
     throw UsageError("SharedMemory: bad segment name (" + why + "); use 1.." + std::to_string(max_name_length) +
-                     " characters from [A-Za-z0-9._-], not \".\" and without \"..\"");
+                     " characters from [A-Za-z0-9._-], not \".\", without \"..\" and not starting with \"" +
+                     detail::kOwnerRecordPrefix + "\"");
 }
 
 std::size_t SharedMemory::available_bytes() {
@@ -98,6 +102,9 @@ SharedMemory SharedMemory::create(const std::string& name, std::size_t size) {
     throw;
   }
   detail::register_segment(posix_name(name));  // removed at any exit if never unlinked
+  struct stat st {};
+  // Removed by the next hmp start on the node if this process dies unclean.
+  if (fstat(fd.fd, &st) == 0) detail::write_owner_record(name, static_cast<unsigned long>(st.st_ino));
   return out;
 }
 
@@ -190,10 +197,8 @@ void SharedMemory::close() noexcept {
 
 void SharedMemory::unlink() {
   if (name_.empty()) throw UsageError("SharedMemory::unlink: this handle has no segment");
-  const int rc = shm_unlink(posix_name(name_).c_str());
-  const int err = errno;
-  detail::forget_segment(posix_name(name_));
-  if (rc != 0) {
+  const int err = detail::unlink_segment(posix_name(name_));
+  if (err != 0) {
     if (err == ENOENT) throw NotFound("SharedMemory '" + name_ + "' was already unlinked");
     throw Error("SharedMemory '" + name_ + "': shm_unlink failed: " + errno_text(err));
   }

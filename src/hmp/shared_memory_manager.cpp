@@ -1,8 +1,6 @@
 #include <hmp/detail/segment_registry.hpp>
 #include <hmp/shared_memory_manager.hpp>
 
-#include <sys/mman.h>
-
 namespace hmp {
 
 SharedMemory SharedMemoryManager::create(std::size_t size) {
@@ -19,8 +17,7 @@ SharedMemory SharedMemoryManager::create(const std::string& name, std::size_t si
 
 void SharedMemoryManager::shutdown() noexcept {
   for (const auto& n : names_) {  // names were validated at creation
-    shm_unlink(("/" + n).c_str());
-    detail::forget_segment("/" + n);
+    detail::unlink_segment("/" + n);
   }
   names_.clear();
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <hmp/errors.hpp>
+#include <hmp/index_range.hpp>
 
 #include <cstddef>
 #include <iterator>
@@ -26,6 +27,14 @@ auto split(const C& container, std::size_t count) {
   return parts;
 }
 
+/// Part i of numpy.array_split over [0, n) in `sections` (> 0) parts: the
+/// first n % sections parts hold one item more (5 in 3: 2, 2, 1).
+constexpr IndexRange array_split_range(std::size_t n, std::size_t sections, std::size_t i) noexcept {
+  const std::size_t base = n / sections, extra = n % sections;
+  const std::size_t begin = i * base + (i < extra ? i : extra);
+  return {begin, begin + base + (i < extra ? 1 : 0)};
+}
+
 /// numpy.array_split: `sections` contiguous parts; the first n % sections
 /// parts hold one item more.
 template <std::ranges::random_access_range C>
@@ -33,13 +42,11 @@ auto array_split(const C& container, std::size_t sections) {
   using T = std::ranges::range_value_t<C>;
   if (sections == 0) throw UsageError("hmp::array_split: sections is 0; give at least 1");
   const std::size_t n = std::ranges::size(container);
-  const std::size_t base = n / sections, extra = n % sections;
   std::vector<std::vector<T>> parts(sections);
   auto it = std::ranges::begin(container);
   for (std::size_t i = 0; i < sections; ++i) {
-    const std::size_t len = base + (i < extra ? 1 : 0);
-    parts[i].assign(it, it + static_cast<std::ptrdiff_t>(len));
-    it += static_cast<std::ptrdiff_t>(len);
+    const IndexRange r = array_split_range(n, sections, i);
+    parts[i].assign(it + static_cast<std::ptrdiff_t>(r.begin), it + static_cast<std::ptrdiff_t>(r.end));
   }
   return parts;
 }

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-COMMAND = [sys.executable if os.path.exists(sys.executable) else "/usr/bin/python3",
-           str(REPO / "analysis" / "hmp-report")]
+from python_tools import command
+
+COMMAND = command("hmp-report")
 
 
 def record(**fields) -> dict:

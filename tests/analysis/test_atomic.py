@@ -2,7 +2,7 @@
 
 import pytest
 
-from hmp_analysis.atomic import MARKER, OutputError, staged_directory
+from hmp_tools.report.atomic import MARKER, OutputError, staged_directory
 
 
 def test_interrupted_write_leaves_the_old_report_and_no_staging(tmp_path):

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from hmp_analysis import metrics
+from hmp_tools.report import metrics
 
 
 def test_karp_flatt_matches_hand_computed_values():

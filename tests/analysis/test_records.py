@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hmp_analysis.records import BadRecord, InputError, load, parse_record, record_files
+from hmp_tools.report.records import BadRecord, InputError, load, parse_record, record_files
 from synthetic import record, write_jsonl
 
 

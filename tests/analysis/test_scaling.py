@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from hmp_analysis.analyse import analyse
-from hmp_analysis.records import Loaded, parse_record
+from hmp_tools.report.analyse import analyse
+from hmp_tools.report.records import Loaded, parse_record
 from synthetic import amdahl_time, record, strong_study
 
 T1 = 12.0
@@ -57,6 +57,21 @@ def test_repeats_of_one_configuration_are_pooled_before_the_median():
     assert (pool.config.median, pool.config.min, pool.config.max, pool.config.records) == \
         (5.0, 4.0, 9.0, 2)
     assert pool.speedup == 2.0
+
+
+def test_sequential_of_a_method_all_job_is_the_one_core_baseline():
+    # `--method all` at 2 ranks records sequential at ranks 2, threads 1: it
+    # still ran on root alone, so it is the 1 × 1 baseline, not a "p=2" series.
+    recs = [record(method="sequential", ranks=2, seconds=[10.0]),
+            record(method="pool.map", ranks=2, seconds=[4.0]),
+            record(method="sequential", ranks=1, seconds=[12.0])]
+    (group,) = _analyse(recs).sections[0].strong
+    seq = [s for s in group.series if s.method == "sequential"]
+    assert [(p.workers, p.config.ranks) for s in seq for p in s.points] == [(1, 1)]
+    assert seq[0].points[0].config.seconds == (10.0, 12.0)   # both runs pooled
+    assert group.baseline_note.startswith("sequential")
+    pool = next(s for s in group.series if s.method == "pool.map")
+    assert pool.points[0].speedup == pytest.approx(11.0 / 4.0)
 
 
 def test_without_sequential_each_method_uses_its_smallest_run():

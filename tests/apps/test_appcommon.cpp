@@ -3,6 +3,8 @@
 #include <common/cli.hpp>
 #include <common/compare.hpp>
 #include <common/npy.hpp>
+#include <common/npy_convert.hpp>
+#include <common/pool_support.hpp>
 #include <common/records.hpp>
 #include <common/timing.hpp>
 
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <complex>
 #include <cstdio>
 #include <fstream>
@@ -78,7 +81,7 @@ TEST(Npy, RoundTripEveryDtypeAndRank) {
   auto got = a::read_npy(p);
   EXPECT_EQ(got.header.dtype, a::Dtype::float64);
   EXPECT_EQ(got.header.shape, (std::vector<std::size_t>{2, 3}));
-  EXPECT_EQ(std::get<0>(got.data), d);
+  EXPECT_EQ(a::to_float64(got), d);
   const std::string bytes = slurp(p);
   EXPECT_EQ(bytes.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
   EXPECT_EQ((bytes.size() - d.size() * 8) % 64, 0u) << "data must start 64-byte aligned";
@@ -88,18 +91,18 @@ TEST(Npy, RoundTripEveryDtypeAndRank) {
   a::write_npy(p, {3}, i);
   got = a::read_npy(p);
   EXPECT_EQ(got.header.shape, (std::vector<std::size_t>{3}));
-  EXPECT_EQ(std::get<1>(got.data), i);
+  EXPECT_EQ(a::to_int64(got), i);
   EXPECT_NE(slurp(p).find("'shape': (3,), }"), std::string::npos);
 
   const std::vector<std::complex<double>> c{{1, 2}, {-3, 0.5}};
   a::write_npy(p, {1, 1, 2}, c);
-  EXPECT_EQ(std::get<2>(a::read_npy(p).data), c);
+  EXPECT_EQ(a::to_complex128(a::read_npy(p)), c);
 
   const double scalar = 42.5;
   a::write_npy(p, a::Dtype::float64, {}, &scalar);
   got = a::read_npy(p);
   EXPECT_TRUE(got.header.shape.empty());
-  EXPECT_EQ(std::get<0>(got.data), std::vector<double>{42.5});
+  EXPECT_EQ(a::to_float64(got), std::vector<double>{42.5});
   EXPECT_NE(slurp(p).find("'shape': (), }"), std::string::npos);
   std::remove(p.c_str());
 }
@@ -110,7 +113,7 @@ TEST(Npy, ReadsVersion2HeadersAndDoubleQuotes) {
   bytes[bytes.size() - 16] = 7;  // first element 7
   spit(p, bytes);
   const auto got = a::read_npy(p);
-  EXPECT_EQ(std::get<1>(got.data), (std::vector<std::int64_t>{7, 0}));
+  EXPECT_EQ(a::to_int64(got), (std::vector<std::int64_t>{7, 0}));
   std::remove(p.c_str());
 }
 
@@ -129,10 +132,12 @@ TEST(Npy, EveryBadFileIsAClearError) {
   EXPECT_NE(read_error(npy_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2,), }", 16))
                 .find("fortran_order is True"),
             std::string::npos);
-  EXPECT_NE(read_error(npy_bytes("{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }", 16))
-                .find("dtype '>f8' is not supported: allowed '<f8' (float64), '<i8' (int64), '<c16' (complex128)"),
+  EXPECT_NE(read_error(npy_bytes("{'descr': '<U2', 'fortran_order': False, 'shape': (2,), }", 16))
+                .find("dtype '<U2' is not supported: allowed bool, int8-int64, uint8-uint64, float16-float64"),
             std::string::npos);
-  EXPECT_NE(read_error(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 16)).find("'<f4'"),
+  EXPECT_NE(read_error(npy_bytes("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", 16)).find("'|O'"),
+            std::string::npos);
+  EXPECT_NE(read_error(npy_bytes("{'descr': '<i3', 'fortran_order': False, 'shape': (2,), }", 6)).find("'<i3'"),
             std::string::npos);
   EXPECT_NE(read_error(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", 0))
                 .find("too large"),
@@ -160,6 +165,77 @@ TEST(Npy, EveryBadFileIsAClearError) {
     ADD_FAILURE() << "no error for a missing file";
   } catch (const a::NpyError& e) {
     EXPECT_NE(std::string(e.what()).find("cannot open"), std::string::npos);
+  }
+}
+
+// Elements as numpy writes them (bytes given here, little- and big-endian),
+// converted as numpy's astype converts.
+TEST(Npy, ConvertsEveryDtypeAsNumpy) {
+  const auto read = [](const std::string& descr, const std::string& data, std::size_t n) {
+    const auto p = temp_path("conv.npy");
+    spit(p, npy_bytes("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + std::to_string(n) + ",), }",
+                      0) +
+                data);
+    auto got = a::read_npy(p);
+    std::remove(p.c_str());
+    return got;
+  };
+  const auto b = read("|b1", std::string("\x01\x00\x01", 3), 3);
+  EXPECT_EQ(a::to_string(b.header.dtype), "bool");
+  EXPECT_EQ(a::to_int64(b), (std::vector<std::int64_t>{1, 0, 1}));
+  EXPECT_EQ(a::to_float64(b), (std::vector<double>{1, 0, 1}));
+  const auto i8 = read("|i1", std::string("\xff\x7f", 2), 2);
+  EXPECT_EQ(a::to_string(i8.header.dtype), "int8");
+  EXPECT_EQ(a::to_int64(i8), (std::vector<std::int64_t>{-1, 127}));
+  const auto u16be = read(">u2", std::string("\x01\x02", 2), 1);
+  EXPECT_EQ(a::to_string(u16be.header.dtype), ">uint16");
+  EXPECT_EQ(a::descr(u16be.header.dtype), ">u2");
+  EXPECT_EQ(a::to_int64(u16be), std::vector<std::int64_t>{0x0102});
+  // uint64 2^64-1: astype(np.int64) wraps to -1, astype(np.float64) rounds to 2^64.
+  const auto u64 = read("<u8", std::string(8, '\xff'), 1);
+  EXPECT_EQ(a::to_int64(u64), std::vector<std::int64_t>{-1});
+  EXPECT_EQ(a::to_float64(u64), std::vector<double>{18446744073709551616.0});
+  // float16: 1.0 (0x3c00), -2.5 (0xc100), the smallest subnormal (0x0001), inf (0x7c00).
+  const auto f16 = read("<f2", std::string("\x00\x3c\x00\xc1\x01\x00\x00\x7c", 8), 4);
+  EXPECT_EQ(a::to_float64(f16), (std::vector<double>{1.0, -2.5, std::ldexp(1.0, -24), INFINITY}));
+  const float f32[] = {0.1f, -3.0f};
+  const auto f4 = read("<f4", std::string(reinterpret_cast<const char*>(f32), 8), 2);
+  EXPECT_EQ(a::to_float64(f4), (std::vector<double>{double(0.1f), -3.0}));
+  // float64 big-endian 1.5 = 3f f8 00 .. 00.
+  const auto f8be = read(">f8", std::string("\x3f\xf8\0\0\0\0\0\0", 8), 1);
+  EXPECT_EQ(a::to_float64(f8be), std::vector<double>{1.5});
+  const std::complex<float> c8[] = {{1.5f, -2.0f}};
+  const auto c = read("<c8", std::string(reinterpret_cast<const char*>(c8), 8), 1);
+  EXPECT_EQ(a::to_complex128(c), (std::vector<std::complex<double>>{{1.5, -2.0}}));
+  EXPECT_EQ(a::to_complex128(i8), (std::vector<std::complex<double>>{{-1, 0}, {127, 0}}));
+  try {
+    (void)a::to_float64(c);
+    ADD_FAILURE() << "complex64 read as float64 without an error";
+  } catch (const a::NpyError& e) {
+    EXPECT_NE(std::string(e.what()).find("complex64 cannot be read as float64"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)a::to_int64(f4), a::NpyError);
+}
+
+// Block sizes as numpy.array_split gives them; the table is numpy's output of
+//   [len(p) for p in np.array_split(np.arange(n), k)]
+TEST(Blocks, SizesAreNumpyArraySplits) {
+  const struct {
+    std::size_t n, k;
+    std::vector<std::size_t> sizes;
+  } numpy[] = {{5, 3, {2, 2, 1}},  {10, 4, {3, 3, 2, 2}},  {7, 7, {1, 1, 1, 1, 1, 1, 1}},
+               {3, 5, {1, 1, 1, 0, 0}}, {0, 2, {0, 0}}, {100, 7, {15, 15, 14, 14, 14, 14, 14}}};
+  for (const auto& c : numpy) {
+    const a::Blocks blocks{c.n, c.k};
+    std::size_t next = 0;
+    for (std::size_t b = 0; b < c.k; ++b) {
+      EXPECT_EQ(blocks[b].begin, next) << c.n << " in " << c.k << ", block " << b;
+      EXPECT_EQ(blocks[b].size(), c.sizes[b]) << c.n << " in " << c.k << ", block " << b;
+      next = blocks[b].end;
+    }
+    EXPECT_EQ(next, c.n);
+    const auto parts = hmp::array_split(std::vector<int>(c.n), c.k);
+    for (std::size_t b = 0; b < c.k; ++b) EXPECT_EQ(parts[b].size(), c.sizes[b]);
   }
 }
 

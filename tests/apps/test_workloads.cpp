@@ -3,6 +3,7 @@
 // correlation's definition, Laplace expansion).
 #include <workloads/correlate2d.hpp>
 #include <workloads/determinant.hpp>
+#include <workloads/determinant_batched.hpp>
 #include <workloads/fft2.hpp>
 #include <workloads/fft_sizes.hpp>
 #include <workloads/inputs.hpp>
@@ -136,6 +137,90 @@ TEST(Determinant, RandomTensorAgainstLaplace) {
     EXPECT_NEAR(dets[s], exact, 1e-9 * std::max(1.0, std::fabs(exact))) << "slice " << s;
   }
   EXPECT_THROW(w::tensor_elements(std::size_t(1) << 40, std::size_t(1) << 40), std::length_error);
+}
+
+namespace {
+// |computed det - exact det| for any LU with partial pivoting of a backward
+// stable kind: about n * eps * ||A||_F^n (holds for singular and
+// ill-conditioned matrices too, where a relative bound cannot).
+double det_rounding_bound(const std::vector<double>& m, std::size_t n) {
+  double f = 0;
+  for (double x : m) f += x * x;
+  return 8.0 * static_cast<double>(n) * std::numeric_limits<double>::epsilon() * std::pow(std::sqrt(f), static_cast<double>(n));
+}
+
+std::vector<double> slice_of(const std::vector<double>& t, std::size_t n, std::size_t items, std::size_t s) {
+  std::vector<double> m(n * n);
+  for (std::size_t e = 0; e < n * n; ++e) m[e] = t[e * items + s];
+  return m;
+}
+
+void set_slice(std::vector<double>& t, std::size_t n, std::size_t items, std::size_t s, const std::vector<double>& m) {
+  for (std::size_t e = 0; e < n * n; ++e) t[e * items + s] = m[e];
+}
+}  // namespace
+
+TEST(DeterminantBatched, MatchesPerMatrixKernelAtEverySizeAndRange) {
+  for (std::size_t n : {0u, 1u, 2u, 3u, 4u, 7u, 10u, 13u}) {
+    for (std::size_t items : {1u, 15u, 16u, 17u, 50u}) {
+      const auto t = w::random_tensor(n, items, 7 + n + items);
+      std::vector<double> want(items), got(items, -1.0);
+      w::determinants(t.data(), n, items, 0, items, want.data());
+      w::determinants_batched(t.data(), n, items, 0, items, got.data());
+      for (std::size_t s = 0; s < items; ++s)
+        ASSERT_NEAR(got[s], want[s], det_rounding_bound(slice_of(t, n, items, s), n))
+            << n << "x" << n << " x " << items << ", slice " << s;
+      if (items < 3) continue;
+      // A range that starts and ends inside blocks writes only its own dets.
+      std::vector<double> part(items, -7.0);
+      w::determinants_batched(t.data(), n, items, 1, items - 1, part.data());
+      for (std::size_t s = 1; s + 1 < items; ++s)
+        ASSERT_NEAR(part[s - 1], want[s], det_rounding_bound(slice_of(t, n, items, s), n)) << "slice " << s;
+      EXPECT_EQ(part[items - 2], -7.0);
+      EXPECT_EQ(part[items - 1], -7.0);
+    }
+  }
+  EXPECT_EQ(w::lu_flops(10), 615.0);
+}
+
+TEST(DeterminantBatched, SingularAndIllConditionedSlices) {
+  const std::size_t n = 6, items = 21;
+  auto t = w::random_tensor(n, items, 3);
+  auto m = slice_of(t, n, items, 0);
+  // Slice 1: an all-zero matrix. Slice 2: a zero column. Slice 3: rows 1 and 4 equal.
+  set_slice(t, n, items, 1, std::vector<double>(n * n, 0.0));
+  auto zero_column = m;
+  for (std::size_t i = 0; i < n; ++i) zero_column[i * n + 2] = 0;
+  set_slice(t, n, items, 2, zero_column);
+  auto equal_rows = m;
+  std::copy_n(m.begin() + 1 * n, n, equal_rows.begin() + 4 * n);
+  set_slice(t, n, items, 3, equal_rows);
+  // Slice 4: rows 0 and 5 equal but for 1e-9. Slice 5: a 6x6 Hilbert matrix (det 5.3673e-18).
+  auto close_rows = m;
+  std::copy_n(m.begin(), n, close_rows.begin() + 5 * n);
+  close_rows[5 * n + 3] += 1e-9;
+  set_slice(t, n, items, 4, close_rows);
+  std::vector<double> hilbert(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) hilbert[i * n + j] = 1.0 / static_cast<double>(i + j + 1);
+  set_slice(t, n, items, 5, hilbert);
+  // Slice 6: ties for the pivot in every column (LAPACK takes the first).
+  std::vector<double> ties(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) ties[i * n + j] = (i + j) % 2 ? 1.0 : -1.0 + (i == j ? 3.0 : 0.0);
+  set_slice(t, n, items, 6, ties);
+
+  std::vector<double> want(items), got(items);
+  w::determinants(t.data(), n, items, 0, items, want.data());
+  w::determinants_batched(t.data(), n, items, 0, items, got.data());
+  EXPECT_EQ(got[1], 0.0);
+  EXPECT_EQ(got[2], 0.0);
+  EXPECT_NEAR(got[3], 0.0, det_rounding_bound(equal_rows, n));
+  EXPECT_NEAR(got[5], 5.3673e-18, 1e-21);  // exact: 1 / 186313420339200000
+  for (std::size_t s = 0; s < items; ++s) {
+    ASSERT_TRUE(std::isfinite(got[s])) << "slice " << s;
+    EXPECT_NEAR(got[s], want[s], det_rounding_bound(slice_of(t, n, items, s), n)) << "slice " << s;
+  }
 }
 
 namespace {

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A stand-in for the hmp-* apps with the same CLI and record contract
-(DESIGN.md "Apps", "Records"), whose behaviour the jobs tests control.
+(docs/apps.md; docs/design.md "Records"), whose behaviour the jobs tests control.
 
 Installed as bin/hmp-<app> (symlinks); the app name comes from argv[0].
+--list-methods prints the stand-in's methods of that app, as the apps do.
 Rank 0 (OMPI_COMM_WORLD_RANK, PMIX_RANK or SLURM_PROCID) does the work:
   FAKE_APP_LOG      every run appends "<config> <ranks> <threads> <pid>" here
   FAKE_APP_CONTROL  JSON {"fail": [config ids], "hang": [config ids]}:
@@ -29,8 +30,24 @@ def env_int(*names, default):
     return default
 
 
+# The stand-in's own method tables (the real ones are the apps'), answered
+# to --list-methods as the apps answer.
+METHODS = {
+    "sum": ("sequential", "openmp", "pool.apply", "pool.apply_async", "pool.map",
+            "pool.map_async", "pool.imap", "pool.imap_unordered", "pool.starmap"),
+    "determinants": ("sequential", "openmp", "pool.shared_array", "pool.not_shared",
+                     "pool.shared_memory"),
+    "autocorr": ("sequential", "openmp", "pool.map", "pool.shared_array"),
+    "fft2": ("sequential", "openmp", "pool.map", "pool.shared_array"),
+    "processes": ("one-by-one", "together"),
+}
+
+
 def main():
     app = os.path.basename(sys.argv[0]).removeprefix("hmp-")
+    if sys.argv[1:] == ["--list-methods"]:
+        print("\n".join(METHODS[app]))
+        return 0
     p = argparse.ArgumentParser()
     for name in ("--items", "--size", "--threads", "--repeat", "--warmup", "--seed"):
         p.add_argument(name, type=int)

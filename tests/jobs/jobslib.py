@@ -8,12 +8,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from python_tools import command
+
 HERE = Path(__file__).resolve().parent
 REPO = Path(os.environ.get("HMP_SOURCE_DIR") or HERE.parents[1]).resolve()
-SWEEP = REPO / "jobs" / "sweep"
-PYTHON = "/usr/bin/python3"
+SWEEP = command("hmp-sweep")
 APPS = ("sum", "determinants", "autocorr", "fft2", "processes")
-SKIP = 77  # CTest SKIP_RETURN_CODE
 
 
 def root_env() -> dict:
@@ -46,7 +46,7 @@ def write_study(folder: Path, name: str, study) -> Path:
 
 
 def sweep(*args, env=None, timeout=240, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, str(SWEEP), *map(str, args)], capture_output=True,
+    return subprocess.run([*SWEEP, *map(str, args)], capture_output=True,
                           text=True, timeout=timeout, env=env or root_env(), **kw)
 
 

@@ -14,7 +14,8 @@ import time
 import unittest
 from pathlib import Path
 
-from jobslib import PYTHON, REPO, SWEEP, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
+from hmp_tools import schema
+from jobslib import REPO, SWEEP, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
 
 STUDY = {
     "name": "tiny", "ranks": [1, 2], "threads": [1, 2], "max_workers": 2,
@@ -94,6 +95,7 @@ class Local(unittest.TestCase):
             self.assertEqual((record["app"], record["method"], record["ranks"], record["threads"]),
                              (app, method, ranks, threads))
             self.assertEqual(record["status"], "ok")
+            self.assertEqual(schema.problems(record), [])
             self.assertEqual(record["study"], "tiny")
             self.assertEqual(record["config"], config_id(app, method, ranks, threads))
             self.assertEqual(record["scaling"], "strong")
@@ -130,6 +132,7 @@ class Local(unittest.TestCase):
         self.assertIn(f"{len(EXPECTED) - 1} ran ok, 0 skipped (complete), 1 failed", done.stdout)
         (failure,) = read_jsonl(self.study_dir / f"{bad}.jsonl")
         self.assertEqual(failure["status"], "failed")
+        self.assertEqual(schema.problems(failure), [])
         self.assertEqual(failure["exit_code"], 3)
         self.assertIn("told to fail", failure["stderr_tail"])
         self.assertEqual((failure["ranks"], failure["threads"], failure["app"]), (1, 2, "sum"))
@@ -146,7 +149,7 @@ class Local(unittest.TestCase):
 
     def _start_hanging(self, victim):
         self.control.write_text(json.dumps({"hang": [victim]}))
-        proc = subprocess.Popen([PYTHON, str(SWEEP), "local", str(self.path), "--bin", str(self.bin),
+        proc = subprocess.Popen([*SWEEP, "local", str(self.path), "--bin", str(self.bin),
                                  "--results", str(self.results)], env=self.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
@@ -258,6 +261,3 @@ def _ppid(proc_dir):
         return None
     return int(stat.rsplit(")", 1)[1].split()[1])
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)

@@ -7,11 +7,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import unittest
 from pathlib import Path
 
-from jobslib import REPO, SKIP, read_jsonl, root_env, tmpdir, write_study
+from jobslib import REPO, read_jsonl, root_env, tmpdir, write_study
 
 APPS_DIR = os.environ.get("HMP_APPS_DIR")
 
@@ -28,6 +27,11 @@ STUDY = {
         {"app": "processes", "methods": ["together"], "sizes": [10], "items": [2]},
     ],
 }
+
+
+def setUpModule():
+    if not APPS_DIR or not (Path(APPS_DIR) / "hmp-sum").exists():
+        raise unittest.SkipTest(f"the apps are not built in this build ({APPS_DIR or 'HMP_APPS_DIR unset'})")
 
 
 def available_study():
@@ -94,9 +98,3 @@ class LocalApps(unittest.TestCase):
         self.assertEqual({f.name: f.stat().st_mtime_ns for f in study_dir.glob("*.jsonl")},
                          before)
 
-
-if __name__ == "__main__":
-    if not APPS_DIR or not (Path(APPS_DIR) / "hmp-sum").exists():
-        print(f"SKIP: the apps are not built in this build ({APPS_DIR or 'HMP_APPS_DIR unset'})")
-        sys.exit(SKIP)
-    unittest.main(verbosity=2)

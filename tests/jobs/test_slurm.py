@@ -13,12 +13,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import unittest
 from pathlib import Path
 
-from jobslib import APPS, REPO, SKIP, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
+from jobslib import APPS, REPO, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
 
 WAIT = 200  # seconds for all jobs of one test
 
@@ -57,13 +56,11 @@ def setUpModule():
     scripts = [d / "slurm" for d in shared_candidates()
                if (d / "slurm" / "start-local-cluster.sh").is_file()]
     if not scripts:
-        print("SKIP: no Slurm answers sinfo and no shared/slurm/start-local-cluster.sh "
-              "(set HMP_SHARED to the folder holding slurm/)", flush=True)
-        sys.exit(SKIP)
+        raise unittest.SkipTest("no Slurm answers sinfo and no shared/slurm/start-local-cluster.sh "
+                                "(set HMP_SHARED to the folder holding slurm/)")
     if os.getuid() != 0:
-        print(f"SKIP: no Slurm answers sinfo and {scripts[0]}/start-local-cluster.sh "
-              "needs root", flush=True)
-        sys.exit(SKIP)
+        raise unittest.SkipTest(f"no Slurm answers sinfo and {scripts[0]}/start-local-cluster.sh "
+                                "needs root")
     start = scripts[0] / "start-local-cluster.sh"
     print(f"test_slurm: starting a local cluster with {start}", flush=True)
     done = subprocess.run(["bash", str(start)], capture_output=True, text=True, timeout=600)
@@ -267,6 +264,3 @@ class BatchScripts(unittest.TestCase):
             want = (1, 2) if app == "fft2" else (2, 1)
             self.assertEqual((record["ranks"], record["threads"]), want, out)
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)

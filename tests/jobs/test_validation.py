@@ -5,7 +5,6 @@
 import json
 import re
 import shutil
-import sys
 import unittest
 
 from jobslib import fake_bin, sweep, tmpdir, write_study
@@ -46,9 +45,9 @@ class Validation(unittest.TestCase):
         """Run the study; expect exit 2, one line naming file and field, and
         that nothing ran."""
         path = write_study(self.dir, "study", study)
-        args = [command, path] + list(extra)
+        args = [command, path] + list(extra) + ["--bin", self.bin]
         if command in ("local", "slurm"):
-            args += ["--bin", self.bin, "--results", self.dir / "results"]
+            args += ["--results", self.dir / "results"]
         done = sweep(*args, env=self.env())
         lines = done.stderr.splitlines()
         self.assertEqual(done.returncode, 2, done.stderr + done.stdout)
@@ -63,7 +62,7 @@ class Validation(unittest.TestCase):
 
     def test_good_study_passes(self):
         path = write_study(self.dir, "study", GOOD)
-        done = sweep("check", path)
+        done = sweep("check", path, "--bin", self.bin)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("1 configurations", done.stdout)
 
@@ -74,7 +73,7 @@ class Validation(unittest.TestCase):
         self.refused('[1, 2]', "(top level)")
 
     def test_missing_file(self):
-        done = sweep("check", self.dir / "nope.json")
+        done = sweep("check", self.dir / "nope.json", "--bin", self.bin)
         self.assertEqual(done.returncode, 2)
         self.assertRegex(done.stderr, r"^\S+nope.json: \(file\): cannot read: .*; allowed: ")
 
@@ -151,13 +150,32 @@ class Validation(unittest.TestCase):
         study = with_(scaling="weak", ranks=[1, 2], threads=[1, 2], max_workers=2,
                       app_methods=["sequential", "openmp", "pool.map"], app_items=[10])
         path = write_study(self.dir, "study", study)
-        done = sweep("check", path, "--list")
+        done = sweep("check", path, "--list", "--bin", self.bin)
         self.assertEqual(done.returncode, 0, done.stderr)
         ids = [l.split()[1] for l in done.stdout.splitlines()[:-1]]
         # sequential once at 1x1; openmp at 1 rank; items x ranks x threads
         self.assertEqual(ids, ["sum-sequential-i10-s10-r1-t1", "sum-openmp-i10-s10-r1-t1",
                                "sum-openmp-i20-s10-r1-t2", "sum-pool.map-i10-s10-r1-t1",
                                "sum-pool.map-i20-s10-r1-t2", "sum-pool.map-i20-s10-r2-t1"])
+
+    def test_methods_come_from_the_app(self):
+        # An app with another method table: the sweep knows only what it says.
+        app = self.bin / "hmp-fft2"
+        app.unlink()
+        app.write_text("#!/bin/sh\n[ \"$1\" = --list-methods ] && printf 'sequential\\nnew.way\\n'\n")
+        app.chmod(0o755)
+        study = with_(app_app="fft2", app_methods=["all"])
+        path = write_study(self.dir, "study", study)
+        done = sweep("check", path, "--list", "--bin", self.bin)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        ids = [l.split()[1] for l in done.stdout.splitlines()[:-1]]
+        self.assertEqual(ids, ["fft2-sequential-i2-s10-r1-t1", "fft2-new.way-i2-s10-r1-t1"])
+        line = self.refused(with_(app_app="fft2", app_methods=["pool.map"]), "apps[0].methods[0]")
+        self.assertIn("allowed: sequential, new.way, all", line)
+        # An app that answers nonsense is refused, named.
+        app.write_text("#!/bin/sh\necho 'rm -rf /'; exit 0\n")
+        line = self.refused(with_(app_app="fft2", app_methods=["all"]), "apps[0].app")
+        self.assertIn("--list-methods", line)
 
     def test_missing_app_binary(self):
         (self.bin / "hmp-sum").unlink()
@@ -171,8 +189,5 @@ class Validation(unittest.TestCase):
         done = sweep("run-one", path, "--index", "5", "--bin", self.bin,
                      "--results", self.dir / "results")
         self.assertEqual(done.returncode, 2)
-        self.assertRegex(done.stderr, r"^sweep: --index: 5 is out of range; allowed: 0\.\.0\n$")
+        self.assertRegex(done.stderr, r"^hmp-sweep: --index: 5 is out of range; allowed: 0\.\.0\n$")
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)

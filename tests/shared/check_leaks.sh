@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# Nothing leaks: after a normal exit, an uncaught exception and another
-# rank's abort, /dev/shm and Open MPI's session folders hold what they held
-# before. usage: check_leaks.sh MPIRUN PROGRAM
+# Nothing leaks: after a normal exit, an uncaught exception (on root, on
+# another rank), SIGTERM to mpirun mid-map and kill -9 of a rank mid-map,
+# this job left nothing in /dev/shm or Open MPI's session folder, at 1, 2
+# and 4 ranks on 2 simulated nodes. When the rank's watcher is killed too,
+# `hmp-info --clean` removes what is left.
+# usage: check_leaks.sh MPIRUN FAULT_JOB HMP_INFO
 set -u
-mpirun=$1 program=$2
-snapshot() {
-  { ls -1 /dev/shm 2>/dev/null; find /tmp/ompi.* "${TMPDIR:-/tmp}"/ompi.* -mindepth 1 2>/dev/null; } | sort -u
-}
-fail() { echo "FAIL: $*"; exit 1; }
-for mode in normal exception abort; do
-  before=$(snapshot)
-  out=$(timeout 60 "$mpirun" -np 2 --oversubscribe "$program" "$mode" 2>&1)
-  rc=$?
-  [ "$rc" -ne 124 ] || fail "$mode: the run hung"
-  if [ "$mode" = normal ]; then [ "$rc" -eq 0 ] || fail "$mode: exit $rc: $out"; else [ "$rc" -ne 0 ] || fail "$mode: exit 0"; fi
-  [ "$(echo "$out" | grep -c '^created hmp-leak-')" -eq 2 ] || fail "$mode: the segments were not made: $out"
-  sleep 1  # let mpirun finish removing its session files
-  after=$(snapshot)
-  new=$(comm -13 <(echo "$before") <(echo "$after"))
-  [ -z "$new" ] || fail "$mode: left behind: $new"
-  echo "ok: $mode (exit $rc): nothing left behind"
+. "$(dirname "$0")/fault_lib.sh"
+mpirun=$1 program=$2 info=$3
+failed=0
+for layout in "1 0" "2 0" "4 2"; do
+  read -r np sim <<<"$layout"
+  for fault in normal "exception:0" "exception:$((np - 1))" sigterm kill9 taskerror timeout; do
+    fault_run "$mpirun" "$program" "$np" "$sim" "$fault"
+    what="np=$np sim=$sim $fault (exit $RUN_RC)"
+    if [ "$RUN_HUNG" = 1 ]; then echo "FAIL: $what: hung"; failed=1; continue; fi
+    if [ -n "$RUN_WRONG" ]; then echo "FAIL: $what: $RUN_WRONG"; echo "$RUN_OUT" | tail -5; failed=1; fi
+    if [ -n "$RUN_LEFT" ]; then echo "FAIL: $what: left behind: $RUN_LEFT"; failed=1; else echo "ok: $what: nothing left"; fi
+  done
 done
-echo "$out" | grep -q "uncaught on another rank" || fail "abort: the aborting rank's message is missing"
-echo PASS
+fault_run "$mpirun" "$program" 1 0 kill9-watcher  # one rank: no other watcher cleans up
+if ! echo "$RUN_LEFT" | grep -q -- '-r0$'; then
+  echo "FAIL: kill -9 of a rank and its watcher left nothing to clean: the test saw nothing"; failed=1
+else
+  segment=$(echo "$RUN_LEFT" | grep -- '-r0$' | xargs basename)
+  there=$([ -e "/dev/shm/$segment" ] && echo 1 || echo 0)  # another hmp start may have been first
+  cleaned=$("$mpirun" -np 1 "$info" --clean 2>&1)
+  if [ -e "/dev/shm/$segment" ] || [ -e "/dev/shm/hmp-owner.$segment" ] ||
+     { [ "$there" = 1 ] && ! echo "$cleaned" | grep -q -- "$segment"; }; then
+    echo "FAIL: hmp-info --clean did not remove $segment: $cleaned"; failed=1
+  else
+    echo "ok: hmp-info --clean removed $segment, left by a rank killed with its watcher"
+  fi
+fi
+[ "$failed" = 0 ] && echo PASS || exit 1

@@ -14,6 +14,8 @@
 #include <mutex>
 #include <numeric>
 #include <string>
+#include <thread>
+#include <chrono>
 #include <vector>
 
 namespace {
@@ -218,18 +220,41 @@ TEST(SharedArray, GatherToRootRefusesItemsWrittenOnTwoNodes) {
 
 TEST(Array, LockedPlainIncrementsAndAtomicsLoseNothing) {
   const long M = 2000;
-  hmp::Array<long> a(rt(), 2);
-  hmp::RawArray<long>& raw = a;  // an Array is a RawArray plus a lock
+  hmp::Array<long> a(rt(), 3);
+  hmp::RawArray<long>& raw = a.get_obj();  // Python's get_obj(): the array, no lock
   for (long k = 0; k < M; ++k) {
     raw.fetch_add(0, 1);
-    std::lock_guard<hmp::Lock> guard(a.get_lock());
-    a.sync();  // see the previous holder's store
-    a[1] = a[1] + 1;
-    a.sync();  // publish before the lock is released
+    {
+      std::lock_guard<hmp::RLock> guard(a.get_lock());  // reentrant: a[1]'s own locking nests
+      a[1] = a[1] + 1;
+    }
+    a[2] += 1;  // one locked read-modify-write
   }
   a.fence();
-  EXPECT_EQ(a[0], M * topo().ranks_per_node);
-  EXPECT_EQ(a[1], M * topo().ranks_per_node);
+  EXPECT_EQ(raw[0], M * topo().ranks_per_node);
+  EXPECT_EQ(raw[1], M * topo().ranks_per_node);
+  EXPECT_EQ(static_cast<long>(a[2]), M * topo().ranks_per_node);
+}
+
+// Python's Array(lock=True): a[i] = v waits while another rank holds the lock.
+TEST(Array, ElementAccessWaitsForTheLock) {
+  if (topo().ranks_per_node < 2) GTEST_SKIP() << "needs two ranks on a node";
+  hmp::Array<int> a(rt(), 1);
+  // Root holds the lock; the next rank of root's node writes a[0].
+  const bool holder = rt().is_root(), writer = topo().node_index == 0 && topo().local_rank == 1;
+  if (holder) a.get_lock().acquire();
+  rt().world().barrier();
+  if (writer) a[0] = 7;  // must wait for root's release
+  if (holder) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    a.sync();
+    EXPECT_EQ(a.get_obj()[0], 0) << "a[0] was written while another rank held the lock";
+    a.get_lock().release();
+  }
+  rt().world().barrier();
+  a.fence();
+  if (topo().node_index == 0) EXPECT_EQ(static_cast<int>(a[0]), 7);
+  EXPECT_THROW((void)a.at(1), hmp::UsageError);
 }
 
 long pss_kib() {

@@ -3,12 +3,17 @@
 #include <hmp/runtime.hpp>
 #include <hmp/shared_memory.hpp>
 #include <hmp/shared_memory_manager.hpp>
+#include <hmp/detail/segment_owner.hpp>
 
 #include <mpi.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <limits>
 #include <string>
 
@@ -24,6 +29,13 @@ std::string unique(const std::string& tag) {
 bool exists_in_dev_shm(const std::string& name) {
   struct stat st {};
   return stat(("/dev/shm/" + name).c_str(), &st) == 0;
+}
+
+std::string owner_record(const std::string& name) {
+  std::ifstream in("/dev/shm/hmp-owner." + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 TEST(SharedMemory, CreateAttachSeeSameBytesThenUnlink) {
@@ -86,6 +98,44 @@ TEST(SharedMemory, BadNamesNeverReachTheFileSystem) {
   s.unlink();
 }
 
+TEST(SharedMemory, OwnerRecordNamesTheCreatorUntilUnlinked) {
+  const std::string name = unique("owned");
+  auto s = hmp::SharedMemory::create(name, 64);
+  struct stat st {};
+  ASSERT_EQ(stat(("/dev/shm/" + name).c_str(), &st), 0);
+  const std::string record = owner_record(name);
+  EXPECT_NE(record.find("pid=" + std::to_string(getpid()) + " "), std::string::npos) << record;
+  EXPECT_NE(record.find("inode=" + std::to_string(st.st_ino) + " "), std::string::npos) << record;
+  ASSERT_EQ(stat(("/dev/shm/hmp-owner." + name).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  s.unlink();
+  EXPECT_FALSE(exists_in_dev_shm("hmp-owner." + name));
+  // Records' names are hmp's: no segment may take one.
+  EXPECT_THROW(hmp::SharedMemory::create("hmp-owner." + name, 16), hmp::UsageError);
+}
+
+TEST(SharedMemory, SegmentOfAKilledCreatorIsRemovedByTheNextCleanup) {
+  const std::string orphan = unique("orphan"), live = unique("live");
+  auto mine = hmp::SharedMemory::create(live, 64);
+  const pid_t child = fork();
+  if (child == 0) {  // a creator that dies by kill -9: no exit path runs
+    auto s = hmp::SharedMemory::create(orphan, 64);
+    raise(SIGKILL);
+  }
+  ASSERT_GT(child, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  // kill -9 left the segment (unless another hmp start on the node already removed it).
+  hmp::detail::remove_orphan_segments();   // what the next hmp start runs
+  EXPECT_FALSE(exists_in_dev_shm(orphan));
+  EXPECT_FALSE(exists_in_dev_shm("hmp-owner." + orphan));
+  // A live creator's segment stays.
+  EXPECT_TRUE(exists_in_dev_shm(live));
+  EXPECT_TRUE(exists_in_dev_shm("hmp-owner." + live));
+  mine.unlink();
+}
+
 TEST(SharedMemory, SizeZeroOrBeyondTheNodeIsUsageError) {
   const std::string name = unique("size");
   EXPECT_THROW(hmp::SharedMemory::create(name, 0), hmp::UsageError);
@@ -128,6 +178,8 @@ TEST(SharedMemoryManager, UnlinksEverythingItMade) {
   }
   EXPECT_FALSE(exists_in_dev_shm(a));
   EXPECT_FALSE(exists_in_dev_shm(b));
+  EXPECT_FALSE(exists_in_dev_shm("hmp-owner." + a));
+  EXPECT_FALSE(exists_in_dev_shm("hmp-owner." + b));
   EXPECT_THROW(hmp::SharedMemory::attach(a), hmp::NotFound);
   // Also when an exception leaves the scope.
   std::string c;

@@ -1,5 +1,5 @@
 // The untyped engine behind hmp::Pool: claims, messages, joins, errors,
-// progress. See DESIGN.md "Execution model": every call is collective, worker
+// progress. See docs/design.md "Execution model": every call is collective, worker
 // ranks do their share inside the call, root joins when it waits.
 #pragma once
 

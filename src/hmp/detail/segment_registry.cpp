@@ -1,8 +1,10 @@
+#include <hmp/detail/segment_owner.hpp>
 #include <hmp/detail/segment_registry.hpp>
 
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 
@@ -41,6 +43,14 @@ void forget_segment(const std::string& posix_name) {
     }
 }
 
+int unlink_segment(const std::string& posix_name) noexcept {
+  const int rc = shm_unlink(posix_name.c_str());
+  const int err = rc == 0 ? 0 : errno;
+  remove_owner_record(posix_name.c_str());
+  forget_segment(posix_name);
+  return err;
+}
+
 std::vector<std::string> registered_segments() {
   std::lock_guard lock(g_mutex);
   std::vector<std::string> out;
@@ -51,7 +61,10 @@ std::vector<std::string> registered_segments() {
 
 void unlink_registered_segments() noexcept {
   for (int i = 0; i < kSlots; ++i)
-    if (g_used[i].exchange(false, std::memory_order_acq_rel)) shm_unlink(g_names[i]);
+    if (g_used[i].exchange(false, std::memory_order_acq_rel)) {
+      shm_unlink(g_names[i]);
+      remove_owner_record(g_names[i]);
+    }
 }
 
 }  // namespace hmp::detail

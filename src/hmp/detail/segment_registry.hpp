@@ -12,9 +12,12 @@ namespace hmp::detail {
 void register_segment(const std::string& posix_name);
 /// Forgets a segment once it is unlinked.
 void forget_segment(const std::string& posix_name);
+/// Unlinks a segment and its owner record, and forgets it: 0, or the errno
+/// of shm_unlink.
+int unlink_segment(const std::string& posix_name) noexcept;
 /// The segments still registered.
 std::vector<std::string> registered_segments();
-/// Unlinks every registered segment. Async-signal-safe: a fixed table, no
+/// Unlinks every registered segment and its owner record. Async-signal-safe: a fixed table, no
 /// allocation, no lock; used from signal handlers and std::terminate.
 void unlink_registered_segments() noexcept;
 

@@ -133,16 +133,7 @@ void wire(const std::shared_ptr<TypedCall<R>>& call, Task task, Access access, i
       std::size_t off = 0;
       for (const auto& r : ranges) {
         if (c->slots.size() < r.end) c->slots.resize(r.end);
-        if constexpr (std::is_trivially_copyable_v<S>) {
-          // Raw bytes straight into place (what pack() wrote).
-          const std::size_t bytes = (r.end - r.begin) * sizeof(S);
-          if (in.size() - off < bytes) throw Error("hmp: a message from another rank is truncated");
-          if (bytes) std::memcpy(static_cast<void*>(c->slots.data() + r.begin), in.data() + off, bytes);
-          off += bytes;
-        } else {
-          off += unpack<S>(in.subspan(off), r.end - r.begin,
-                           [&](std::size_t k, S&& v) { c->slots[r.begin + k] = std::move(v); });
-        }
+        off += unpack(in.subspan(off), std::span<S>(c->slots.data() + r.begin, r.end - r.begin));
       }
     };
   }

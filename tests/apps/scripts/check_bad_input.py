@@ -10,8 +10,7 @@ import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
-from apptest import app_lines, fail, mpirun, run  # noqa: E402
+from apptest import app_lines, fail, mpirun, run
 
 
 def expect_error(binary, app, args, needle, mpi=None):
@@ -57,10 +56,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         p = lambda name: os.path.join(tmp, name)  # noqa: E731
         np.save(p("m2d.npy"), np.ones((3, 3)))
-        np.save(p("ints.npy"), np.ones((2, 4, 4), dtype=np.int64))
+        np.save(p("m4d.npy"), np.ones((2, 4, 4, 1), dtype=np.int64))
         np.save(p("rect.npy"), np.ones((2, 4, 5)))
         np.save(p("cplx.npy"), np.ones(5, dtype=np.complex128))
-        np.save(p("f32.npy"), np.ones((2, 3, 3), dtype=np.float32))
+        np.save(p("c3d.npy"), np.ones((2, 3, 3), dtype=np.complex64))
+        np.save(p("strings.npy"), np.array(["a", "bc"]))
         np.save(p("fortran.npy"), np.asfortranarray(np.ones((3, 3, 2))))
         np.save(p("ok.npy"), np.ones((2, 4, 4)))
         with open(p("ok.npy"), "rb") as f:
@@ -71,10 +71,11 @@ def main():
             f.write("1 2 3\n")
         bad_files = [
             ("determinants", "m2d.npy", "shape (3, 3): expected (size, size, items)"),
-            ("fft2", "ints.npy", "dtype int64: allowed float64, complex128"),
-            ("autocorr", "rect.npy", "shape (2, 4, 5): expected (items, size, size)"),
-            ("sum", "cplx.npy", "dtype complex128: allowed float64, int64"),
-            ("autocorr", "f32.npy", "dtype '<f4' is not supported"),
+            ("determinants", "rect.npy", "shape (2, 4, 5): expected (size, size, items)"),
+            ("fft2", "m4d.npy", "shape (2, 4, 4, 1): expected (items, rows, cols)"),
+            ("sum", "cplx.npy", "dtype complex128: allowed bool, integer and float dtypes"),
+            ("autocorr", "c3d.npy", "dtype complex64: allowed bool, integer and float dtypes"),
+            ("sum", "strings.npy", "dtype '<U2' is not supported"),
             ("determinants", "fortran.npy", "fortran_order is True"),
             ("fft2", "short.npy", "truncated"),
             ("sum", "text.npy", "not a NumPy .npy file"),

@@ -10,8 +10,7 @@ import os
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(__file__))
-from apptest import app_lines, fail, mpirun  # noqa: E402
+from apptest import app_lines, fail, mpirun
 
 CASES = {
     "sum": (["--items", "1000"], "item 0: got"),

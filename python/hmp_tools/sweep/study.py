@@ -12,16 +12,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-# DESIGN.md, "Apps": the executable is hmp-<app>.
-METHODS = {
-    "sum": ("sequential", "openmp", "pool.apply", "pool.apply_async", "pool.map",
-            "pool.map_async", "pool.imap", "pool.imap_unordered", "pool.starmap"),
-    "determinants": ("sequential", "openmp", "pool.shared_array", "pool.not_shared",
-                     "pool.shared_memory"),
-    "autocorr": ("sequential", "openmp", "pool.map"),
-    "fft2": ("sequential", "openmp", "pool.map"),
-    "processes": ("one-by-one", "together"),
-}
+from .apps import APPS, AppError
+
 # Extra app options a study may set, with their allowed values.
 ARGS = {"autocorr": {"algorithm": ("direct", "fft", "auto")}}
 
@@ -159,8 +151,10 @@ class Checker:
         return value
 
 
-def load(path, text=None) -> Study:
-    """Read and validate a study file; raise StudyError (one line) if bad."""
+def load(path, methods_of, text=None) -> Study:
+    """Read and validate a study file; raise StudyError (one line) if bad.
+    `methods_of(app)` gives the app's methods (apps.MethodTable: the app's own
+    --list-methods) or raises AppError."""
     c = Checker(path)
     if text is None:
         try:
@@ -227,19 +221,23 @@ def load(path, text=None) -> Study:
     for i, entry in enumerate(apps):
         where = f"apps[{i}]"
         c.keys(entry, where, APP_KEYS, ("app", "methods", "sizes", "items"))
-        app = c.choice(entry["app"], f"{where}.app", tuple(METHODS))
+        app = c.choice(entry["app"], f"{where}.app", APPS)
+        try:
+            known = tuple(methods_of(app))
+        except AppError as error:
+            c.fail(f"{where}.app", str(error), "a built app: cmake --build build, or --bin DIR")
         methods = entry["methods"]
         if not isinstance(methods, list) or not methods:
             c.fail(f"{where}.methods", f"expected a non-empty list, got {_show(methods)}",
-                   ", ".join(METHODS[app] + ("all",)))
+                   ", ".join(known + ("all",)))
         for j, m in enumerate(methods):
-            c.choice(m, f"{where}.methods[{j}]", METHODS[app] + ("all",))
+            c.choice(m, f"{where}.methods[{j}]", known + ("all",))
             if m in methods[:j]:
                 c.fail(f"{where}.methods[{j}]", f"{m} is listed twice", "each method once")
         if "all" in methods and len(methods) > 1:
             c.fail(f"{where}.methods", "\"all\" already names every method",
                    "[\"all\"] alone, or a list of methods")
-        expanded = list(METHODS[app]) if "all" in methods else list(methods)
+        expanded = list(known) if "all" in methods else list(methods)
         sizes = c.int_list(entry["sizes"], f"{where}.sizes", 1)
         items = c.int_list(entry["items"], f"{where}.items", 1)
         args = entry.get("args", {})

@@ -71,10 +71,22 @@ class Failed:
     sources: tuple
 
 
+# Methods that run on root alone whatever the job's layout (`--method all`
+# at 2 ranks still times sequential on one core): their records at every
+# layout are one configuration at 1 rank × 1 thread, not a series of their own.
+ONE_CORE = {"sequential"}
+
+
+def layout_of(record) -> tuple:
+    """(ranks, threads, nodes, ranks_per_node) the method really used."""
+    if record.method in ONE_CORE:
+        return (1, 1, 1, 1)
+    return (record.ranks, record.threads, record.nodes, record.ranks_per_node)
+
+
 def config_key(record):
     return (record.scaling, record.app, record.algorithm or "", record.study or "",
-            record.size, record.items, record.method, record.ranks,
-            record.threads, record.nodes, record.ranks_per_node)
+            record.size, record.items, record.method, *layout_of(record))
 
 
 def imbalance(busy) -> float:
@@ -96,12 +108,12 @@ def build_configs(provenance, records) -> tuple:
         first = group[0]
         ratios = [imbalance(r.busy_seconds) for r in group]
         ratios = [x for x in ratios if x == x]
+        ranks, threads, nodes, ranks_per_node = layout_of(first)
         configs.append(Config(
             provenance=provenance, scaling=first.scaling, app=first.app,
             algorithm=first.algorithm, study=first.study, size=first.size,
-            items=first.items, method=first.method, ranks=first.ranks,
-            threads=first.threads, nodes=first.nodes,
-            ranks_per_node=first.ranks_per_node,
+            items=first.items, method=first.method, ranks=ranks,
+            threads=threads, nodes=nodes, ranks_per_node=ranks_per_node,
             seconds=tuple(s for r in group for s in r.seconds),
             records=len(group),
             # Median over records: one odd run should not define the point.

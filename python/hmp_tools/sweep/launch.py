@@ -1,6 +1,6 @@
 """How many cores a configuration may use, and the launcher's argument list.
 
-Placement (DESIGN.md "Execution model" 9, docs/jobs.md): ranks spread over
+Placement (docs/jobs.md): ranks spread over
 sockets (block), each rank bound to `threads` cores of its socket, OpenMP
 threads pinned to those cores (OMP_PLACES=cores, OMP_PROC_BIND=close).
 """

@@ -16,10 +16,8 @@ import socket
 import subprocess
 from pathlib import Path
 
-# DESIGN.md, "Records": what every ok record carries.
-REQUIRED = ("app", "method", "items", "size", "ranks", "nodes", "ranks_per_node",
-            "threads", "seconds", "seconds_min", "seconds_median", "busy_seconds",
-            "check", "build", "host", "job_id", "time")
+from .. import schema
+
 
 
 def final_path(study_dir: Path, config) -> Path:
@@ -56,9 +54,9 @@ def problems(lines, config) -> str | None:
     for number, obj in enumerate(records, start=1):
         if obj.get("status", "ok") != "ok":
             return f"record {number} has status {obj.get('status')!r}"
-        missing = [k for k in REQUIRED if k not in obj]
-        if missing:
-            return f"record {number} lacks {', '.join(missing)}"
+        invalid = schema.problems(obj)
+        if invalid:
+            return f"record {number} does not match the record schema: {invalid[0]}"
         got = (obj["app"], obj["method"], obj["ranks"], obj["threads"])
         want = (config.app, config.method, config.ranks, config.threads)
         if got != want:

@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-REQUIRED = (
-    "app", "method", "items", "size", "ranks", "nodes", "ranks_per_node",
-    "threads", "seconds", "seconds_min", "seconds_median", "busy_seconds",
-    "check", "build", "host", "job_id", "time",
-)
+from .. import schema
+
+REQUIRED = schema.required()
 # A run that failed may have no usable timings; everything else is still
 # needed to say which configuration failed.
 TIMING = ("seconds", "seconds_min", "seconds_median", "busy_seconds")
@@ -172,7 +170,7 @@ def parse_record(obj, source="<record>", line=0) -> Record:
     job_id = obj["job_id"]
     if job_id is not None and not isinstance(job_id, (str, int)):
         raise BadRecord(f"job_id: expected a string, integer or null, got {_short(job_id)}")
-    return Record(
+    parsed = Record(
         source=source, line=line,
         app=_text(obj, "app"), method=_text(obj, "method"),
         items=_count(obj, "items", 0), size=_count(obj, "size", 0),
@@ -187,6 +185,10 @@ def parse_record(obj, source="<record>", line=0) -> Record:
         status=status.lower(),
         algorithm=_optional(obj, "algorithm"),
     )
+    invalid = schema.problems(obj)  # the one definition; the checks above say it plainer
+    if invalid:
+        raise BadRecord(invalid[0])
+    return parsed
 
 
 def record_files(paths) -> list:

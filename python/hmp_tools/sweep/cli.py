@@ -1,0 +1,321 @@
+"""hmp-sweep: run a scaling study of the hmp apps locally or on Slurm.
+
+  hmp-sweep check   STUDY [--slurm] [--allow-oversubscribe] [--list]
+  hmp-sweep local   STUDY [--allow-oversubscribe] [--results DIR] [--bin DIR] [--dry-run]
+  hmp-sweep slurm   STUDY [--partition P] [--time T] [--results DIR] [--bin DIR] [--dry-run]
+  hmp-sweep run-one STUDY --index I [--results DIR] [--bin DIR]   (what each array task runs)
+
+Records go to DIR/<study>/<config-id>.jsonl (DIR defaults to ./results), one
+file per configuration, written whole; configurations whose file is complete
+are skipped, so rerunning a study resumes it. Exit status: 0 all ok, 1 some
+configuration failed (recorded with status "failed") or Slurm refused,
+2 bad study or usage (one line: FILE: FIELD: what is wrong; allowed: ...),
+128+N interrupted by signal N. See docs/jobs.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import fcntl
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import apps, launch, records, runner, slurm, study as studies
+from .progress import Progress
+
+PROG = "hmp-sweep"
+# The batch scripts of `slurm` (array task, analysis job), shipped with the package.
+SBATCH = Path(__file__).resolve().parent / "sbatch"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser():
+    p = _Parser(prog=PROG, description=__doc__.split("\n")[0],
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="See docs/jobs.md for the study file format.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(q, results=True):
+        q.add_argument("study", metavar="STUDY", help="study file (JSON)")
+        if results:
+            q.add_argument("--results", metavar="DIR", default="results",
+                           help="records go to DIR/<study>/ (default: ./results)")
+        q.add_argument("--bin", metavar="DIR", default=None,
+                       help="folder of the hmp-* apps, which say their methods (default: "
+                            "$HMP_BIN_DIR, $HMP_BUILD_DIR/apps, this command's folder when "
+                            "the apps are installed beside it, else ./build/apps)")
+
+    q = sub.add_parser("check", help="validate a study, run nothing")
+    common(q, results=False)
+    q.add_argument("--slurm", action="store_true",
+                   help="check against the Slurm partition instead of this machine")
+    q.add_argument("--partition", default=None)
+    q.add_argument("--allow-oversubscribe", action="store_true")
+    q.add_argument("--list", action="store_true", help="print every configuration")
+
+    q = sub.add_parser("local", help="run every configuration here with mpirun")
+    common(q)
+    q.add_argument("--allow-oversubscribe", action="store_true",
+                   help="allow ranks x threads above this machine's cores")
+    q.add_argument("--dry-run", action="store_true",
+                   help="print each configuration, its state and command; run nothing")
+
+    q = sub.add_parser("slurm", help="submit a job array and an analysis job")
+    common(q)
+    q.add_argument("--partition", default=None, help="overrides the study's slurm.partition")
+    q.add_argument("--time", default=None,
+                   help="time limit of each array task (overrides slurm.time)")
+    q.add_argument("--dry-run", action="store_true",
+                   help="print the sbatch commands; submit nothing")
+
+    q = sub.add_parser("run-one", help="run one configuration (inside an array task)")
+    common(q)
+    q.add_argument("--index", required=True, type=int, help="configuration index")
+    return p
+
+
+def _bin_dir(given) -> Path:
+    if given:
+        return Path(given).resolve()
+    if os.environ.get("HMP_BIN_DIR"):
+        return Path(os.environ["HMP_BIN_DIR"]).resolve()
+    if os.environ.get("HMP_BUILD_DIR"):
+        return Path(os.environ["HMP_BUILD_DIR"]).resolve() / "apps"
+    # Installed: cmake --install links this command into bin/, beside the apps
+    # (not resolved: the link's folder, not the venv's).
+    beside = Path(os.path.abspath(sys.argv[0])).parent
+    if (beside / "hmp-info").is_file():
+        return beside
+    return Path("build", "apps").resolve()
+
+
+def _source() -> Path:
+    """The source tree, for the build id of failure records (git describe)."""
+    return Path(os.environ.get("HMP_SOURCE_DIR") or ".").resolve()
+
+
+def _load(args):
+    return studies.load(args.study, apps.MethodTable(_bin_dir(args.bin)))
+
+
+def _check_apps(study, configs, bin_dir: Path):
+    """Every app the plan needs is built, before anything runs."""
+    for i, entry in enumerate(study.apps):
+        if not any(c.app == entry["app"] for c in configs):
+            continue
+        exe = bin_dir / f"hmp-{entry['app']}"
+        if not (exe.is_file() and os.access(exe, os.X_OK)):
+            raise studies.StudyError(study.path, f"apps[{i}].app",
+                                     f"{exe} is not built",
+                                     "a built app: cmake --build build, or --bin DIR")
+
+
+def _local_capacity():
+    cores = launch.local_cores()
+    alloc = launch.allocation_cpus()
+    if alloc is not None and alloc < cores:
+        return alloc, "CPUs of this Slurm allocation"
+    return cores, "cores of this machine"
+
+
+def _state(study_dir, config) -> str:
+    path = records.final_path(study_dir, config)
+    if records.is_complete(study_dir, config):
+        return "complete"
+    return "failed" if path.exists() else "to run"
+
+
+def cmd_check(args) -> int:
+    study = _load(args)
+    if args.slurm:
+        partition = args.partition or study.slurm.get("partition")
+        capacity, name = slurm.partition_capacity(args.study, partition,
+                                                  study.slurm.get("nodes", 1))
+        what = f"CPUs of partition {name}"
+    else:
+        capacity, what = _local_capacity()
+    configs = studies.plan(study, capacity, what, args.allow_oversubscribe)
+    if args.list:
+        for c in configs:
+            print(f"{c.index:4d} {c.id}")
+    worst = max(c.workers for c in configs)
+    print(f"{args.study}: ok: study {study.name}, {study.scaling} scaling, "
+          f"{len(configs)} configurations, up to {worst} of {capacity} {what}")
+    return 0
+
+
+def _lock(study_dir: Path):
+    handle = os.fdopen(os.open(study_dir / ".lock", os.O_WRONLY | os.O_CREAT, 0o600), "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"{PROG}: another sweep is running this study in {study_dir} "
+              "(wait for it or stop it)", file=sys.stderr)
+        sys.exit(1)
+    return handle
+
+
+def cmd_local(args) -> int:
+    study = _load(args)
+    capacity, what = _local_capacity()
+    configs = studies.plan(study, capacity, what, args.allow_oversubscribe)
+    bin_dir = _bin_dir(args.bin)
+    _check_apps(study, configs, bin_dir)
+    study_dir = Path(args.results).resolve() / study.name
+    ctx = runner.Context(_source(), study_dir, bin_dir, "local", capacity)
+    if args.dry_run:
+        for c in configs:
+            argv, env = runner.command(ctx, study, c, Path("RECORDS"))
+            print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}] "
+                  f"OMP_NUM_THREADS={env['OMP_NUM_THREADS']} {json.dumps(argv)}")
+        return 0
+    study_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock(study_dir)
+    runner.install_signal_handlers()
+    to_run = sum(1 for c in configs if not records.is_complete(study_dir, c))
+    print(f"{PROG}: study {study.name}: {len(configs)} configurations, {to_run} to run, "
+          f"{capacity} {what} -> {study_dir}", flush=True)
+    progress = Progress(len(configs), to_run)
+    failed = ok = 0
+    for c in configs:
+        outcome = runner.run(ctx, study, c)
+        progress.line(c.id, outcome)
+        failed += outcome.status == "failed"
+        ok += outcome.status == "ok"
+    lock.close()
+    print(f"{PROG}: study {study.name}: {ok} ran ok, {len(configs) - ok - failed} skipped "
+          f"(complete), {failed} failed; records in {study_dir}", flush=True)
+    return 1 if failed else 0
+
+
+def cmd_run_one(args) -> int:
+    study = _load(args)
+    alloc = launch.allocation_cpus()
+    if alloc is not None:
+        capacity, what = alloc, "CPUs of this Slurm allocation"
+        launcher, mpi = launch.slurm_launcher()
+    else:
+        (capacity, what), launcher, mpi = _local_capacity(), "local", None
+    configs = studies.plan(study, capacity, what, False)
+    if not 0 <= args.index < len(configs):
+        print(f"{PROG}: --index: {args.index} is out of range; allowed: "
+              f"0..{len(configs) - 1}", file=sys.stderr)
+        return 2
+    config = configs[args.index]
+    bin_dir = _bin_dir(args.bin)
+    _check_apps(study, [config], bin_dir)
+    study_dir = Path(args.results).resolve() / study.name
+    study_dir.mkdir(parents=True, exist_ok=True)
+    ctx = runner.Context(_source(), study_dir, bin_dir, launcher, capacity, mpi)
+    runner.install_signal_handlers()
+    print(f"{PROG}: {config.id} ({config.ranks} ranks x {config.threads} threads, "
+          f"launcher {launcher}{'/' + mpi if mpi else ''})", flush=True)
+    complete = records.is_complete(study_dir, config)
+    progress = Progress(1, 0 if complete else 1)
+    outcome = runner.run(ctx, study, config)
+    progress.line(config.id, outcome)
+    # A failed configuration is a result (its record says why), not a failed
+    # task: the analysis job (afterok) still runs and lists it.
+    return 0
+
+
+def cmd_slurm(args) -> int:
+    study = _load(args)
+    partition = args.partition or study.slurm.get("partition")
+    if partition:
+        studies.Checker(args.study).token(partition, "--partition")
+    nodes = study.slurm.get("nodes", 1)
+    capacity, part_name = slurm.partition_capacity(args.study, partition, nodes)
+    what = f"CPUs of {nodes} node(s) of partition {part_name}"
+    configs = studies.plan(study, capacity, what, False)
+    if len(configs) > 1000:
+        raise studies.StudyError(args.study, "apps", f"{len(configs)} configurations",
+                                 "at most 1000 (Slurm's default MaxArraySize is 1001)")
+    time_limit = args.time or study.slurm.get("time", "00:30:00")
+    studies.Checker(args.study).token(time_limit, "--time", studies.TIME_RE,
+                                       "minutes, MM:SS, HH:MM:SS or D-HH:MM:SS")
+    bin_dir = _bin_dir(args.bin)
+    _check_apps(study, configs, bin_dir)
+    results = Path(args.results).resolve()
+    study_dir = results / study.name
+    todo = [c.index for c in configs if not records.is_complete(study_dir, c)]
+    workers = max(c.workers for c in configs)
+    limit = capacity if study.max_workers == "cores" else study.max_workers
+
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    frozen_path = study_dir / ".sweep" / f"study-{stamp}-{os.getpid()}.json"
+    log_dir = study_dir / "slurm"
+    extra = []
+    if partition:
+        extra.append(f"--partition={partition}")
+    if study.slurm.get("account"):
+        extra.append(f"--account={study.slurm['account']}")
+    array = None
+    if todo:
+        array = ["sbatch", "--parsable", f"--job-name=hmp-{study.name}",
+                 f"--array={slurm.array_spec(todo)}", f"--nodes={nodes}",
+                 f"--ntasks={workers}", "--cpus-per-task=1", f"--time={time_limit}",
+                 f"--output={log_dir}/%x-%A_%a.out", f"--chdir={results.parent}"] + extra
+        if study.slurm.get("exclusive", True):
+            array.append("--exclusive")
+        array += [str(SBATCH / "sweep-array.sbatch"), sys.executable,
+                  str(frozen_path), str(results), str(bin_dir)]
+    analysis = ["sbatch", "--parsable", f"--job-name=hmp-{study.name}-report",
+                "--ntasks=1", "--time=00:30:00", f"--output={log_dir}/%x-%j.out",
+                f"--chdir={results.parent}"] + extra
+    analysis_script = [str(SBATCH / "sweep-analysis.sbatch"), sys.executable, str(study_dir)]
+    if args.dry_run:
+        for c in configs:
+            print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}]")
+        if array:
+            print(json.dumps(array))
+        print(json.dumps(analysis + ["--dependency=afterok:ARRAY", "--kill-on-invalid-dep=yes"]
+                         + analysis_script))
+        return 0
+
+    for folder in (frozen_path.parent, log_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    records.write_whole(frozen_path, [json.dumps(studies.frozen(study, limit), indent=1)])
+    if array:
+        array_id = slurm.sbatch(array)
+        print(f"{PROG}: submitted array job {array_id}: {len(todo)} of {len(configs)} "
+              f"configurations (tasks {slurm.array_spec(todo)}), {workers} CPUs each, "
+              f"logs in {log_dir}", flush=True)
+        analysis += [f"--dependency=afterok:{array_id}", "--kill-on-invalid-dep=yes"]
+    else:
+        print(f"{PROG}: every configuration of {study.name} is complete; "
+              "submitting only the analysis", flush=True)
+    report_id = slurm.sbatch(analysis + analysis_script)
+    after = f" after array job {array_id} (afterok)" if array else ""
+    print(f"{PROG}: submitted analysis job {report_id}{after}: report in "
+          f"{study_dir / 'report'}", flush=True)
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    commands = {"check": cmd_check, "local": cmd_local, "slurm": cmd_slurm,
+                "run-one": cmd_run_one}
+    try:
+        return commands[args.command](args)
+    except studies.StudyError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except slurm.SlurmError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 1
+    except runner.Interrupted as stop:
+        print(f"{PROG}: interrupted by {stop}; the running configuration left no record "
+              "(rerun to resume)", file=sys.stderr)
+        return 128 + stop.signum
+
+
+if __name__ == "__main__":
+    sys.exit(main())
