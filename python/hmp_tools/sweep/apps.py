@@ -22,7 +22,9 @@ class AppError(Exception):
 
 
 def _probe_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_LAUNCHER_PREFIXES)}
+    # HMP_SIMULATE_NODES is for the study's runs: the probe is one rank.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(_LAUNCHER_PREFIXES) and k != "HMP_SIMULATE_NODES"}
     if os.getuid() == 0:
         env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     return env
