@@ -119,6 +119,9 @@ int run_app(Runtime& rt, int argc, char** argv, AppDefinition<In, Out>& def) {
 
   const int threads = opt.threads > 0 ? opt.threads : rt.topology().threads_per_rank;
   omp_set_num_threads(threads);
+  int most_threads = 1;  // of the methods asked (sequential runs one)
+  for (const auto& name : to_run) most_threads = std::max(most_threads, method_threads(name, threads));
+  rt.warn_if_threads_exceed_cores(most_threads);
 
   std::optional<In> loaded;
   try {

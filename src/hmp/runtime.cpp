@@ -2,6 +2,7 @@
 #include <hmp/detail/segment_owner.hpp>
 #include <hmp/detail/segment_registry.hpp>
 #include <hmp/detail/segment_tracker.hpp>
+#include <hmp/detail/thread_cores.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 
@@ -10,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -144,6 +146,7 @@ void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
   install_signal_cleanup();
   try {
     build_topology();
+    warn_if_threads_exceed_cores(topology_.threads_per_rank);
   } catch (...) {
     g_current = nullptr;
     leaders_.reset();
@@ -211,6 +214,19 @@ void Runtime::build_topology() {
   HMP_MPI_CHECK(MPI_Bcast(ids, 2, MPI_INT, 0, node_.native()));
   t.node_index = ids[0];
   t.nodes = ids[1];
+}
+
+void Runtime::warn_if_threads_exceed_cores(int threads) {
+  const int cpus = detail::cpus_allowed();
+  const int short_of_cores = cpus > 0 && threads > cpus ? 1 : 0;
+  int mine[2] = {short_of_cores, short_of_cores ? -cpus : INT_MIN};  // ranks short; -(fewest CPUs)
+  int all[2] = {0, 0};
+  HMP_MPI_CHECK(MPI_Allreduce(&mine[0], &all[0], 1, MPI_INT, MPI_SUM, world_.native()));
+  HMP_MPI_CHECK(MPI_Allreduce(&mine[1], &all[1], 1, MPI_INT, MPI_MAX, world_.native()));
+  if (all[0] == 0 || threads_warned_) return;
+  threads_warned_ = true;
+  if (is_root())
+    std::fprintf(stderr, "%s\n", detail::threads_exceed_cores_warning(threads, -all[1], all[0], size()).c_str());
 }
 
 Runtime::~Runtime() {

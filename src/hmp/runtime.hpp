@@ -50,6 +50,12 @@ class Runtime {
   ThreadLevel thread_level_requested() const noexcept { return requested_; }
   ThreadLevel thread_level_provided() const noexcept { return provided_; }
 
+  /// Collective over world: warns once per process, in one line on root's
+  /// stderr, when `threads` OpenMP threads per rank exceed the CPUs some rank
+  /// may run on (its binding), naming the fix. The constructor checks the
+  /// threads from the environment; apps call it again with --threads.
+  void warn_if_threads_exceed_cores(int threads);
+
   /// Runs `hook` in the destructor, before MPI_Finalize (hooks run in
   /// reverse order of registration, on every rank that registered one).
   void at_exit(std::function<void()> hook) { exit_hooks_.push_back(std::move(hook)); }
@@ -69,6 +75,7 @@ class Runtime {
 
   std::vector<std::function<void()>> exit_hooks_;
   bool finalize_ = false;
+  bool threads_warned_ = false;
   ThreadLevel requested_ = ThreadLevel::funneled;
   ThreadLevel provided_ = ThreadLevel::single;
   Communicator world_;
