@@ -22,11 +22,13 @@ sweep=$root/jobs/sweep report=$root/analysis/hmp-report
 if [ -n "${HMP_TOOLS_BIN:-}" ]; then sweep=$HMP_TOOLS_BIN/hmp-sweep report=$HMP_TOOLS_BIN/hmp-report; fi
 
 status=0
+echo "main: running the study $study (one line per configuration, with the time left)"
 "$sweep" local "$study" --results "$results" "$@" || status=$?
 # 1 = some configuration failed: still report (failures are listed there).
 [ "$status" -le 1 ] || exit "$status"
 
 # The sweep validated the name ([A-Za-z0-9][A-Za-z0-9._-]*) before running.
 name=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$study")
-"$report" --out "$results/$name/report" "$results/$name"
+echo "main: writing the report of $name"
+"$report" --progress --out "$results/$name/report" "$results/$name"
 exit "$status"

@@ -33,6 +33,11 @@ struct Stack {
   std::size_t out_elems() const { return w::autocorrelate2d_output_size(rows, cols); }
   /// One matrix's correlation: out[0, out_elems()) from a[0, in_elems()).
   void correlate(const double* a, double* out) const { w::autocorrelate2d(algorithm, a, rows, cols, out); }
+  /// Matrices [first, last) of the stack into out[first * out_elems(), ...) (FFT: in plan_many batches).
+  void correlate_range(std::size_t first, std::size_t last, double* out) const {
+    w::autocorrelate2d_many(algorithm, data.data() + first * in_elems(), rows, cols, last - first,
+                            out + first * out_elems());
+  }
 };
 
 using Correlations = std::vector<double>;
@@ -48,10 +53,7 @@ void sequential(Context& ctx) {
   prepare(s);
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
-    busy.measure([&] {
-      for (std::size_t m = 0; m < s.items; ++m)
-        s.correlate(s.data.data() + m * s.in_elems(), ctx.out.data() + m * s.out_elems());
-    });
+    busy.measure([&] { s.correlate_range(0, s.items, ctx.out.data()); });
   });
 }
 
@@ -62,11 +64,11 @@ void openmp(Context& ctx) {
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
     busy.measure([&] {
-      const auto items = static_cast<std::ptrdiff_t>(s.items);
-#pragma omp parallel for schedule(static)
-      for (std::ptrdiff_t m = 0; m < items; ++m)
-        s.correlate(s.data.data() + static_cast<std::size_t>(m) * s.in_elems(),
-                    ctx.out.data() + static_cast<std::size_t>(m) * s.out_elems());
+#pragma omp parallel
+      {
+        const auto mine = thread_block(s.items);  // a contiguous block each, in batches
+        s.correlate_range(mine.begin, mine.end, ctx.out.data());
+      }
     });
   });
 }
@@ -115,8 +117,7 @@ void pool_shared_array(Context& ctx) {
   const Blocks blocks = blocks_for(pool, s.items, 1);
   ctx.time([&](Busy& busy) {
     const auto mine = for_each_block(pool, blocks, busy, [&](std::size_t first, std::size_t last) {
-      for (std::size_t m = first; m < last; ++m)
-        s.correlate(s.data.data() + m * s.in_elems(), out.data() + m * s.out_elems());
+      s.correlate_range(first, last, out.data());
     });
     out.gather_to_root(scaled(mine, s.out_elems()));
   });

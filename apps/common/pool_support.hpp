@@ -12,6 +12,7 @@
 #include <hmp/split.hpp>
 
 #include <mpi.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -60,6 +61,13 @@ struct Blocks {
   std::size_t n = 0, count = 1;
   IndexRange operator[](std::size_t b) const noexcept { return array_split_range(n, count, b); }
 };
+
+/// The calling OpenMP thread's contiguous block of [0, n), as
+/// schedule(static) deals them; call inside a parallel region.
+inline IndexRange thread_block(std::size_t n) {
+  return array_split_range(n, static_cast<std::size_t>(omp_get_num_threads()),
+                           static_cast<std::size_t>(omp_get_thread_num()));
+}
 
 /// Blocks for n items on this pool: `per_worker` per worker thread of the
 /// job (ranks x threads), at most n, at least 1.

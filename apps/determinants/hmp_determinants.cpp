@@ -70,8 +70,7 @@ void openmp(Context& ctx) {
     busy.measure([&] {
 #pragma omp parallel
       {
-        const Blocks blocks{t.items, static_cast<std::size_t>(omp_get_num_threads())};
-        const auto mine = blocks[static_cast<std::size_t>(omp_get_thread_num())];
+        const auto mine = thread_block(t.items);
         det(t.data.data(), t.size, t.items, mine.begin, mine.end, ctx.out.data() + mine.begin);
       }
     });

@@ -1,6 +1,7 @@
-// hmp-sum: the tutorial's split sum. iterativeSum over the numbers
-// (sequential), an OpenMP SIMD reduction, and the Pool's ways of summing
-// split parts. Numbers: --items of them, float64 in [0, 1) or int64 in
+// hmp-sum: the tutorial's split sum. One pass over the numbers
+// (sequential), an OpenMP reduction, and the Pool's ways of summing split
+// parts, each summing with the tutorial's iterativeSum (--kernel chain, the
+// default) or eight partial sums (--kernel multi). Numbers: --items of them, float64 in [0, 1) or int64 in
 // [-1000, 1000) from --seed, or a 1-D array of any bool, integer or float
 // dtype from --input; the result is a 0-d array (--output) of numpy.sum's
 // dtype for integers (int64; uint64 for unsigned) and float64 for floats (as
@@ -40,28 +41,40 @@ struct Total {
 
 using Context = MethodContext<Numbers, Total>;
 
-// The tutorial's sequential sum: one iterativeSum over all numbers, on root.
+const char* const kKernelOption = "--kernel";
+
+/// What every method sums a part with: the tutorial's iterativeSum (one
+/// dependent chain of additions, the default) or the multi-accumulator kernel.
+template <class T>
+using Kernel = T (*)(std::span<const T>) noexcept;
+template <class T>
+Kernel<T> kernel(const Options& opt) {
+  if (opt.choices.at(kKernelOption) == "multi") return w::multi_sum;
+  return w::iterative_sum;
+}
+
+// The tutorial's sequential sum: one pass over all numbers, on root.
 void sequential(Context& ctx) {
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
     busy.measure([&] {
       if (ctx.in.dtype == Dtype::float64)
-        ctx.out.d = w::iterative_sum(std::span<const double>(ctx.in.doubles));
+        ctx.out.d = kernel<double>(ctx.options)(ctx.in.doubles);
       else
-        ctx.out.i = w::iterative_sum(std::span<const std::int64_t>(ctx.in.ints));
+        ctx.out.i = kernel<std::int64_t>(ctx.options)(ctx.in.ints);
     });
   });
 }
 
-// numba's prange reduction: `omp parallel for simd reduction(+)` on root's team.
+// numba's prange reduction on root's team: each thread sums its block with the kernel.
 void openmp(Context& ctx) {
   ctx.time([&](Busy& busy) {
     if (!ctx.rt.is_root()) return;
     busy.measure([&] {
       if (ctx.in.dtype == Dtype::float64)
-        ctx.out.d = w::simd_sum(std::span<const double>(ctx.in.doubles));
+        ctx.out.d = w::team_sum(std::span<const double>(ctx.in.doubles), kernel<double>(ctx.options));
       else
-        ctx.out.i = w::simd_sum(std::span<const std::int64_t>(ctx.in.ints));
+        ctx.out.i = w::team_sum(std::span<const std::int64_t>(ctx.in.ints), kernel<std::int64_t>(ctx.options));
     });
   });
 }
@@ -72,7 +85,7 @@ void openmp(Context& ctx) {
 // P = ranks x threads parts, one per worker thread of the job, on every rank
 // before the timed region (the numbers are replicated, and so are the parts:
 // they are where these methods keep their inputs). Each part is summed by one
-// task with the tutorial's iterativeSum; root adds the P partial sums in part
+// task with the kernel (--kernel); root adds the P partial sums in part
 // order. Tasks get spans of the parts, so no call copies them. The pool's
 // schedule is static_cyclic: each rank sums `threads` parts on its team.
 // ---------------------------------------------------------------------------
@@ -90,8 +103,8 @@ enum class PoolWay { apply, apply_async, map, map_async, imap, imap_unordered, s
 
 template <class T>
 std::vector<T> partial_sums(hmp::Pool& pool, PoolWay way, const std::vector<std::span<const T>>& parts,
-                            TaskClock& clock) {
-  auto sum = [&clock](std::span<const T> part) { return clock.measure([&] { return w::iterative_sum(part); }); };
+                            Kernel<T> kernel, TaskClock& clock) {
+  auto sum = [&clock, kernel](std::span<const T> part) { return clock.measure([&] { return kernel(part); }); };
   std::vector<T> sums;
   switch (way) {
     case PoolWay::apply:  // one blocking apply per part: the parts run one after another
@@ -134,7 +147,7 @@ void pool_sum(Context& ctx, PoolWay way) {
   const std::vector<std::span<const T>> parts(split.begin(), split.end());
   ctx.time([&](Busy& busy) {
     TaskClock clock;
-    const auto sums = partial_sums<T>(pool, way, parts, clock);
+    const auto sums = partial_sums<T>(pool, way, parts, kernel<T>(ctx.options), clock);
     busy.add(clock.seconds());
     // Root adds the partial sums (in part order, whatever order they came in).
     if (ctx.rt.is_root()) set_total(ctx.out, w::iterative_sum(std::span<const T>(sums)));
@@ -197,7 +210,12 @@ int main(int argc, char** argv) {
   app.spec.default_items = 10000000;
   app.spec.items_help = "how many numbers to sum";
   app.spec.size_help = "1: each item is one number (other values are refused)";
-  app.spec.choices = {{"--dtype", "type of the generated numbers", {"float64", "int64"}, "float64"}};
+  app.spec.choices = {{"--dtype", "type of the generated numbers", {"float64", "int64"}, "float64"},
+                      {kKernelOption,
+                       "how a part is summed: one dependent chain of additions (chain: the tutorial's iterativeSum) "
+                       "or eight partial sums (multi)",
+                       {"chain", "multi"},
+                       "chain"}};
   app.methods = {
       {"sequential", sequential},
       {"openmp", openmp},
@@ -236,7 +254,10 @@ int main(int argc, char** argv) {
   app.describe = [](const Numbers& n, const Options& opt) {
     return std::to_string(opt.items) + " " + to_string(n.input_dtype) + " numbers";
   };
-  app.annotate = [](nlohmann::json& rec, const Numbers& n, const Options&) { rec["dtype"] = to_string(n.input_dtype); };
+  app.annotate = [](nlohmann::json& rec, const Numbers& n, const Options& opt) {
+    rec["dtype"] = to_string(n.input_dtype);
+    rec["kernel"] = opt.choices.at(kKernelOption);
+  };
   app.perturb = [](Total& t) {
     t.d += 1.0;
     t.i += 1;

@@ -29,7 +29,18 @@ void autocorrelate2d_direct(const double* a, std::size_t rows, std::size_t cols,
 /// Thread-safe.
 void autocorrelate2d_fft(const double* a, std::size_t rows, std::size_t cols, double* out);
 
-/// Makes the FFT plans for this shape now (planning is kept out of timed regions).
+/// Matrices per r2c/c2r plan_many call of autocorrelate2d_fft_many (a
+/// remainder runs one by one; 1: no batches). hmp-bench-fftw measures
+/// whether batches are faster on a machine.
+constexpr int kAutocorrBatch = 1;
+
+/// autocorrelate2d_fft of `count` consecutive matrices (out: `count`
+/// consecutive outputs), `batch` at a time.
+void autocorrelate2d_fft_many(const double* a, std::size_t rows, std::size_t cols, std::size_t count, double* out,
+                              int batch = kAutocorrBatch);
+
+/// Makes the FFT plans for this shape now, single and batched (planning is
+/// kept out of timed regions).
 void prepare_autocorrelate2d_fft(std::size_t rows, std::size_t cols);
 
 /// What `automatic` picks for this shape: direct while rows*cols is small
@@ -39,5 +50,9 @@ CorrelateAlgorithm choose_autocorrelate2d(std::size_t rows, std::size_t cols);
 /// Dispatches on `algorithm` (automatic -> choose_autocorrelate2d).
 void autocorrelate2d(CorrelateAlgorithm algorithm, const double* a, std::size_t rows, std::size_t cols,
                      double* out);
+
+/// autocorrelate2d of `count` consecutive matrices (the FFT way in batches).
+void autocorrelate2d_many(CorrelateAlgorithm algorithm, const double* a, std::size_t rows, std::size_t cols,
+                          std::size_t count, double* out);
 
 }  // namespace hmp::workloads

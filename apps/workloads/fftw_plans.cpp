@@ -47,24 +47,26 @@ fftw_plan make(const PlanKey& k) {
   const unsigned flags = planner_flags();
   const auto n0 = static_cast<std::size_t>(k.n0), n1 = static_cast<std::size_t>(k.n1);
   const std::size_t half = n0 * (n1 / 2 + 1) * sizeof(fftw_complex);
+  const auto many = static_cast<std::size_t>(k.howmany);
+  // Every kind as plan_many: `howmany` matrices one after another (one is the plain 2-D plan).
+  const int dims[2] = {k.n0, k.n1};
+  const int real_dist = k.n0 * k.n1, half_dist = k.n0 * (k.n1 / 2 + 1);
   switch (k.kind) {
     case Kind::r2c_2d: {
-      Scratch in(n0 * n1 * sizeof(double), k.align_in), out(half, k.align_out);
-      return fftw_plan_dft_r2c_2d(k.n0, k.n1, reinterpret_cast<double*>(in.ptr),
-                                  reinterpret_cast<fftw_complex*>(out.ptr), flags);
+      Scratch in(n0 * n1 * sizeof(double) * many, k.align_in), out(half * many, k.align_out);
+      return fftw_plan_many_dft_r2c(2, dims, k.howmany, reinterpret_cast<double*>(in.ptr), nullptr, 1, real_dist,
+                                    reinterpret_cast<fftw_complex*>(out.ptr), nullptr, 1, half_dist, flags);
     }
     case Kind::c2r_2d: {
-      Scratch in(half, k.align_in), out(n0 * n1 * sizeof(double), k.align_out);
-      return fftw_plan_dft_c2r_2d(k.n0, k.n1, reinterpret_cast<fftw_complex*>(in.ptr),
-                                  reinterpret_cast<double*>(out.ptr), flags);
+      Scratch in(half * many, k.align_in), out(n0 * n1 * sizeof(double) * many, k.align_out);
+      return fftw_plan_many_dft_c2r(2, dims, k.howmany, reinterpret_cast<fftw_complex*>(in.ptr), nullptr, 1,
+                                    half_dist, reinterpret_cast<double*>(out.ptr), nullptr, 1, real_dist, flags);
     }
     case Kind::dft_2d: {
-      const std::size_t bytes = n0 * n1 * static_cast<std::size_t>(k.howmany) * sizeof(fftw_complex);
+      const std::size_t bytes = n0 * n1 * many * sizeof(fftw_complex);
       Scratch in(bytes, k.align_in), out(bytes, k.align_out);
-      const int dims[2] = {k.n0, k.n1};
-      const int dist = k.n0 * k.n1;
       return fftw_plan_many_dft(2, dims, k.howmany, reinterpret_cast<fftw_complex*>(in.ptr), nullptr, 1,
-                                dist, reinterpret_cast<fftw_complex*>(out.ptr), nullptr, 1, dist,
+                                real_dist, reinterpret_cast<fftw_complex*>(out.ptr), nullptr, 1, real_dist,
                                 FFTW_FORWARD, flags | FFTW_PRESERVE_INPUT);
     }
   }

@@ -13,8 +13,8 @@
 namespace hmp::workloads::fftw {
 
 enum class Kind {
-  r2c_2d,     ///< real n0 x n1 -> complex n0 x (n1/2+1), out of place
-  c2r_2d,     ///< complex n0 x (n1/2+1) -> real n0 x n1, out of place (destroys its input)
+  r2c_2d,     ///< real n0 x n1 -> complex n0 x (n1/2+1), out of place, `howmany` contiguous matrices
+  c2r_2d,     ///< complex n0 x (n1/2+1) -> real n0 x n1, out of place (destroys its input), `howmany` too
   dft_2d,     ///< complex n0 x n1, forward, out of place, `howmany` contiguous matrices
 };
 

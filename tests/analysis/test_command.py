@@ -47,7 +47,7 @@ def test_command_succeeds_and_ends_with_the_report_path(report):
     out, result, _ = report
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == f"report: {out / 'report.md'}"
+    assert lines[-1] == f"report: {out / 'report.html'}"
     assert len(lines) <= 24                      # one screen
     assert any("pool.map" in line and "S=10.00" in line for line in lines)
 
@@ -202,3 +202,41 @@ def test_source_tree_entry_point_runs_the_package():
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: hmp-report ")
+
+
+def test_report_leads_with_findings_and_folds_inputs(tmp_path):
+    recs = strong_study(method="pool.map", workers=(2, 4), study="s1")
+    recs += [r for r in strong_study(method="openmp", f=0.3, workers=(2, 4), study="s1")
+             if r["method"] != "sequential"]
+    out = tmp_path / "report"
+    assert run_report("--out", out, write_jsonl(tmp_path / "r.jsonl", recs)).returncode == 0
+    md = (out / "report.md").read_text()
+    findings, scaling = md.index("## Findings"), md.index("## Strong scaling")
+    fold, inputs = md.index("<details>"), md.index("## Inputs")
+    assert findings < scaling < fold < inputs
+    # The headline row: pool.map (f = 0.05) beats openmp (f = 0.3) at p = 4.
+    row = next(l for l in md[findings:scaling].splitlines() if l.startswith("| fft2"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    t4 = 8.0 * (0.05 + 0.95 / 4)
+    assert cells[1:6] == ["pool.map (best of 2)", "4 × 1 (p = 4)", f"{t4:.3g}", f"{8.0 / t4:.2f}×",
+                          f"{8.0 / t4 / 4:.2f}"]
+    assert cells[6] == "sequential 1×1: 8 s"
+    html = (out / "report.html").read_text()
+    assert html.index('<table class="findings">') < html.index("<img")
+    assert html.index("<details><summary>Inputs and provenance</summary>") > html.rindex("<img")
+
+
+def test_progress_says_each_figure_and_the_time_left(tmp_path):
+    recs = strong_study(method="pool.map", workers=(2, 4), study="s1")
+    recs += strong_study(method="pool.map", workers=(2, 4), study="s1", app="autocorr")
+    out = tmp_path / "report"
+    done = run_report("--progress", "--out", out, write_jsonl(tmp_path / "r.jsonl", recs))
+    assert done.returncode == 0, done.stderr
+    lines = [l for l in done.stderr.splitlines() if l.startswith("hmp-report: figure ")]
+    assert len(lines) == 2 == len(list((out / "figures").glob("*.png")))
+    for k, line in enumerate(lines, start=1):
+        assert line.startswith(f"hmp-report: figure {k}/2 (Strong scaling of ")
+        assert ", elapsed " in line and line.endswith(" remaining")
+    # Without --progress, stderr stays for warnings only.
+    quiet = run_report("--out", tmp_path / "quiet", tmp_path / "r.jsonl")
+    assert quiet.stderr == ""

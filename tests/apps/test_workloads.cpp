@@ -43,14 +43,14 @@ TEST(Sum, IterativeSumKnownValues) {
 TEST(Sum, Int64WrapsLikeNumpy) {
   const std::vector<std::int64_t> v{std::numeric_limits<std::int64_t>::max(), 1};
   EXPECT_EQ(w::iterative_sum(std::span<const std::int64_t>(v)), std::numeric_limits<std::int64_t>::min());
-  EXPECT_EQ(w::simd_sum(std::span<const std::int64_t>(v)), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(w::team_sum(std::span<const std::int64_t>(v)), std::numeric_limits<std::int64_t>::min());
 }
 
 TEST(Sum, SimdMatchesIterativeAndPartsAddUp) {
   const auto ints = w::random_int64(100003, -1000, 1000, 7);
   std::int64_t reference = 0;
   for (auto x : ints) reference += x;
-  EXPECT_EQ(w::simd_sum(std::span<const std::int64_t>(ints)), reference);
+  EXPECT_EQ(w::team_sum(std::span<const std::int64_t>(ints)), reference);
   // Cyclic-free check of parts: block parts add up to the whole.
   std::span<const std::int64_t> all(ints);
   EXPECT_EQ(w::iterative_sum(all.first(50000)) + w::iterative_sum(all.subspan(50000)), reference);
@@ -61,7 +61,29 @@ TEST(Sum, SimdMatchesIterativeAndPartsAddUp) {
   const double tol = w::sum_tolerance(d);
   EXPECT_GT(tol, 0.0);
   EXPECT_NEAR(w::iterative_sum(std::span<const double>(d)), static_cast<double>(exact), tol);
-  EXPECT_NEAR(w::simd_sum(std::span<const double>(d)), static_cast<double>(exact), tol);
+  EXPECT_NEAR(w::team_sum(std::span<const double>(d)), static_cast<double>(exact), tol);
+}
+
+TEST(Sum, MultiAccumulatorKernelEveryLengthAndWrap) {
+  // Every remainder of the eight accumulators, against an exact integer sum
+  // (and doubles holding small integers, so every order of additions is exact).
+  for (std::size_t n = 0; n < 40; ++n) {
+    const auto ints = w::random_int64(n, -1000, 1000, 11 + n);
+    std::int64_t exact = 0;
+    for (auto x : ints) exact += x;
+    EXPECT_EQ(w::multi_sum(std::span<const std::int64_t>(ints)), exact) << n;
+    std::vector<double> d(ints.begin(), ints.end());
+    EXPECT_EQ(w::multi_sum(std::span<const double>(d)), static_cast<double>(exact)) << n;
+    EXPECT_EQ(w::team_sum(std::span<const double>(d), w::iterative_sum), static_cast<double>(exact)) << n;
+  }
+  std::vector<std::int64_t> wrap(17, 0);
+  wrap[3] = std::numeric_limits<std::int64_t>::max();
+  wrap[12] = 1;
+  EXPECT_EQ(w::multi_sum(std::span<const std::int64_t>(wrap)), std::numeric_limits<std::int64_t>::min());
+  const auto d = w::random_doubles(100003, 9);
+  long double exact = 0;
+  for (auto x : d) exact += x;
+  EXPECT_NEAR(w::multi_sum(std::span<const double>(d)), static_cast<double>(exact), w::sum_tolerance(d));
 }
 
 TEST(Inputs, SameSeedSameNumbersWhateverTheThreads) {
@@ -258,6 +280,23 @@ TEST(Correlate2d, FftMatchesDirectOnManyShapes) {
     expect_close(autocorr(w::CorrelateAlgorithm::fft, a, s[0], s[1]), direct, 1e-12 * std::max(1.0, scale),
                  "fft vs direct");
   }
+}
+
+TEST(Correlate2d, FftBatchesAndRemainderMatchDirect) {
+  // 7 matrices of 5x6 in batches of 3 (two batches and one left over) and of
+  // the build's batch: each output equals the definition's.
+  const std::size_t rows = 5, cols = 6, count = 7, in = rows * cols, out = w::autocorrelate2d_output_size(rows, cols);
+  const auto a = w::random_signed_doubles(count * in, 4);
+  std::vector<double> want(count * out);
+  for (std::size_t m = 0; m < count; ++m) w::autocorrelate2d_direct(a.data() + m * in, rows, cols, want.data() + m * out);
+  for (int batch : {3, w::kAutocorrBatch}) {
+    std::vector<double> got(count * out, -1.0);
+    w::autocorrelate2d_fft_many(a.data(), rows, cols, count, got.data(), batch);
+    expect_close(got, want, 1e-10, "batched FFT correlation");
+  }
+  std::vector<double> got(count * out, -1.0);
+  w::autocorrelate2d_many(w::CorrelateAlgorithm::direct, a.data(), rows, cols, count, got.data());
+  EXPECT_EQ(got, want);
 }
 
 TEST(Correlate2d, AutoPicksDirectForTinyAndFftForLarge) {

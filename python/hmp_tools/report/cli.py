@@ -15,7 +15,7 @@ import sys
 from .analyse import analyse
 from .atomic import OutputError, staged_directory
 from .records import InputError, load
-from .report import write_report
+from .report import FigureProgress, write_report
 from .summary import summary
 
 PROG = "hmp-report"
@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--mixed", action="store_true",
                         help="pool records of different builds/hosts (the report says so) "
                              "instead of reporting each build/host separately")
+    parser.add_argument("--progress", action="store_true",
+                        help="say on stderr what is being drawn, how far, and about how long is left")
     parser.add_argument("paths", nargs="+", metavar="RECORDS",
                         help="record files, or folders searched for *.jsonl / *.ndjson")
     return parser
@@ -66,13 +68,17 @@ def main(argv=None) -> int:
                      f"{len(loaded.skipped)} line(s) skipped)", 2)
     analysis = analyse(loaded, mixed=args.mixed)
     out = os.path.abspath(args.out)
+    progress = FigureProgress(PROG, sys.stderr) if args.progress else None
+    if progress:
+        print(f"{PROG}: {len(loaded.records)} records from {len(loaded.files)} file(s) read; "
+              "drawing the figures", file=sys.stderr, flush=True)
     try:
         with staged_directory(out) as staging:
-            written = write_report(analysis, staging)
+            written = write_report(analysis, staging, progress)
     except OutputError as error:
         return _fail(str(error), 2)
     except OSError as error:
         return _fail(f"cannot write the report to {out}: {error}", 1)
     print(summary(analysis, written, out))
-    print(f"report: {os.path.join(out, 'report.md')}")
+    print(f"report: {os.path.join(out, 'report.html')}")
     return 0

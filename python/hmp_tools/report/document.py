@@ -25,8 +25,15 @@ class Document:
     def bullets(self, items):
         self.blocks.append(("bullets", list(items)))
 
-    def table(self, headers, rows):
-        self.blocks.append(("table", list(headers), [list(r) for r in rows]))
+    def table(self, headers, rows, cls=None):
+        self.blocks.append(("table", list(headers), [list(r) for r in rows], cls))
+
+    def fold(self, summary: str):
+        """What follows, until unfold(), is folded away (HTML <details>)."""
+        self.blocks.append(("fold", summary))
+
+    def unfold(self):
+        self.blocks.append(("unfold",))
 
     def figure(self, relpath: str, caption: str):
         self.blocks.append(("figure", relpath, caption))
@@ -51,6 +58,10 @@ class Document:
                 out.append("")
             elif kind == "figure":
                 out += [f"![{block[2]}]({block[1]})", "", f"*{block[2]}*", ""]
+            elif kind == "fold":
+                out += ["<details>", f"<summary>{html.escape(block[1])}</summary>", ""]
+            elif kind == "unfold":
+                out += ["</details>", ""]
         return "\n".join(out)
 
     # -- HTML ---------------------------------------------------------------
@@ -75,12 +86,17 @@ class Document:
                 head = "".join(f"<th>{esc(str(h))}</th>" for h in block[1])
                 body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in r) + "</tr>"
                                for r in block[2])
-                out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+                cls = f' class="{esc(block[3])}"' if block[3] else ""
+                out.append(f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
             elif kind == "figure":
                 data = base64.b64encode((base / block[1]).read_bytes()).decode("ascii")
                 out.append(f'<figure><img alt="{esc(block[2])}" '
                            f'src="data:image/png;base64,{data}">'
                            f"<figcaption>{esc(block[2])}</figcaption></figure>")
+            elif kind == "fold":
+                out.append(f"<details><summary>{esc(block[1])}</summary>")
+            elif kind == "unfold":
+                out.append("</details>")
         out.append("</body></html>")
         return "\n".join(out) + "\n"
 
@@ -98,4 +114,10 @@ td:first-child, th:first-child { text-align: left; }
 img { max-width: 100%; }
 figcaption { font-style: italic; }
 .warn { color: #a00; }
+table.findings { font-size: 1em; }
+table.findings th, table.findings td { text-align: left; }
+table.findings td:nth-child(2) { font-weight: bold; }
+table.findings td:nth-child(n+3) { white-space: nowrap; }
+details { margin: 1em 0; }
+summary { font-size: 1.3em; font-weight: bold; cursor: pointer; }
 """

@@ -1,8 +1,10 @@
 """PNG figures: scaling curves and the tutorial's runtime-vs-items plots.
 
 Every figure shows medians with min-max error bars, labelled axes with
-units, and (for scaling) the ideal line, so a reader can judge a point
-without the tables.
+units, and (for scaling) labelled ideal lines, so a reader can judge a point
+without the tables. A method keeps its colour in every figure of a report
+(Palette); the legend gives each series' layouts as ranks × threads; axes
+whose values span a decade or more are logarithmic.
 """
 
 from __future__ import annotations
@@ -18,6 +20,36 @@ from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa
 from . import metrics  # noqa: E402
 
 DPI = 100
+DECADE = 10      # values spanning this ratio get a log axis
+MARKERS = ("o", "s", "^", "D", "v", "P")
+LINES = ("-", "--", "-.", ":")
+
+
+class Palette:
+    """One colour per method, the same in every figure of one report."""
+
+    def __init__(self, methods):
+        ordered = sorted(set(methods), key=lambda m: (m != "sequential", m))
+        colors = list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("Dark2").colors)
+        self._colors = {m: colors[i % len(colors)] for i, m in enumerate(ordered)}
+
+    def __call__(self, method):
+        return self._colors.get(method, "black")
+
+
+def _styles():
+    """Marker and line style of the k-th series of one method in a figure."""
+    seen = {}
+
+    def style(method):
+        k = seen.get(method, 0)
+        seen[method] = k + 1
+        return {"marker": MARKERS[k % len(MARKERS)], "linestyle": LINES[k % len(LINES)]}
+    return style
+
+
+def _layouts(points) -> str:
+    return ", ".join(f"{p.config.ranks}×{p.config.threads}" for p in points)
 
 
 def _spread(values, low, high):
@@ -44,7 +76,7 @@ def _worker_axis(ax, workers):
 
 def _log_if_wide(ax, values, axis="y"):
     values = [v for v in values if v > 0]
-    if values and max(values) / min(values) >= 20:
+    if values and max(values) / min(values) >= DECADE:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
 
 
@@ -54,31 +86,36 @@ def _save(fig, path):
     plt.close(fig)
 
 
-def scaling_figure(group, path) -> None:
+def _ideal_label(ax, x, y, text):
+    ax.annotate(text, xy=(x, y), xytext=(-4, 4), textcoords="offset points", ha="right",
+                va="bottom", color="dimgrey", fontsize="small")
+
+
+def scaling_figure(group, path, palette=None) -> None:
     """Strong: runtime, speed-up, efficiency. Weak: runtime, efficiency."""
+    palette = palette or Palette(s.method for s in group.series)
     strong = group.kind == "strong"
     panels = 3 if strong else 2
-    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.2))
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.4))
     run_ax, eff_ax = axes[0], axes[-1]
     workers = [p.workers for p in group.points]
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, series in enumerate(group.series):
-        color = colors[i % len(colors)]
+    style = _styles()
+    for series in group.series:
+        color = palette(series.method)
         pts = series.points
+        look = dict(style(series.method), capsize=3, color=color,
+                    label=f"{series.label}: {_layouts(pts)}")
         p = [x.workers for x in pts]
         med = [x.config.median for x in pts]
         run_ax.errorbar(p, med, yerr=_spread(med, [x.config.min for x in pts],
-                                            [x.config.max for x in pts]),
-                        marker="o", capsize=3, color=color, label=series.label)
+                                            [x.config.max for x in pts]), **look)
         eff = [x.efficiency for x in pts]
         eff_ax.errorbar(p, eff, yerr=_spread(eff, [x.efficiency_lo for x in pts],
-                                            [x.efficiency_hi for x in pts]),
-                        marker="o", capsize=3, color=color, label=series.label)
+                                            [x.efficiency_hi for x in pts]), **look)
         if strong:
             s = [x.speedup for x in pts]
             axes[1].errorbar(p, s, yerr=_spread(s, [x.speedup_lo for x in pts],
-                                               [x.speedup_hi for x in pts]),
-                             marker="o", capsize=3, color=color, label=series.label)
+                                               [x.speedup_hi for x in pts]), **look)
             if series.fit is not None:
                 grid = np.geomspace(min(workers), max(workers), 50)
                 axes[1].plot(grid, metrics.amdahl_speedup(series.fit.serial_fraction, grid),
@@ -86,38 +123,51 @@ def scaling_figure(group, path) -> None:
                              label=f"Amdahl fit, f = {series.fit.serial_fraction:.3g}")
     run_ax.set_ylabel("runtime (s), median of repeats")
     run_ax.set_title("runtime (bars: min–max)")
+    lo, hi = min(workers), max(workers)
+    if strong and hi > lo:
+        bases = {id(s.baseline): s.baseline for s in group.series if s.baseline.workers == 1}
+        if len(bases) == 1:  # one T1: the ideal runtime is T1/p
+            t1 = next(iter(bases.values())).median
+            run_ax.plot([lo, hi], [t1 / lo, t1 / hi], color="grey", linestyle="--",
+                        label="ideal T1/p")
+            _ideal_label(run_ax, hi, t1 / hi, "ideal T1/p")
     _log_if_wide(run_ax, [t for x in group.points for t in (x.config.min, x.config.max)])
     if strong:
         sp = axes[1]
-        lo, hi = min(workers), max(workers)
         for base in sorted({s.baseline.workers for s in group.series}):
-            sp.plot([lo, hi], [lo / base, hi / base], color="grey", linestyle="--",
-                    label="ideal" if base == 1 else f"ideal from p = {base}")
+            text = "ideal S = p" if base == 1 else f"ideal from p = {base}"
+            sp.plot([lo, hi], [lo / base, hi / base], color="grey", linestyle="--", label=text)
+            _ideal_label(sp, hi, hi / base, text)
         sp.set_ylabel("speed-up S = T1 / Tp (×)")
         sp.set_title("speed-up")
         _worker_axis(sp, workers)
-        sp.legend(fontsize="small")
-    eff_ax.axhline(1.0, color="grey", linestyle="--", label="ideal")
+        sp.legend(fontsize="x-small", title="method: ranks × threads", title_fontsize="x-small")
+    eff_ax.axhline(1.0, color="grey", linestyle="--", label="ideal E = 1")
+    _ideal_label(eff_ax, hi, 1.0, "ideal E = 1")
     eff_ax.set_ylabel("efficiency " + ("S / p" if strong else "T1 / Tp") + " (fraction)")
     eff_ax.set_title("parallel efficiency" if strong else "weak-scaling efficiency")
     top = max([x.efficiency_hi for x in group.points if np.isfinite(x.efficiency_hi)] + [1.0])
     eff_ax.set_ylim(0, 1.1 * top)
     for ax in (run_ax, eff_ax):
         _worker_axis(ax, workers)
-    run_ax.legend(fontsize="small")
+    run_ax.legend(fontsize="x-small", title="method: ranks × threads", title_fontsize="x-small")
     fig.suptitle(f"{group.kind} scaling: {group.title}")
     _save(fig, path)
 
 
-def items_figure(spec, path) -> None:
+def items_figure(spec, path, palette=None) -> None:
+    # Lines are "method" or "method, <layout>".
+    palette = palette or Palette(label.split(",")[0] for label in spec.lines)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     items = []
+    style = _styles()
     for label, configs in spec.lines.items():
+        method = label.split(",")[0]
         x = [c.items for c in configs]
         med = [c.median for c in configs]
         items += x
         ax.errorbar(x, med, yerr=_spread(med, [c.min for c in configs], [c.max for c in configs]),
-                    marker="o", capsize=3, label=label)
+                    capsize=3, label=label, color=palette(method), **style(method))
     _log_if_wide(ax, items, axis="x")
     _log_if_wide(ax, [c.median for line in spec.lines.values() for c in line])
     ax.set_xlabel("number of matrices (items)")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import tables
 from .document import Document
-from .figures import items_figure, scaling_figure
+from .figures import Palette, items_figure, scaling_figure
+from .findings import findings
 from .provenance import provenance_rows
+from ..sweep.progress import duration
 
 SKIPPED_SHOWN = 50   # the rest are in tables/skipped.csv and on stderr
 
@@ -28,20 +31,46 @@ def _spread(c) -> str:
     return f"{_s(c.min)}–{_s(c.max)}"
 
 
+class FigureProgress:
+    """One line per figure drawn: k of N, elapsed, about how long is left."""
+
+    def __init__(self, prog, out):
+        self.prog, self.out = prog, out
+        self.start = time.monotonic()
+        self.total = 0
+
+    def __call__(self, done, caption):
+        elapsed = time.monotonic() - self.start
+        left = elapsed / done * (self.total - done)
+        print(f"{self.prog}: figure {done}/{self.total} ({caption}), elapsed {duration(elapsed)}, "
+              f"~{duration(left)} remaining", file=self.out, flush=True)
+
+
+def _planned_figures(analysis) -> int:
+    groups = analysis.all("strong") + analysis.all("weak")
+    return sum(1 for g in groups if g.plottable) + len(analysis.all("items"))
+
+
 class _Writer:
-    def __init__(self, analysis, directory: Path):
+    def __init__(self, analysis, directory: Path, progress=None):
         self.analysis = analysis
         self.dir = directory
+        self.progress = progress
+        if progress:
+            progress.total = _planned_figures(analysis)
         self.figures = []
         self.tables = []
         self.doc = Document("hmp scaling report")
+        self.palette = Palette(c.method for c in analysis.all("configs"))
 
     def figure(self, name, draw, obj, caption):
         (self.dir / "figures").mkdir(exist_ok=True)
         # Names come from group labels; a counter keeps them unique anyway.
         rel = f"figures/{len(self.figures) + 1:02d}_{name}.png"
-        draw(obj, self.dir / rel)
+        draw(obj, self.dir / rel, self.palette)
         self.figures.append(rel)
+        if self.progress:
+            self.progress(len(self.figures), caption)
         self.doc.figure(rel, caption)
 
     def csv(self, name, rows):
@@ -51,21 +80,18 @@ class _Writer:
             self.tables.append(f"tables/{name}")
 
 
-def write_report(analysis, directory) -> dict:
-    """Fill `directory`; return {'figures': [...], 'tables': [...]} (relative)."""
-    w = _Writer(analysis, Path(directory))
+def write_report(analysis, directory, progress=None) -> dict:
+    """Fill `directory`; return {'figures': [...], 'tables': [...]} (relative).
+    `progress(k, caption)`, when given, is called after each figure."""
+    w = _Writer(analysis, Path(directory), progress)
     doc, loaded = w.doc, analysis.loaded
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     doc.para(f"Made {now} from {len(loaded.records)} records in {len(loaded.files)} "
-             f"file(s); {len(loaded.skipped)} line(s) skipped as unreadable.")
+             f"file(s); {len(loaded.skipped)} line(s) skipped as unreadable. Inputs and "
+             "provenance are at the end.")
     _provenance_notice(analysis, doc)
-
-    doc.heading(1, "Inputs")
-    doc.bullets(loaded.files)
-    rows = provenance_rows(loaded.records)
-    doc.table(["build", "host", "records", "jobs", "first", "last"],
-              [[r["build"], r["host"], r["records"], r["jobs"], r["first"], r["last"]]
-               for r in rows])
+    # What a reader came for first; the plots and tables behind it follow.
+    _findings(doc, analysis)
 
     several = len(analysis.sections) > 1
     for index, section in enumerate(analysis.sections, start=1):
@@ -86,12 +112,48 @@ def write_report(analysis, directory) -> dict:
     w.csv("weak_scaling.csv", tables.weak_rows(analysis.all("weak")))
     w.csv("failed.csv", tables.failed_rows(analysis.all("failed")))
     w.csv("skipped.csv", tables.skipped_rows(loaded.skipped))
-    doc.heading(1, "Files")
-    doc.bullets(w.tables + w.figures)
+    _inputs(w, loaded)
 
     (w.dir / "report.md").write_text(doc.markdown(), encoding="utf-8")
     (w.dir / "report.html").write_text(doc.html(w.dir), encoding="utf-8")
     return {"figures": w.figures, "tables": w.tables}
+
+
+def _findings(doc, analysis):
+    doc.heading(1, "Findings")
+    several = len(analysis.sections) > 1
+    shown = False
+    for section in analysis.sections:
+        for study, rows in findings(section).items():
+            title = f"Study {study}" if study != "(no study)" else "Records without a study"
+            doc.heading(2, title + (f" ({section.provenance.label})" if several else ""))
+            doc.table(["workload", "best method at the largest layout", "ranks × threads",
+                       "time (s)", "speed-up", "efficiency", "baseline"],
+                      [[f.workload + ("" if f.kind == "strong" else " (weak scaling)"),
+                        f.method + (f" (best of {f.methods_compared})" if f.methods_compared > 1 else ""),
+                        f"{f.layout} (p = {f.workers})", _s(f.seconds), _r(f.speedup) + "×",
+                        _r(f.efficiency), f.baseline] for f in rows], cls="findings")
+            shown = True
+    if shown:
+        doc.para("Best method: the fastest median at the largest workers p = ranks × threads "
+                 "any parallel method ran; speed-up S = T1/Tp against the baseline, "
+                 "efficiency E = S/p. The sections below show every method and layout.")
+    else:
+        doc.para("No parallel method was measured: nothing to compare with a baseline.")
+
+
+def _inputs(w, loaded):
+    doc = w.doc
+    doc.fold("Inputs and provenance")
+    doc.heading(1, "Inputs")
+    doc.bullets(loaded.files)
+    rows = provenance_rows(loaded.records)
+    doc.table(["build", "host", "records", "jobs", "first", "last"],
+              [[r["build"], r["host"], r["records"], r["jobs"], r["first"], r["last"]]
+               for r in rows])
+    doc.heading(1, "Files")
+    doc.bullets(w.tables + w.figures)
+    doc.unfold()
 
 
 def _provenance_notice(analysis, doc):
