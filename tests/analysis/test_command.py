@@ -205,7 +205,7 @@ def test_report_leads_with_findings_and_folds_inputs(tmp_path):
     row = next(l for l in md[findings:scaling].splitlines() if l.startswith("| fft2"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     t4 = 8.0 * (0.05 + 0.95 / 4)
-    assert cells[1:6] == ["pool.map", "4 × 1 (p = 4)", f"{t4:.3g}", f"{8.0 / t4:.2f}×",
+    assert cells[1:6] == ["pool.map (best of 2)", "4 × 1 (p = 4)", f"{t4:.3g}", f"{8.0 / t4:.2f}×",
                           f"{8.0 / t4 / 4:.2f}"]
     assert cells[6] == "sequential 1×1: 8 s"
     html = (out / "report.html").read_text()

@@ -80,9 +80,22 @@ def _log_if_wide(ax, values, axis="y"):
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
 
 
-def _save(fig, path):
+def _legend_below(fig, axes):
+    """One legend for all panels, under them, so no curve is hidden."""
+    seen = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(label, handle)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    fig.legend(list(seen.values()), list(seen), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(3, len(seen)), fontsize="small", frameon=False,
+               title="method: the layouts of its points as ranks × threads", title_fontsize="small")
+
+
+def _save(fig, path):
+    if not fig.legends:
+        fig.tight_layout()
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -141,7 +154,6 @@ def scaling_figure(group, path, palette=None) -> None:
         sp.set_ylabel("speed-up S = T1 / Tp (×)")
         sp.set_title("speed-up")
         _worker_axis(sp, workers)
-        sp.legend(fontsize="x-small", title="method: ranks × threads", title_fontsize="x-small")
     eff_ax.axhline(1.0, color="grey", linestyle="--", label="ideal E = 1")
     _ideal_label(eff_ax, hi, 1.0, "ideal E = 1")
     eff_ax.set_ylabel("efficiency " + ("S / p" if strong else "T1 / Tp") + " (fraction)")
@@ -150,29 +162,36 @@ def scaling_figure(group, path, palette=None) -> None:
     eff_ax.set_ylim(0, 1.1 * top)
     for ax in (run_ax, eff_ax):
         _worker_axis(ax, workers)
-    run_ax.legend(fontsize="x-small", title="method: ranks × threads", title_fontsize="x-small")
     fig.suptitle(f"{group.kind} scaling: {group.title}")
+    _legend_below(fig, axes)
     _save(fig, path)
 
 
 def items_figure(spec, path, palette=None) -> None:
-    # Lines are "method" or "method, <layout>".
-    palette = palette or Palette(label.split(",")[0] for label in spec.lines)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    items = []
+    """Every line of `spec` (median, min-max bars; one colour per method) against
+    the number of matrices, and the tutorial's published points (spec.published)."""
+    palette = palette or Palette(configs[0].method for configs in spec.lines.values())
+    fig, ax = plt.subplots(figsize=(6.8, 4.6))
+    items, times = [], []
     style = _styles()
     for label, configs in spec.lines.items():
-        method = label.split(",")[0]
+        method = configs[0].method
         x = [c.items for c in configs]
         med = [c.median for c in configs]
         items += x
+        times += med
         ax.errorbar(x, med, yerr=_spread(med, [c.min for c in configs], [c.max for c in configs]),
-                    capsize=3, label=label, color=palette(method), **style(method))
+                    capsize=3, markersize=4, label=label, color=palette(method), **style(method))
+    for p in spec.published:
+        ax.plot([p.items], [p.seconds], linestyle="none", color=palette(p.method), markersize=12,
+                markeredgecolor="black", marker="X" if p.method == "sequential" else "*", label=p.label)
+        items.append(p.items)
+        times.append(p.seconds)
     _log_if_wide(ax, items, axis="x")
-    _log_if_wide(ax, [c.median for line in spec.lines.values() for c in line])
+    _log_if_wide(ax, times)
     ax.set_xlabel("number of matrices (items)")
     ax.set_ylabel("runtime (s), median of repeats")
     ax.set_title(spec.title, fontsize="medium")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="x-small")
     _save(fig, path)

@@ -22,7 +22,7 @@ class Finding:
     methods_compared: int
 
 
-def _baseline_text(group, best) -> str:
+def _baseline_text(best) -> str:
     base = best.series_baseline
     if base.method == "sequential" and base.workers == 1:
         return f"sequential 1×1: {base.median:.3g} s"
@@ -47,16 +47,6 @@ def _best_at_largest(group):
     return min(at_largest, key=lambda c: c.point.config.median), len(at_largest)
 
 
-def _workload(group) -> str:
-    parts = [group.app]
-    if group.algorithm:
-        parts.append(f"algorithm {group.algorithm}")
-    parts.append(f"size {group.size}")
-    if group.items is not None:
-        parts.append(f"{group.items} items")
-    return ", ".join(parts)
-
-
 def findings(section) -> dict:
     """{study name: [Finding]} for one provenance section, studies in order."""
     out = {}
@@ -67,8 +57,8 @@ def findings(section) -> dict:
         best, compared = picked
         c = best.point.config
         out.setdefault(group.study or "(no study)", []).append(Finding(
-            study=group.study or "(no study)", workload=_workload(group), kind=group.kind,
+            study=group.study or "(no study)", workload=group.workload, kind=group.kind,
             method=best.label, workers=c.workers, layout=f"{c.ranks} × {c.threads}",
             seconds=c.median, speedup=best.point.speedup, efficiency=best.point.efficiency,
-            baseline=_baseline_text(group, best), methods_compared=compared))
+            baseline=_baseline_text(best), methods_compared=compared))
     return out

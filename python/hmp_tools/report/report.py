@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import tables
+from . import tables, tutorial
 from .document import Document
 from .figures import Palette, items_figure, scaling_figure
 from .findings import findings
@@ -129,7 +129,8 @@ def _findings(doc, analysis):
             doc.heading(2, title + (f" ({section.provenance.label})" if several else ""))
             doc.table(["workload", "best method at the largest layout", "ranks × threads",
                        "time (s)", "speed-up", "efficiency", "baseline"],
-                      [[f.workload + ("" if f.kind == "strong" else " (weak scaling)"), f.method,
+                      [[f.workload + ("" if f.kind == "strong" else " (weak scaling)"),
+                        f.method + (f" (best of {f.methods_compared})" if f.methods_compared > 1 else ""),
                         f"{f.layout} (p = {f.workers})", _s(f.seconds), _r(f.speedup) + "×",
                         _r(f.efficiency), f.baseline] for f in rows], cls="findings")
             shown = True
@@ -243,13 +244,7 @@ def _weak(w, section, level):
 
 
 def _tutorial(w, section, level):
-    if not section.items:
-        return
-    w.doc.heading(level, "Runtime against the number of matrices")
-    w.doc.para("The tutorial's comparisons: sequential against pool.map for autocorr and "
-               "fft2, OpenMP against sequential for determinants; medians with min–max bars.")
-    for spec in section.items:
-        w.figure(spec.slug, items_figure, spec, f"{spec.title} ({section.provenance.label})")
+    tutorial.write_section(w.doc, w.figure, items_figure, section.items, level)
 
 
 def _failures(w, analysis):

@@ -58,16 +58,18 @@ class Group:
     series: list = field(default_factory=list)
 
     @property
-    def title(self) -> str:
+    def workload(self) -> str:
         parts = [self.app]
         if self.algorithm:
             parts.append(f"algorithm {self.algorithm}")
         parts.append(f"size {self.size}")
         if self.items is not None:
             parts.append(f"{self.items} items")
-        if self.study:
-            parts.append(f"study {self.study}")
         return ", ".join(parts)
+
+    @property
+    def title(self) -> str:
+        return self.workload + (f", study {self.study}" if self.study else "")
 
     @property
     def slug(self) -> str:

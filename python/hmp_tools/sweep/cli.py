@@ -1,6 +1,6 @@
 """hmp-sweep: run a scaling study of the hmp apps locally or on Slurm.
 
-  hmp-sweep check   STUDY [--slurm] [--allow-oversubscribe] [--list]
+  hmp-sweep check   STUDY [--slurm] [--allow-oversubscribe] [--list] [--bin DIR]
   hmp-sweep local   STUDY [--allow-oversubscribe] [--results DIR] [--bin DIR] [--dry-run]
   hmp-sweep slurm   STUDY [--partition P] [--time T] [--results DIR] [--bin DIR] [--dry-run]
   hmp-sweep run-one STUDY --index I [--results DIR] [--bin DIR]   (what each array task runs)

@@ -1,10 +1,7 @@
-#!/usr/bin/env python3
 """A clone holds everything its documents and comments point to: no tracked
 file names a path outside the repository (the folders beside a checkout,
 absolute paths of the machine it was written on, or relative links that
 climb above the repository's root).
-
-    check_no_outside_paths.py REPO
 
 Exempt: the test that starts the test machine's Slurm cluster through its
 scripts (tests/jobs/test_slurm.py) may say where it looks for them.
@@ -12,7 +9,6 @@ scripts (tests/jobs/test_slurm.py) may say where it looks for them.
 import os
 import re
 import subprocess
-import sys
 
 EXEMPT = {"tests/jobs/test_slurm.py"}
 # Paths that only exist beside a checkout or on one machine.
@@ -50,18 +46,16 @@ def problems_in(repo, path):
     return found
 
 
-def main():
-    if len(sys.argv) != 2:
-        print("usage: check_no_outside_paths.py REPO")
-        return 2
-    repo = os.path.realpath(sys.argv[1])
+def test_no_tracked_file_names_a_path_outside_the_repository():
+    repo = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
     files = [f for f in tracked_files(repo) if f not in EXEMPT]
+    assert len(files) > 100, f"only {len(files)} tracked files: is {repo} the repository?"
     problems = [p for f in files for p in problems_in(repo, f)]
-    for p in problems:
-        print(p)
-    print(f"{len(files)} tracked files read, {len(problems)} paths outside the repository")
-    return 1 if problems else 0
+    assert problems == [], "\n".join(problems)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def test_the_checks_catch_what_they_should():
+    assert climbs_out("/r", "docs/a.md", "../../x")
+    assert not climbs_out("/r", "docs/a.md", "../README.md")
+    assert not climbs_out("/r", "README.md", "https://example.org/x")
+    assert OUTSIDE.search("see .." + "/shared/x") and OUTSIDE.search("DESIGN" + ".md")
