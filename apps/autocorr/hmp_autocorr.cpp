@@ -12,6 +12,7 @@
 #include <workloads/inputs.hpp>
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // vectors cross ranks
 #include <hmp/shared_array.hpp>
 
 #include <omp.h>

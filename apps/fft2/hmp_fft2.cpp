@@ -11,6 +11,7 @@
 #include <workloads/inputs.hpp>
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // vectors cross ranks
 #include <hmp/shared_array.hpp>
 
 #include <omp.h>

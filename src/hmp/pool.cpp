@@ -5,8 +5,7 @@ namespace hmp {
 
 Pool::Pool(Runtime& rt, PoolOptions options)
     : core_(std::make_unique<detail::PoolCore>(options.comm ? *options.comm : rt.world(), options,
-                                               rt.topology().threads_per_rank,
-                                               rt.topology().simulated && rt.topology().nodes > 1)),
+                                               rt.topology().threads_per_rank)),
       schedule_(options.schedule) {
   if (!options.initializer) return;
   // The initializer runs on every rank; if it throws anywhere, every rank
