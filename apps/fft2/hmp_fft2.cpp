@@ -115,8 +115,7 @@ Stack load(hmp::Runtime& rt, Options& opt) {
   if (!opt.input.empty()) {
     auto a = read_input(rt, opt.input, [](const NpyArray& a) {
       const auto& sh = a.header.shape;
-      if (sh.size() != 3 || sh[1] == 0 || sh[2] == 0)
-        throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols), rows and cols at least 1"};
+      if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
     });
     const auto& sh = a.header.shape;
     s.items = opt.items = sh[0];
