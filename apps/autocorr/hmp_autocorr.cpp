@@ -12,6 +12,7 @@
 #include <workloads/inputs.hpp>
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // vectors cross ranks
 #include <hmp/shared_array.hpp>
 
 #include <omp.h>
@@ -82,22 +83,9 @@ void pool_map(Context& ctx) {
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
 #pragma omp parallel num_threads(ctx.threads)
   prepare(s);  // plans, and each thread's FFTW buffers, before timing (the pool's tasks run on this team)
-  const auto matrices = ctx.rt.is_root() ? split_items(s.data, s.items) : std::vector<std::vector<double>>{};
-  std::vector<std::vector<double>> correlations;
-  ctx.time([&](Busy& busy) {
-    TaskClock clock;
-    correlations = pool.map(
-        [&](const std::vector<double>& a) {
-          return clock.measure([&] {
-            std::vector<double> out(s.out_elems());
-            s.correlate(a.data(), out.data());
-            return out;
-          });
-        },
-        hmp::from_root(matrices));
-    busy.add(clock.seconds());
-  });
-  if (ctx.rt.is_root()) join_items(correlations, ctx.out);
+  map_from_root(
+      ctx, pool, s.data, s.items, s.out_elems(), [&](const double* a, double* out) { s.correlate(a, out); },
+      ctx.out);
 }
 
 // hmp's answer to shipping: pool.for_each over blocks of matrices (one block

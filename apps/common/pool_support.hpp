@@ -121,11 +121,32 @@ std::vector<std::vector<T>> split_items(const std::vector<T>& stack, std::size_t
   return list;
 }
 
-/// The list back into one stack (sized already): items in order.
-template <class T>
-void join_items(const std::vector<std::vector<T>>& list, std::vector<T>& stack) {
-  auto out = stack.begin();
-  for (const auto& item : list) out = std::copy(item.begin(), item.end(), out);
+/// The tutorial's pool.map(f, matrices), a method's whole run (collective):
+/// root's stack of `items` is cut into a list before the timed region;
+/// Pool::map ships each item to the rank that takes it (hmp::from_root) and
+/// its result (`out_elems` elements, from kernel(const T* in, R* out)) back
+/// to root, in order: timed from root's list to root's list of results. The
+/// results are joined into ctx.out after. Ctx is a MethodContext.
+template <class Ctx, class T, class R, class Kernel>
+void map_from_root(Ctx& ctx, Pool& pool, const std::vector<T>& stack, std::size_t items, std::size_t out_elems,
+                   const Kernel& kernel, std::vector<R>& out) {
+  const auto list = ctx.rt.is_root() ? split_items(stack, items) : std::vector<std::vector<T>>{};
+  std::vector<std::vector<R>> results;
+  ctx.time([&](Busy& busy) {
+    TaskClock clock;
+    results = pool.map(
+        [&](const std::vector<T>& item) {
+          return clock.measure([&] {
+            std::vector<R> result(out_elems);
+            kernel(item.data(), result.data());
+            return result;
+          });
+        },
+        hmp::from_root(list));
+    busy.add(clock.seconds());
+  });
+  auto at = out.begin();
+  for (const auto& r : results) at = std::copy(r.begin(), r.end(), at);  // root only: others got no results
 }
 
 /// Item ranges as element ranges, for items of `per_item` elements each.

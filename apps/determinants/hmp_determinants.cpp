@@ -14,6 +14,7 @@
 #include <workloads/determinant_batched.hpp>
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize_eigen.hpp>  // Eigen matrices cross ranks
 #include <hmp/shared_array.hpp>
 #include <hmp/shared_memory.hpp>
 

@@ -11,6 +11,7 @@
 #include <workloads/inputs.hpp>
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // vectors cross ranks
 #include <hmp/shared_array.hpp>
 
 #include <omp.h>
@@ -71,23 +72,10 @@ void openmp(Context& ctx) {
 void pool_map(Context& ctx) {
   const auto& s = ctx.in;
   w::prepare_fft2(s.rows, s.cols);
-  const std::vector<std::vector<cd>> matrices = ctx.rt.is_root() ? split_items(s.data, s.items) : std::vector<std::vector<cd>>{};
   hmp::Pool pool(ctx.rt, pool_options(ctx.threads));
-  std::vector<std::vector<cd>> spectra;
-  ctx.time([&](Busy& busy) {
-    TaskClock clock;
-    spectra = pool.map(
-        [&](const std::vector<cd>& m) {
-          return clock.measure([&] {
-            std::vector<cd> out(m.size());
-            w::fft2(m.data(), out.data(), s.rows, s.cols, 1);
-            return out;
-          });
-        },
-        hmp::from_root(matrices));
-    busy.add(clock.seconds());
-  });
-  if (ctx.rt.is_root()) join_items(spectra, ctx.out);
+  map_from_root(
+      ctx, pool, s.data, s.items, s.elems(),
+      [&](const cd* in, cd* out) { w::fft2(in, out, s.rows, s.cols, 1); }, ctx.out);
 }
 
 // hmp's answer to shipping: pool.for_each over blocks of matrices (one block

@@ -2,6 +2,7 @@
 // keep the pool in a scope, prefer map, use starmap for several arguments;
 // results may be any type that can cross ranks (here a struct with cereal).
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // results that are not trivially copyable
 #include <hmp/split.hpp>
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // Chapter "What multiprocessing is": every rank runs main (SPMD), every rank
 // makes the same pool calls, and the results land on root, in input order.
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // results that are not trivially copyable
 
 #include <cstdio>
 #include <ranges>

@@ -6,6 +6,7 @@
 //   3. SharedMemory: tensor and results in named segments of this host.
 #include <hmp/array.hpp>
 #include <hmp/pool.hpp>
+#include <hmp/serialize_eigen.hpp>  // Eigen matrices cross ranks
 #include <hmp/shared_memory_manager.hpp>
 
 #include <Eigen/Dense>

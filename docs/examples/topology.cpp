@@ -2,6 +2,7 @@
 // ranks of a node can share memory, nodes cannot. HMP_SIMULATE_NODES=k splits
 // one machine into k "nodes", so the distributed-memory paths run anywhere.
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // results that are not trivially copyable
 #include <hmp/shared_array.hpp>
 
 #include <cstdio>

@@ -119,13 +119,20 @@ class Pool {
   /// terminates instead: under SPMD every rank must finish the same calls).
   ~Pool();
 
-  int size() const noexcept { return core_->size(); }
-  int rank() const noexcept { return core_->rank(); }
-  int root() const noexcept { return core_->root(); }
-  bool is_root() const noexcept { return core_->is_root(); }
-  int threads() const noexcept { return core_->threads(); }
+  /// The pool's ranks (with PoolOptions::processes, k on every rank).
+  int size() const noexcept { return core_ ? core_->size() : outside_.size; }
+  /// This rank's place in the pool; -1 on a rank that is not a member.
+  int rank() const noexcept { return core_ ? core_->rank() : -1; }
+  int root() const noexcept { return core_ ? core_->root() : outside_.root; }
+  bool is_root() const noexcept { return core_ && core_->is_root(); }
+  int threads() const noexcept { return core_ ? core_->threads() : outside_.threads; }
+  /// Whether this rank is one of the pool's (false only on the ranks that
+  /// PoolOptions::processes leaves out: they must not make calls on it).
+  bool member() const noexcept { return core_ != nullptr; }
   /// Seconds each rank spent in the tasks of the last call root joined (root only).
-  const std::vector<double>& last_busy_seconds() const noexcept { return core_->last_busy(); }
+  const std::vector<double>& last_busy_seconds() const noexcept {
+    return core_ ? core_->last_busy() : outside_.busy;
+  }
 
   /// No more calls may be made.
   void close();
@@ -270,6 +277,7 @@ class Pool {
   std::shared_ptr<detail::TypedCall<R>> prepare(const char* kind, F&& f, In&& inputs, const MapOptions& o,
                                                  bool streaming, bool keep_copy, std::source_location where) {
     if (closed_) throw UsageError(std::string("hmp::Pool::") + kind + " on a closed pool: make calls before close()");
+    require_member(kind);
     auto call = std::make_shared<detail::TypedCall<R>>();
     call->schedule = o.schedule.value_or(schedule_);
     if (o.chunksize) call->schedule.chunksize = o.chunksize;
@@ -310,6 +318,7 @@ class Pool {
       };
       call->unpack_inputs = [items, c](std::uint64_t n, std::span<const std::byte> in,
                                        std::span<const detail::Range> ranges) {
+        detail::reserve_fresh(items->own, n);
         items->own.resize(n);
         items->view = items->own;
         if constexpr (!std::is_void_v<R>) c->slots.resize(n);
@@ -386,7 +395,16 @@ class Pool {
   }
 
  private:
-  std::unique_ptr<detail::PoolCore> core_;
+  void require_member(const char* kind) const;
+
+  std::unique_ptr<detail::PoolCore> core_;  // null on a rank outside the pool
+  // What a rank outside the pool (PoolOptions::processes) knows of it.
+  struct Outside {
+    int size = 0;
+    int root = 0;
+    int threads = 1;
+    std::vector<double> busy;
+  } outside_;
   Schedule schedule_;
   bool closed_ = false;
 };

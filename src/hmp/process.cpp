@@ -1,4 +1,4 @@
-#include <hmp/detail/counter_window.hpp>
+#include <hmp/detail/atomic_cells.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/process.hpp>
 
@@ -20,14 +20,14 @@ struct ProcessRuntime {
           o.threads = 1;  // a target is one task; it may use OpenMP itself
           return o;
         }()),
-        flags(rt.world(), kSlots, 0, rt.topology().nodes == 1) {
+        flags(rt.world(), kSlots) {
     const int mine = static_cast<int>(getpid());
     pids.resize(static_cast<std::size_t>(rt.size()));
     HMP_MPI_CHECK(MPI_Allgather(&mine, 1, MPI_INT, pids.data(), 1, MPI_INT, rt.world().native()));
   }
 
   Pool pool;
-  CounterWindow flags;
+  AtomicCells<std::uint64_t> flags;
   std::vector<int> pids;
   int next_id = 0;
   std::vector<Process*> live;  // started and not yet joined, for the exit hook

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>  // ProcessOutcome holds a string
 #include <hmp/runtime.hpp>
 
 #include <chrono>

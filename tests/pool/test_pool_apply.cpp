@@ -2,6 +2,7 @@
 // order on root; errors; timeouts then a later get.
 #include <gtest/gtest.h>
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>
 
 #include "pool_fixture.hpp"
 #include <hmp/split.hpp>

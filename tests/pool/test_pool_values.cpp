@@ -2,6 +2,7 @@
 // that crosses ranks, on every rank count.
 #include <gtest/gtest.h>
 #include <hmp/pool.hpp>
+#include <hmp/serialize_eigen.hpp>
 
 #include "pool_fixture.hpp"
 #include <hmp/split.hpp>

@@ -1,9 +1,9 @@
-// Values to bytes and back (hmp/serialize.hpp), without MPI: the raw paths
+// Values to bytes and back (hmp/codec.hpp, serialize.hpp, serialize_eigen.hpp), without MPI: the raw paths
 // (trivially copyable types, fixed-size Eigen matrices, dynamic Eigen
 // matrices of numbers) and the cereal path give back what was packed, and a
 // short or malformed message is an error, not a read past its end.
 #include <gtest/gtest.h>
-#include <hmp/serialize.hpp>
+#include <hmp/serialize_eigen.hpp>
 
 #include <Eigen/Core>
 

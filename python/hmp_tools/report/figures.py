@@ -168,23 +168,30 @@ def scaling_figure(group, path, palette=None) -> None:
 
 
 def items_figure(spec, path, palette=None) -> None:
-    # Lines are "method" or "method, <layout>".
-    palette = palette or Palette(label.split(",")[0] for label in spec.lines)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    items = []
+    """Every line of `spec` (median, min-max bars; one colour per method) against
+    the number of matrices, and the tutorial's published points (spec.published)."""
+    palette = palette or Palette(configs[0].method for configs in spec.lines.values())
+    fig, ax = plt.subplots(figsize=(6.8, 4.6))
+    items, times = [], []
     style = _styles()
     for label, configs in spec.lines.items():
-        method = label.split(",")[0]
+        method = configs[0].method
         x = [c.items for c in configs]
         med = [c.median for c in configs]
         items += x
+        times += med
         ax.errorbar(x, med, yerr=_spread(med, [c.min for c in configs], [c.max for c in configs]),
-                    capsize=3, label=label, color=palette(method), **style(method))
+                    capsize=3, markersize=4, label=label, color=palette(method), **style(method))
+    for p in spec.published:
+        ax.plot([p.items], [p.seconds], linestyle="none", color=palette(p.method), markersize=12,
+                markeredgecolor="black", marker="X" if p.method == "sequential" else "*", label=p.label)
+        items.append(p.items)
+        times.append(p.seconds)
     _log_if_wide(ax, items, axis="x")
-    _log_if_wide(ax, [c.median for line in spec.lines.values() for c in line])
+    _log_if_wide(ax, times)
     ax.set_xlabel("number of matrices (items)")
     ax.set_ylabel("runtime (s), median of repeats")
     ax.set_title(spec.title, fontsize="medium")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="x-small")
     _save(fig, path)

@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import tables
+from . import tables, tutorial
 from .document import Document
 from .figures import Palette, items_figure, scaling_figure
 from .findings import findings
@@ -244,13 +244,7 @@ def _weak(w, section, level):
 
 
 def _tutorial(w, section, level):
-    if not section.items:
-        return
-    w.doc.heading(level, "Runtime against the number of matrices")
-    w.doc.para("The tutorial's comparisons: sequential against pool.map for autocorr and "
-               "fft2, OpenMP against sequential for determinants; medians with min–max bars.")
-    for spec in section.items:
-        w.figure(spec.slug, items_figure, spec, f"{spec.title} ({section.provenance.label})")
+    tutorial.write_section(w.doc, w.figure, items_figure, section.items, level)
 
 
 def _failures(w, analysis):

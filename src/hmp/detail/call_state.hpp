@@ -2,6 +2,8 @@
 // (Pool's templates, AsyncResult) and the untyped engine (PoolCore).
 #pragma once
 
+#include <hmp/detail/call_schedule.hpp>
+#include <hmp/detail/range.hpp>
 #include <hmp/schedule.hpp>
 
 #include <atomic>
@@ -23,12 +25,6 @@ class TaskError;
 
 namespace hmp::detail {
 
-/// Items [begin, end) of a call's input.
-struct Range {
-  std::uint64_t begin = 0, end = 0;
-  template <class A>
-  void serialize(A& ar) { ar(begin, end); }
-};
 
 /// What a task threw, where.
 struct TaskFailure {
@@ -78,11 +74,11 @@ struct CallState {
 
   // --- engine state ---------------------------------------------------------
   std::uint64_t seq = 0;
-  std::size_t chunk = 1;      ///< resolved chunksize
+  std::unique_ptr<CallSchedule> plan;   ///< who takes which items
   int data_tag = 0, status_tag = 0, input_tag = 0;
   bool joined = false;
   bool own_done = false;       ///< this rank claims no more work
-  std::size_t static_next = 0; ///< static schedules: next chunk number of this rank
+  Cursor cursor;               ///< this rank's place in a static schedule
   std::optional<TaskFailure> failure;   ///< the call's outcome, once joined
   std::optional<std::string> mismatch;
   std::vector<char> worker_done;        ///< root: which ranks sent their last message

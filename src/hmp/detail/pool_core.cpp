@@ -18,7 +18,6 @@ namespace hmp::detail {
 
 namespace {
 
-constexpr std::uint64_t kLow = 0xffffffffULL;
 constexpr int kTagBase = 16;
 constexpr std::uint64_t kTagCycle = 10000;  // 3 tags a call: 30016 < MPI's minimum tag bound 32767
 
@@ -44,12 +43,6 @@ bool progress_from_environment(bool asked) {
   return asked || (env && std::string(env) == "1");
 }
 
-std::uint64_t items_in(std::span<const Range> ranges) {
-  std::uint64_t k = 0;
-  for (const auto& r : ranges) k += r.end - r.begin;
-  return k;
-}
-
 int checked_count(std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(INT_MAX))
     throw UsageError("hmp: one rank's part of a pool call exceeds 2 GiB in one message; use a "
@@ -61,28 +54,6 @@ int checked_count(std::size_t bytes) {
 // cost a page fault each (several µs on a VM), and MPI's single-copy receive
 // of MBs of results into new memory was slower than computing them.
 constexpr std::size_t kKeepReceiveBuffer = std::size_t{64} << 20;
-
-// Appends `ranges` to `out`, extending its last range when they touch (a
-// rank that claims neighbouring chunks sends one range, not one per chunk).
-void append_merged(std::vector<Range>& out, std::span<const Range> ranges) {
-  for (const auto& r : ranges) {
-    if (!out.empty() && out.back().end == r.begin)
-      out.back().end = r.end;
-    else
-      out.push_back(r);
-  }
-}
-
-// Positions the counter hands out for a call: items for guided, chunks otherwise.
-std::uint64_t counter_limit(const CallState& call) {
-  return call.schedule.kind == Schedule::Kind::guided ? call.n : (call.n + call.chunk - 1) / call.chunk;
-}
-
-// How many calls the counter's value `v` is ahead of call number `s` (its low
-// 32 bits): > 0 a later call owns it, 0 this call, < 0 an earlier call.
-std::int32_t calls_ahead(std::uint64_t v, std::uint64_t s) {
-  return static_cast<std::int32_t>(static_cast<std::uint32_t>((v >> 32) - s));
-}
 
 // While root has work of its own in a map, it looks for workers' messages
 // only after this much claiming: those workers send once, at the end of their
@@ -96,8 +67,7 @@ constexpr auto kSpin = std::chrono::microseconds(200);
 
 }  // namespace
 
-PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads,
-                   bool simulated_nodes)
+PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads)
     : comm_(comm.dup()),
       rank_(comm_.rank()),
       size_(comm_.size()),
@@ -106,18 +76,8 @@ PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int def
       progress_(progress_from_environment(options.progress)),
       tty_(isatty(STDERR_FILENO) != 0),
       wait_timeout_(timeout_from_environment(options.wait_timeout)),
-      counters_(comm_, 1 + comm_.size(),
-                (options.root >= 0 && options.root < comm_.size()) ? options.root : 0, [&] {
-                  // Plain atomics only when every rank shares memory and no
-                  // simulated node split asks for the multi-node path.
-                  MPI_Comm shared = MPI_COMM_NULL;
-                  HMP_MPI_CHECK(MPI_Comm_split_type(comm_.native(), MPI_COMM_TYPE_SHARED, 0,
-                                                    MPI_INFO_NULL, &shared));
-                  Communicator node(shared, true);
-                  int local = node.size() == comm_.size() && !simulated_nodes ? 1 : 0, all = 0;
-                  HMP_MPI_CHECK(MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_MIN, comm_.native()));
-                  return all == 1;
-                }()) {
+      counters_(comm_, 1 + static_cast<std::size_t>(comm_.size())),
+      claims_(counters_, 0) {
   if (root_ < 0 || root_ >= size_)
     throw UsageError("hmp::Pool: root " + std::to_string(root_) + " is not a rank of the pool (0.." +
                      std::to_string(size_ - 1) + ")");
@@ -166,32 +126,17 @@ void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, bool synchronou
   call.input_tag = base + 2;
   call.started = call.last_draw = Clock::now();
   if (call.inputs_from_root) {
-    // Root must know who processes what to send the items: static schedules.
-    if (call.schedule.kind != Schedule::Kind::static_block) call.schedule.kind = Schedule::Kind::static_cyclic;
+    const auto workers = static_cast<std::size_t>(size_) * static_cast<std::size_t>(threads_);
     if (is_root()) {
-      call.chunk = call.schedule.chunksize ? call.schedule.chunksize
-                                           : default_chunksize(call.n, static_cast<std::size_t>(size_) * threads_);
+      call.schedule = schedule_for_inputs_from_root(call.schedule, call.n, workers);
+      call.plan = make_call_schedule(call.schedule, shape_of(call), claims_);
       send_inputs(call);
     } else {
-      receive_inputs(call);
+      receive_inputs(call);  // sets n to root's
+      call.schedule = schedule_for_inputs_from_root(call.schedule, call.n, workers);
     }
   }
-  if (!call.inputs_from_root || !is_root()) {
-    const std::size_t workers = static_cast<std::size_t>(size_) * static_cast<std::size_t>(threads_);
-    switch (call.schedule.kind) {
-      case Schedule::Kind::static_cyclic: call.chunk = call.schedule.chunksize ? call.schedule.chunksize : 1; break;
-      case Schedule::Kind::static_block: call.chunk = 1; break;
-      case Schedule::Kind::dynamic:
-        call.chunk = call.schedule.chunksize ? call.schedule.chunksize : default_chunksize(call.n, workers);
-        break;
-      case Schedule::Kind::guided: call.chunk = call.schedule.chunksize ? call.schedule.chunksize : 1; break;
-    }
-    if (call.inputs_from_root && call.schedule.chunksize == 0 && call.schedule.kind == Schedule::Kind::static_cyclic)
-      call.chunk = default_chunksize(call.n, workers);  // the same rule root used
-  }
-  if (counter_limit(call) >= kLow)
-    throw UsageError("hmp::Pool: " + std::to_string(call.n) + " items in chunks of " + std::to_string(call.chunk) +
-                     " make too many chunks (at most 2^32 - 2): use a larger chunksize");
+  if (!call.plan) call.plan = make_call_schedule(call.schedule, shape_of(call), claims_, call.owner);
   std::erase_if(pending_, [](const auto& weak) {
     const auto c = weak.lock();
     return !c || c->joined;
@@ -212,81 +157,17 @@ void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, bool synchronou
   if (synchronous) join(call, std::nullopt);
 }
 
+CallShape PoolCore::shape_of(const CallState& call) const {
+  return {call.n, size_, threads_, call.seq};
+}
+
 bool PoolCore::claim(CallState& call, std::vector<Range>& out) {
   out.clear();
-  if (call.own_done || call.local_failed.load(std::memory_order_relaxed)) {
-    call.own_done = true;
-    return false;
-  }
-  const std::uint64_t n = call.n, c = call.chunk, P = static_cast<std::uint64_t>(size_);
-  const std::uint64_t T = static_cast<std::uint64_t>(threads_);
-  if (call.owner >= 0) {
-    if (call.owner == rank_ && call.static_next++ == 0 && n > 0) out.push_back({0, n});
-    if (out.empty()) call.own_done = true;
-    return !out.empty();
-  }
-  switch (call.schedule.kind) {
-    case Schedule::Kind::static_cyclic: {
-      const std::uint64_t chunks = (n + c - 1) / c;
-      for (std::uint64_t t = 0; t < T; ++t) {
-        const std::uint64_t j = static_cast<std::uint64_t>(rank_) + call.static_next * P;
-        if (j >= chunks) break;
-        ++call.static_next;
-        const Range r{j * c, std::min(n, (j + 1) * c)};
-        if (!out.empty() && out.back().end == r.begin)
-          out.back().end = r.end;
-        else
-          out.push_back(r);
-      }
-      break;
-    }
-    case Schedule::Kind::static_block: {
-      if (call.static_next++ == 0) {
-        const std::uint64_t r = static_cast<std::uint64_t>(rank_), q = n / P, extra = n % P;
-        const std::uint64_t b = r * q + std::min(r, extra), len = q + (r < extra ? 1 : 0);
-        if (len) out.push_back({b, b + len});
-      }
-      break;
-    }
-    case Schedule::Kind::dynamic:
-    case Schedule::Kind::guided: {
-      // The counter holds (call number << 32 | next position). A rank that
-      // finds an earlier call's number there moves it to this call. Claims
-      // are compare-and-swaps: a rank still finishing an earlier call can
-      // then never take positions of this one.
-      const bool guided = call.schedule.kind == Schedule::Kind::guided;
-      const std::uint64_t limit = counter_limit(call);
-      const std::uint64_t s = call.seq & kLow;
-      std::uint64_t v = counters_.load(0);
-      for (;;) {
-        const auto ahead = calls_ahead(v, s);
-        if (ahead > 0) break;                          // a later call: this one is all claimed
-        const std::uint64_t pos = ahead == 0 ? (v & kLow) : 0;
-        if (pos >= limit) break;
-        std::uint64_t take = 0;
-        if (guided) {
-          const std::uint64_t left = limit - pos;
-          take = std::max<std::uint64_t>(c, (left + 2 * P - 1) / (2 * P));
-        } else {
-          take = T;
-        }
-        take = std::min(take, limit - pos);
-        const std::uint64_t want = (s << 32) | (pos + take);
-        const std::uint64_t seen = counters_.compare_exchange(0, v, want);
-        if (seen == v) {
-          if (guided)
-            out.push_back({pos, pos + take});
-          else
-            out.push_back({pos * c, std::min(n, (pos + take) * c)});
-          break;
-        }
-        v = seen;
-      }
-      break;
-    }
-  }
-  if (out.empty()) call.own_done = true;
-  return !out.empty();
+  if (!call.own_done && !call.local_failed.load(std::memory_order_relaxed) &&
+      call.plan->next(rank_, call.cursor, out))
+    return true;
+  call.own_done = true;
+  return false;
 }
 
 void PoolCore::run_claim(CallState& call, const std::vector<Range>& ranges) {
@@ -295,16 +176,22 @@ void PoolCore::run_claim(CallState& call, const std::vector<Range>& ranges) {
   const auto t1 = Clock::now();
   call.last_claim_end = t1;
   call.local_busy += std::chrono::duration<double>(t1 - t0).count();
-  if (progress_) counters_.fetch_add(1 + rank_, items_in(ranges));
+  if (progress_) counters_.fetch_add(1 + static_cast<std::size_t>(rank_), items_in(ranges));
+  // A claim with a failed task holds items never computed (the failed one,
+  // and those its team skipped after it): they are not reported as done, so
+  // imap never yields them; the failure travels with the rank's last message.
+  if (call.local_failed.load(std::memory_order_relaxed)) return;
   if (is_root()) {
     // imap_unordered walks `arrived` while it grows: there ranges are only appended.
-    if (call.streaming)
-      call.arrived.insert(call.arrived.end(), ranges.begin(), ranges.end());
-    else
-      append_merged(call.arrived, ranges);
+    for (const auto& r : ranges) {
+      if (call.streaming)
+        call.arrived.push_back(r);
+      else
+        append_merged(call.arrived, r);
+    }
     call.items_in_place += items_in(ranges);
   } else {
-    append_merged(call.done_ranges, ranges);
+    for (const auto& r : ranges) append_merged(call.done_ranges, r);
   }
 }
 
@@ -340,20 +227,13 @@ void PoolCore::send_data(CallState& call, bool done) {
 void PoolCore::send_inputs(CallState& call) {
   std::vector<MPI_Request> reqs;
   std::vector<std::vector<std::byte>> buffers;
-  const std::uint64_t n = call.n, c = call.chunk, P = static_cast<std::uint64_t>(size_);
   for (int w = 0; w < size_; ++w) {
     if (w == root_) continue;
     InputHeader h;
     h.seq = call.seq;
     h.sig = call.sig;
-    h.n = n;
-    if (call.schedule.kind == Schedule::Kind::static_block) {
-      const std::uint64_t r = static_cast<std::uint64_t>(w), q = n / P, extra = n % P;
-      const std::uint64_t b = r * q + std::min(r, extra), len = q + (r < extra ? 1 : 0);
-      if (len) h.ranges.push_back({b, b + len});
-    } else {
-      for (std::uint64_t j = static_cast<std::uint64_t>(w); j * c < n; j += P) h.ranges.push_back({j * c, std::min(n, (j + 1) * c)});
-    }
+    h.n = call.n;
+    h.ranges = call.plan->share_of(w);
     auto bytes = encode(h);
     call.pack_inputs(bytes, h.ranges);
     reqs.emplace_back();
@@ -552,13 +432,8 @@ bool PoolCore::poll(CallState& call) {
   if (call.joined) return true;
   if (!is_root()) return false;
   try_receive(call);
-  if (!call.own_done && (call.schedule.kind == Schedule::Kind::dynamic || call.schedule.kind == Schedule::Kind::guided)) {
-    // Nothing left to claim means root's share is done without computing.
-    const std::uint64_t v = counters_.load(0);
-    const auto ahead = calls_ahead(v, call.seq & kLow);
-    const std::uint64_t limit = counter_limit(call);
-    if (ahead > 0 || (ahead == 0 && (v & kLow) >= limit) || limit == 0) call.own_done = true;
-  }
+  // Nothing left to claim means root's share is done without computing.
+  if (!call.own_done && !call.plan->is_static() && call.plan->exhausted(rank_, call.cursor)) call.own_done = true;
   if (call.own_done && std::all_of(call.worker_done.begin(), call.worker_done.end(), [](char d) { return d; })) {
     finish_root(call);
     return true;
@@ -623,7 +498,9 @@ void PoolCore::draw_progress(CallState& call, bool final) {
     total += d;
     if (d < slowest_done) slowest_done = d, slowest = r;
   }
-  total = std::min<std::uint64_t>(total, call.n);
+  // The counters may hold items a worker ran before root read their base at
+  // the call's start; root's own count is exact once the call is joined.
+  total = final ? call.items_in_place : std::min<std::uint64_t>(total, call.n);
   const double elapsed = seconds_since(call.started);
   const double rate = elapsed > 0 ? static_cast<double>(total) / elapsed : 0;
   const double left = rate > 0 ? static_cast<double>(call.n - total) / rate : 0;

@@ -5,7 +5,9 @@
 
 #include <hmp/communicator.hpp>
 #include <hmp/detail/call_state.hpp>
-#include <hmp/detail/counter_window.hpp>
+#include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/call_schedule.hpp>
+#include <hmp/detail/claim_counter.hpp>
 #include <hmp/pool_options.hpp>
 
 #include <chrono>
@@ -20,9 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 class PoolCore {
  public:
-  /// `simulated_nodes`: the Runtime split the ranks into simulated nodes
-  /// (HMP_SIMULATE_NODES), so the multi-node path is taken on one machine.
-  PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads, bool simulated_nodes);
+  PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads);
   PoolCore(const PoolCore&) = delete;
   PoolCore& operator=(const PoolCore&) = delete;
   ~PoolCore();
@@ -33,7 +33,6 @@ class PoolCore {
   int threads() const noexcept { return threads_; }
   bool is_root() const noexcept { return rank_ == root_; }
   const Communicator& comm() const noexcept { return comm_; }
-  bool shared_counters() const noexcept { return counters_.shared(); }
 
   /// Every rank, at the call: numbers the call; workers do their share and
   /// send it; with `synchronous`, every rank then joins.
@@ -61,6 +60,7 @@ class PoolCore {
   }
 
  private:
+  CallShape shape_of(const CallState& call) const;
   bool claim(CallState& call, std::vector<Range>& out);
   void run_claim(CallState& call, const std::vector<Range>& ranges);
   void work_share(CallState& call);
@@ -85,7 +85,8 @@ class PoolCore {
   bool progress_ = false;
   bool tty_ = false;
   double wait_timeout_ = 600;
-  CounterWindow counters_;
+  AtomicCells<std::uint64_t> counters_;  // 0: the claim counter; 1 + r: items rank r ran (progress)
+  ClaimCounter claims_;
   std::uint64_t next_seq_ = 1;
   std::uint64_t apply_turn_ = 0;
   std::vector<std::weak_ptr<CallState>> pending_;

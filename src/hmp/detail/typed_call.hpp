@@ -3,7 +3,7 @@
 #pragma once
 
 #include <hmp/detail/call_state.hpp>
-#include <hmp/serialize.hpp>
+#include <hmp/codec.hpp>
 
 #include <omp.h>
 

@@ -1,0 +1,160 @@
+#include <hmp/detail/call_schedule.hpp>
+#include <hmp/errors.hpp>
+
+#include <algorithm>
+#include <string>
+
+namespace hmp::detail {
+
+namespace {
+
+std::uint64_t u64(int v) { return static_cast<std::uint64_t>(v); }
+
+/// Chunk j goes to rank j % ranks; a claim takes one chunk per thread.
+class StaticCyclic final : public CallSchedule {
+ public:
+  StaticCyclic(const CallShape& s, std::uint64_t chunksize) : CallSchedule(s, chunksize ? chunksize : 1) {}
+  bool next(int rank, Cursor& cursor, std::vector<Range>& out) override {
+    const std::size_t before = out.size();
+    for (int t = 0; t < shape_.threads; ++t) {
+      const std::uint64_t j = chunk_of(rank, cursor.taken);
+      if (j >= chunks()) break;
+      ++cursor.taken;
+      append_merged(out, {j * chunk_, std::min(shape_.n, (j + 1) * chunk_)});
+    }
+    return out.size() > before;
+  }
+  int owner_of(std::uint64_t i) const override { return static_cast<int>((i / chunk_) % u64(shape_.ranks)); }
+  bool exhausted(int rank, const Cursor& cursor) const override {
+    return chunk_of(rank, cursor.taken) >= chunks();
+  }
+
+ private:
+  std::uint64_t chunks() const { return (shape_.n + chunk_ - 1) / chunk_; }
+  std::uint64_t chunk_of(int rank, std::uint64_t k) const { return u64(rank) + k * u64(shape_.ranks); }
+};
+
+/// One contiguous block per rank, sizes as numpy.array_split.
+class StaticBlock final : public CallSchedule {
+ public:
+  explicit StaticBlock(const CallShape& s) : CallSchedule(s, 1) {}
+  bool next(int rank, Cursor& cursor, std::vector<Range>& out) override {
+    if (exhausted(rank, cursor)) return false;
+    ++cursor.taken;
+    out.push_back(block(rank));
+    return true;
+  }
+  int owner_of(std::uint64_t i) const override {
+    const std::uint64_t q = shape_.n / u64(shape_.ranks), extra = shape_.n % u64(shape_.ranks);
+    // The first `extra` blocks hold q + 1 items, the rest q.
+    if (i < extra * (q + 1)) return static_cast<int>(i / (q + 1));
+    return static_cast<int>(extra + (i - extra * (q + 1)) / q);
+  }
+  bool exhausted(int rank, const Cursor& cursor) const override {
+    return cursor.taken > 0 || block(rank).size() == 0;
+  }
+
+ private:
+  Range block(int rank) const {
+    const std::uint64_t r = u64(rank), q = shape_.n / u64(shape_.ranks), extra = shape_.n % u64(shape_.ranks);
+    const std::uint64_t b = r * q + std::min(r, extra);
+    return {b, b + q + (r < extra ? 1 : 0)};
+  }
+};
+
+/// Ranks claim chunks from the shared counter, one per thread a claim.
+/// Positions count chunks; guided's count items.
+class Claimed : public CallSchedule {
+ public:
+  Claimed(const CallShape& s, std::uint64_t chunk, std::uint64_t limit, ClaimCounter& counter)
+      : CallSchedule(s, chunk), limit_(limit), counter_(&counter) {
+    if (limit_ >= ClaimCounter::kLimit)
+      throw UsageError("hmp::Pool: " + std::to_string(s.n) + " items in chunks of " + std::to_string(chunk) +
+                       " make too many chunks (at most 2^32 - 2): use a larger chunksize");
+  }
+  int owner_of(std::uint64_t) const override { return -1; }
+  bool exhausted(int, const Cursor&) const override { return counter_->exhausted(shape_.seq, limit_); }
+  bool is_static() const noexcept override { return false; }
+
+ protected:
+  std::uint64_t limit_;
+  ClaimCounter* counter_;
+};
+
+class Dynamic final : public Claimed {
+ public:
+  Dynamic(const CallShape& s, std::uint64_t chunk, ClaimCounter& counter)
+      : Claimed(s, chunk, (s.n + chunk - 1) / chunk, counter) {}
+  bool next(int, Cursor&, std::vector<Range>& out) override {
+    const auto p = counter_->take(shape_.seq, limit_, [&](std::uint64_t) { return u64(shape_.threads); });
+    if (!p) return false;
+    out.push_back({p->begin * chunk_, std::min(shape_.n, p->end * chunk_)});
+    return true;
+  }
+};
+
+/// Like dynamic; a claim takes max(chunk, left / (2 x ranks)) items.
+class Guided final : public Claimed {
+ public:
+  Guided(const CallShape& s, std::uint64_t min_chunk, ClaimCounter& counter) : Claimed(s, min_chunk, s.n, counter) {}
+  bool next(int, Cursor&, std::vector<Range>& out) override {
+    const std::uint64_t per = 2 * u64(shape_.ranks);
+    const auto p = counter_->take(shape_.seq, limit_, [&](std::uint64_t pos) {
+      return std::max<std::uint64_t>(chunk_, (limit_ - pos + per - 1) / per);
+    });
+    if (!p) return false;
+    out.push_back({p->begin, p->end});
+    return true;
+  }
+};
+
+/// Every item on one rank, in one claim (apply, Process).
+class SingleRank final : public CallSchedule {
+ public:
+  SingleRank(const CallShape& s, int owner) : CallSchedule(s, s.n ? s.n : 1), owner_(owner) {}
+  bool next(int rank, Cursor& cursor, std::vector<Range>& out) override {
+    if (exhausted(rank, cursor)) return false;
+    ++cursor.taken;
+    out.push_back({0, shape_.n});
+    return true;
+  }
+  int owner_of(std::uint64_t) const override { return owner_; }
+  bool exhausted(int rank, const Cursor& cursor) const override {
+    return rank != owner_ || cursor.taken > 0 || shape_.n == 0;
+  }
+
+ private:
+  int owner_;
+};
+
+}  // namespace
+
+std::vector<Range> CallSchedule::share_of(int rank) {
+  std::vector<Range> out;
+  Cursor cursor;
+  while (next(rank, cursor, out)) {
+  }
+  return out;
+}
+
+std::unique_ptr<CallSchedule> make_call_schedule(const Schedule& schedule, const CallShape& shape,
+                                                 ClaimCounter& counter, int owner) {
+  if (owner >= 0) return std::make_unique<SingleRank>(shape, owner);
+  const std::uint64_t c = schedule.chunksize;
+  switch (schedule.kind) {
+    case Schedule::Kind::static_cyclic: return std::make_unique<StaticCyclic>(shape, c);
+    case Schedule::Kind::static_block: return std::make_unique<StaticBlock>(shape);
+    case Schedule::Kind::guided: return std::make_unique<Guided>(shape, c ? c : 1, counter);
+    case Schedule::Kind::dynamic: break;
+  }
+  const auto workers = static_cast<std::size_t>(shape.ranks) * static_cast<std::size_t>(shape.threads);
+  return std::make_unique<Dynamic>(shape, c ? c : default_chunksize(shape.n, workers), counter);
+}
+
+Schedule schedule_for_inputs_from_root(Schedule schedule, std::uint64_t n, std::size_t workers) {
+  if (schedule.kind == Schedule::Kind::static_block) return schedule;
+  const std::size_t c = schedule.chunksize ? schedule.chunksize : default_chunksize(n, workers);
+  return Schedule::static_cyclic(c);
+}
+
+}  // namespace hmp::detail

@@ -1,0 +1,61 @@
+// The shared position counter that dynamic and guided schedules claim from.
+// One cell holds (call number << 32 | next position): a rank that finds an
+// earlier call's number there moves it to its own call, and every claim is a
+// compare-and-swap, so a rank still finishing an earlier call can never take
+// positions of a later one.
+#pragma once
+
+#include <hmp/detail/atomic_cells.hpp>
+
+#include <cstdint>
+#include <optional>
+
+namespace hmp::detail {
+
+/// Positions [begin, end) taken from the counter.
+struct Positions {
+  std::uint64_t begin = 0, end = 0;
+};
+
+class ClaimCounter {
+ public:
+  /// Positions a call may hand out: below 2^32 - 1 (the low half of the cell).
+  static constexpr std::uint64_t kLimit = 0xffffffffULL;
+
+  ClaimCounter(AtomicCells<std::uint64_t>& cells, std::size_t slot) : cells_(&cells), slot_(slot) {}
+
+  /// Takes up to want(pos) positions of call `seq` starting at the next free
+  /// one `pos`, never past `limit`; nullopt when none are left.
+  template <class Want>
+  std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, Want&& want) {
+    const std::uint64_t s = seq & kLimit;
+    std::uint64_t v = cells_->load(slot_);
+    for (;;) {
+      const auto ahead = calls_ahead(v, s);
+      if (ahead > 0) return std::nullopt;  // a later call owns the counter: this one is all claimed
+      const std::uint64_t pos = ahead == 0 ? (v & kLimit) : 0;
+      if (pos >= limit) return std::nullopt;
+      const std::uint64_t end = pos + std::min<std::uint64_t>(want(pos), limit - pos);
+      if (cells_->compare_exchange(slot_, v, (s << 32) | end)) return Positions{pos, end};
+    }
+  }
+
+  /// Whether call `seq` has nothing left below `limit` (without claiming).
+  bool exhausted(std::uint64_t seq, std::uint64_t limit) const {
+    const std::uint64_t v = cells_->load(slot_);
+    const auto ahead = calls_ahead(v, seq & kLimit);
+    return limit == 0 || ahead > 0 || (ahead == 0 && (v & kLimit) >= limit);
+  }
+
+ private:
+  // How many calls the cell's value `v` is ahead of call number `s` (its low
+  // 32 bits): > 0 a later call owns it, 0 this call, < 0 an earlier call.
+  static std::int32_t calls_ahead(std::uint64_t v, std::uint64_t s) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>((v >> 32) - s));
+  }
+
+  AtomicCells<std::uint64_t>* cells_;
+  std::size_t slot_;
+};
+
+}  // namespace hmp::detail

@@ -1,0 +1,157 @@
+// The schedule objects behind every pool call, checked against the
+// definition of each kind: over all ranks every item is taken exactly once;
+// static kinds give rank r exactly the items owner_of names, in the layout
+// the kind promises (chunk j to rank j % ranks; numpy.array_split blocks);
+// dynamic and guided hand out positions of the shared counter once each,
+// even across (simulated) nodes where the counter is reached over MPI.
+#include <gtest/gtest.h>
+#include <hmp/detail/call_schedule.hpp>
+#include <hmp/runtime.hpp>
+#include <hmp/split.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+namespace {
+
+using hmp::Schedule;
+using hmp::detail::CallShape;
+using hmp::detail::ClaimCounter;
+using hmp::detail::Cursor;
+using hmp::detail::Range;
+
+// Who took each item, when `ranks` ranks claim in turn from one schedule.
+std::vector<int> deal(hmp::detail::CallSchedule& s, std::uint64_t n, int ranks) {
+  std::vector<int> taker(n, -1);
+  std::vector<Cursor> cursors(static_cast<std::size_t>(ranks));
+  std::vector<char> done(static_cast<std::size_t>(ranks), 0);
+  for (int left = ranks; left > 0;) {
+    for (int r = 0; r < ranks; ++r) {
+      if (done[static_cast<std::size_t>(r)]) continue;
+      std::vector<Range> out;
+      if (!s.next(r, cursors[static_cast<std::size_t>(r)], out)) {
+        done[static_cast<std::size_t>(r)] = 1;
+        --left;
+        continue;
+      }
+      for (const auto& range : out)
+        for (auto i = range.begin; i < range.end; ++i) {
+          EXPECT_EQ(taker[i], -1) << "item " << i << " taken twice";
+          taker[i] = r;
+        }
+    }
+  }
+  for (std::uint64_t i = 0; i < n; ++i) EXPECT_NE(taker[i], -1) << "item " << i << " never taken";
+  return taker;
+}
+
+struct Local {
+  hmp::detail::AtomicCells<std::uint64_t> cells{hmp::Runtime::current().world(), 1};
+  ClaimCounter counter{cells, 0};
+};
+
+Local& local() {
+  static Local l;
+  return l;
+}
+
+std::uint64_t g_seq = 0;
+
+// The shape of one call; each gets a fresh call number (as the pool's calls
+// do), so the counter moves to it.
+CallShape shape(std::uint64_t n, int ranks, int threads) { return {n, ranks, threads, ++g_seq}; }
+
+TEST(CallSchedules, StaticCyclicDealsChunkJToRankJModRanks) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  for (std::uint64_t n : {0, 1, 7, 100, 1001})
+    for (int ranks : {1, 3, 4})
+      for (std::size_t chunk : {0, 1, 5})
+        for (int threads : {1, 2}) {
+          auto s = hmp::detail::make_call_schedule(Schedule::static_cyclic(chunk), shape(n, ranks, threads),
+                                                   local().counter);
+          const auto taker = deal(*s, n, ranks);
+          const std::uint64_t c = chunk ? chunk : 1;
+          for (std::uint64_t i = 0; i < n; ++i) {
+            EXPECT_EQ(taker[i], static_cast<int>((i / c) % static_cast<std::uint64_t>(ranks)));
+            EXPECT_EQ(s->owner_of(i), taker[i]);
+          }
+        }
+}
+
+TEST(CallSchedules, StaticBlockIsNumpyArraySplit) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  for (int n : {0, 1, 7, 100, 1001})
+    for (int ranks : {1, 3, 4}) {
+      auto s = hmp::detail::make_call_schedule(Schedule::static_block(), shape(static_cast<std::uint64_t>(n), ranks, 2),
+                                               local().counter);
+      const auto taker = deal(*s, static_cast<std::uint64_t>(n), ranks);
+      std::vector<int> items(static_cast<std::size_t>(n));
+      std::iota(items.begin(), items.end(), 0);
+      const auto parts = hmp::array_split(items, static_cast<std::size_t>(ranks));
+      for (int r = 0; r < ranks; ++r)
+        for (int i : parts[static_cast<std::size_t>(r)]) {
+          EXPECT_EQ(taker[static_cast<std::size_t>(i)], r) << "item " << i;
+          EXPECT_EQ(s->owner_of(static_cast<std::uint64_t>(i)), r) << "item " << i;
+        }
+    }
+}
+
+TEST(CallSchedules, DynamicAndGuidedTakeEveryItemOnce) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  for (auto kind : {Schedule::dynamic(), Schedule::dynamic(3), Schedule::guided(), Schedule::guided(4)})
+    for (std::uint64_t n : {0, 1, 7, 1000}) {
+      auto s = hmp::detail::make_call_schedule(kind, shape(n, 3, 2), local().counter);
+      EXPECT_FALSE(s->is_static());
+      EXPECT_EQ(s->owner_of(0), -1);
+      deal(*s, n, 3);
+      EXPECT_TRUE(s->exhausted(0, Cursor{}));
+    }
+}
+
+TEST(CallSchedules, GuidedChunksShrinkWithTheWorkLeft) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  auto s = hmp::detail::make_call_schedule(Schedule::guided(2), shape(1000, 2, 1), local().counter);
+  Cursor c;
+  std::vector<std::uint64_t> sizes;
+  for (std::vector<Range> out; s->next(0, c, out); out.clear()) sizes.push_back(out[0].size());
+  ASSERT_GE(sizes.size(), 3u);
+  EXPECT_EQ(sizes[0], 250u);  // ceil(1000 / (2 x ranks))
+  EXPECT_TRUE(std::is_sorted(sizes.rbegin(), sizes.rend()));
+  EXPECT_GE(sizes.back(), 1u);
+}
+
+TEST(CallSchedules, TooManyChunksIsAUsageError) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  EXPECT_THROW(hmp::detail::make_call_schedule(Schedule::dynamic(1), shape(std::uint64_t{1} << 33, 2, 1),
+                                               local().counter),
+               hmp::UsageError);
+}
+
+// Every rank claims from one counter at once (over MPI across simulated
+// nodes, guarded as atomic_cells.hpp says): each position goes to exactly one.
+TEST(CallSchedules, ConcurrentClaimsAcrossRanksTakeEachChunkOnce) {
+  auto& rt = hmp::Runtime::current();
+  constexpr std::uint64_t n = 20000;
+  // Only root ran the tests above: agree on the call number first, as the
+  // pool's ranks do by making the same calls.
+  MPI_Allreduce(MPI_IN_PLACE, &g_seq, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  for (int round = 0; round < 3; ++round) {
+    auto s = hmp::detail::make_call_schedule(Schedule::dynamic(1), shape(n, rt.size(), 1), local().counter);
+    std::vector<int> mine(n, 0);
+    Cursor c;
+    for (std::vector<Range> out; s->next(rt.rank(), c, out); out.clear())
+      for (const auto& r : out)
+        for (auto i = r.begin; i < r.end; ++i) mine[i] += 1;
+    std::vector<int> all(n, 0);
+    MPI_Allreduce(mine.data(), all.data(), static_cast<int>(n), MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(all[i], 1) << "chunk " << i << " in round " << round;
+  }
+}
+
+}  // namespace
