@@ -358,6 +358,7 @@ class Pool {
       };
       call->unpack_inputs = [items, c](std::uint64_t n, std::span<const std::byte> in,
                                        std::span<const detail::Range> ranges) {
+        detail::reserve_fresh(items->own, n);
         items->own.resize(n);
         items->view = items->own;
         if constexpr (!std::is_void_v<R>) c->slots.resize(n);
