@@ -30,9 +30,26 @@ struct FromRoot {
   V range;
 };
 template <std::ranges::random_access_range R>
+  requires std::ranges::sized_range<R>
 auto from_root(R&& range) {
   return FromRoot<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
 }
+
+/// Inputs that only root holds and reads as the results are consumed (a
+/// generator, a file's lines: any input range), for imap / imap_unordered.
+/// Other ranks never read theirs. See imap_stream.hpp.
+template <class V>
+struct FromRootStream {
+  V range;
+};
+template <std::ranges::input_range R>
+  requires(!(std::ranges::random_access_range<R> && std::ranges::sized_range<R>))
+auto from_root(R&& range) {
+  return FromRootStream<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
+}
+
+template <class R, class V, class F>
+class IMapStream;
 
 /// Tags for apply_async's trailing callbacks (Python's keyword arguments):
 /// pool.apply_async(f, x, y, hmp::callback(cb), hmp::error_callback(ecb)).
@@ -72,6 +89,10 @@ struct input_of {
 };
 template <class V>
 struct input_of<FromRoot<V>> {
+  using type = std::ranges::range_value_t<V>;
+};
+template <class V>
+struct input_of<FromRootStream<V>> {
   using type = std::ranges::range_value_t<V>;
 };
 
@@ -212,6 +233,25 @@ class Pool {
     return IMapResult<R>(call, core_.get(), false);
   }
 
+  /// imap over hmp::from_root(input_range): root reads the range a window
+  /// at a time (4 x size() x chunksize items) as its results are consumed,
+  /// so it may be lazy or endless; workers serve every window inside the
+  /// call. Root must iterate the result to its end or destroy it before its
+  /// next call on the pool.
+  template <class F, class V, class R = pool_result_t<false, F, FromRootStream<V>>>
+  IMapStream<R, V, std::decay_t<F>> imap(F&& f, FromRootStream<V> inputs, std::size_t chunksize = 1,
+                                         std::source_location where = std::source_location::current()) {
+    require_member("imap");
+    return {*this, std::forward<F>(f), std::move(inputs.range), chunksize, true, where};
+  }
+  /// As the streamed imap, yielding each window's results in completion order.
+  template <class F, class V, class R = pool_result_t<false, F, FromRootStream<V>>>
+  IMapStream<R, V, std::decay_t<F>> imap_unordered(F&& f, FromRootStream<V> inputs, std::size_t chunksize = 1,
+                                                   std::source_location where = std::source_location::current()) {
+    require_member("imap_unordered");
+    return {*this, std::forward<F>(f), std::move(inputs.range), chunksize, false, where};
+  }
+
   // ---- apply / apply_async: one task on one rank ------------------------------
   /// Runs f(args...) on one rank (workers in turn, root last); the result
   /// reaches root (other ranks get a default value). Collective.
@@ -332,7 +372,8 @@ class Pool {
     } else {
       static_assert(std::ranges::random_access_range<Raw> && std::ranges::sized_range<Raw>,
                     "hmp::Pool: inputs must be a sized random-access range (vector, span, iota...) or "
-                    "hmp::from_root(range)");
+                    "hmp::from_root(range); an input range read as it is consumed (hmp::from_root(generator)) "
+                    "works with imap and imap_unordered");
       call->n = static_cast<std::size_t>(std::ranges::size(inputs));
       call->sig.n = call->n;
       if constexpr (std::ranges::view<Raw>) {
@@ -395,6 +436,8 @@ class Pool {
   }
 
  private:
+  template <class R, class V, class F>
+  friend class IMapStream;
   void require_member(const char* kind) const;
 
   std::unique_ptr<detail::PoolCore> core_;  // null on a rank outside the pool
@@ -410,3 +453,5 @@ class Pool {
 };
 
 }  // namespace hmp
+
+#include <hmp/imap_stream.hpp>  // IMapStream builds on Pool::imap
