@@ -65,6 +65,13 @@ constexpr auto kProbeInterval = std::chrono::microseconds(20);
 // yields on a busy machine may get its core back only ms later.
 constexpr auto kSpin = std::chrono::microseconds(200);
 
+// Open MPI moves a large message between ranks of a node (vader, without
+// single copy: see Runtime::init) a 32 KB fragment per progress call of the
+// sender. A sender that computes or sleeps meanwhile stretches 40 MB to
+// seconds, so large sends are completed by spinning in MPI this long (the
+// copy's time) before backing off.
+constexpr auto kSendSpin = std::chrono::milliseconds(200);
+
 }  // namespace
 
 PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads)
@@ -224,6 +231,21 @@ void PoolCore::send_data(CallState& call, bool done) {
   call.send_requests.push_back(req);
 }
 
+void PoolCore::complete_sends(CallState& call, const char* what) {
+  Backoff backoff(kSendSpin);
+  const auto since = Clock::now();
+  for (;;) {
+    int done = 0;
+    HMP_MPI_CHECK(MPI_Testall(static_cast<int>(call.send_requests.size()), call.send_requests.data(), &done,
+                              MPI_STATUSES_IGNORE));
+    if (done) break;
+    if (seconds_since(since) > wait_timeout_) timed_out(call, what);
+    backoff.pause();
+  }
+  call.send_requests.clear();
+  call.send_buffers.clear();
+}
+
 void PoolCore::send_inputs(CallState& call) {
   std::vector<MPI_Request> reqs;
   std::vector<std::vector<std::byte>> buffers;
@@ -241,10 +263,11 @@ void PoolCore::send_inputs(CallState& call) {
                             comm_.native(), &reqs.back()));
     buffers.push_back(std::move(bytes));
   }
-  // Root computes its own share while the items travel; the sends are
-  // completed before root reports the outcome (finish_root).
+  // The items leave before root computes its own share: they would not
+  // travel meanwhile (see kSendSpin).
   call.send_requests.insert(call.send_requests.end(), reqs.begin(), reqs.end());
   for (auto& b : buffers) call.send_buffers.push_back(std::move(b));
+  complete_sends(call, "workers to take their inputs");
 }
 
 void PoolCore::receive_inputs(CallState& call) {
@@ -318,22 +341,7 @@ bool PoolCore::root_step(CallState& call, bool compute) {
 }
 
 void PoolCore::finish_root(CallState& call) {
-  // Inputs sent to workers (from_root): every worker has answered, so they
-  // took their items; this completes at once unless a worker never came.
-  if (!call.send_requests.empty()) {
-    Backoff backoff(kSpin);
-    const auto since = Clock::now();
-    for (;;) {
-      int done = 0;
-      HMP_MPI_CHECK(MPI_Testall(static_cast<int>(call.send_requests.size()), call.send_requests.data(), &done,
-                                MPI_STATUSES_IGNORE));
-      if (done) break;
-      if (seconds_since(since) > wait_timeout_) timed_out(call, "workers to take their inputs");
-      backoff.pause();
-    }
-    call.send_requests.clear();
-    call.send_buffers.clear();
-  }
+  // Sends of this call (inputs, from_root) completed in send_inputs.
   {
     std::lock_guard lock(call.failure_mutex);
     if (call.local_failure && (!call.failure || call.local_failure->index < call.failure->index))
@@ -370,7 +378,7 @@ void PoolCore::finish_root(CallState& call) {
 }
 
 bool PoolCore::wait_status(CallState& call, std::optional<Clock::time_point> deadline) {
-  Backoff backoff(kSpin);
+  Backoff backoff(kSpin), sending(kSendSpin);  // this rank's results still leaving: no sleeps (see kSendSpin)
   const auto since = Clock::now();
   for (;;) {
     int flag = 0;
@@ -378,7 +386,15 @@ bool PoolCore::wait_status(CallState& call, std::optional<Clock::time_point> dea
     if (flag) break;
     if (deadline && Clock::now() >= *deadline) return false;
     if (seconds_since(since) > wait_timeout_) timed_out(call, "the outcome from root");
-    backoff.pause();
+    int sent = 1;
+    if (!call.send_requests.empty())
+      HMP_MPI_CHECK(MPI_Testall(static_cast<int>(call.send_requests.size()), call.send_requests.data(), &sent,
+                                MPI_STATUSES_IGNORE));
+    if (sent) {
+      backoff.pause();
+    } else {
+      sending.pause();
+    }
   }
   const auto bytes = receive_probed(root_, call.status_tag);
   StatusHeader h;

@@ -66,6 +66,9 @@ class PoolCore {
   void work_share(CallState& call);
   void send_data(CallState& call, bool done);
   void send_inputs(CallState& call);
+  /// Waits (spinning first, see kSendSpin) until the call's sends are done;
+  /// times out saying it waited for `what`.
+  void complete_sends(CallState& call, const char* what);
   void receive_inputs(CallState& call);
   bool receive_one(CallState& call, int source);
   bool try_receive(CallState& call);
