@@ -6,6 +6,7 @@
 // --algorithm direct|fft|auto; --check compares with the direct method.
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/correlate2d.hpp>
@@ -117,6 +118,14 @@ w::CorrelateAlgorithm parse_algorithm(const std::string& word) {
   return w::CorrelateAlgorithm::automatic;
 }
 
+// Every rank holds the matrices; root the outputs, pool.map's lists and
+// --check's reference; each node the SharedArray of correlations.
+MemoryNeed need(const Options& opt, const Stack& s) {
+  const double in = 8.0 * static_cast<double>(s.items * s.in_elems());
+  const double out = 8.0 * static_cast<double>(s.items * s.out_elems());
+  return {in, in + out * (opt.check ? 4 : 3), out};
+}
+
 Stack load(hmp::Runtime& rt, Options& opt) {
   Stack s;
   if (!opt.input.empty()) {
@@ -130,12 +139,14 @@ Stack load(hmp::Runtime& rt, Options& opt) {
     s.items = opt.items = sh[0];
     s.rows = opt.size = sh[1];
     s.cols = sh[2];
+    check_memory(rt, opt, need(opt, s));
     s.input_dtype = a.header.dtype;
     s.data = to_float64(a);
   } else {
     checked_elements({opt.items, 2 * opt.size, 2 * opt.size}, "--items x (2 --size - 1)^2 output elements");
     s.items = opt.items;
     s.rows = s.cols = opt.size;
+    check_memory(rt, opt, need(opt, s));
     s.data = w::random_signed_doubles(s.items * s.in_elems(), opt.seed);
   }
   s.algorithm = parse_algorithm(opt.choices.at("--algorithm"));

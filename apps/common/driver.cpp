@@ -26,6 +26,10 @@ NpyArray read_input(Runtime& rt, const std::string& path, const std::function<vo
     try {
       a = read_npy(path);
       check(a);
+      // The rule of --items and --size: at least one item, of size at least 1.
+      if (a.header.elements() == 0)
+        throw InputError{"shape " + shape_string(a.header.shape) +
+                         " holds no numbers: an input needs at least 1 item of size at least 1, as --items and --size do"};
     } catch (const NpyError& e) {
       error = std::string("--input ") + e.what();
     } catch (const InputError& e) {

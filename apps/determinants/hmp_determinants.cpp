@@ -8,6 +8,7 @@
 #include <common/compare.hpp>
 #include <common/broadcast.hpp>
 #include <common/driver.hpp>
+#include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/determinant.hpp>
@@ -266,6 +267,13 @@ void pool_shared_memory(Context& ctx) {
   ctx.rt.node().barrier();  // nobody unmaps while root still copies
 }
 
+// Every rank holds the tensor; root the slices of pool.not_shared, the dets
+// and --check's; each node a SharedArray and a named segment of the tensor.
+MemoryNeed need(const Options& opt) {
+  const double tensor = 8.0 * static_cast<double>(opt.size * opt.size * opt.items);
+  return {tensor, tensor + 8.0 * static_cast<double>(opt.items) * (opt.check ? 4 : 3), 2 * tensor};
+}
+
 Tensor load(hmp::Runtime& rt, Options& opt) {
   Tensor t;
   if (!opt.input.empty()) {
@@ -278,10 +286,12 @@ Tensor load(hmp::Runtime& rt, Options& opt) {
     });
     t.size = opt.size = a.header.shape[0];
     t.items = opt.items = a.header.shape[2];
+    check_memory(rt, opt, need(opt));
     t.input_dtype = a.header.dtype;
     t.data = to_float64(a);
   } else {
     checked_elements({opt.size, opt.size, opt.items}, "--size x --size x --items");
+    check_memory(rt, opt, need(opt));
     t.size = opt.size;
     t.items = opt.items;
     t.data = w::random_tensor(t.size, t.items, opt.seed);

@@ -5,6 +5,7 @@
 // made before the timed region and shared by every thread.
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/fft2.hpp>
@@ -102,6 +103,13 @@ void pool_shared_array(Context& ctx) {
   if (ctx.rt.is_root()) std::copy(spectra.begin(), spectra.end(), ctx.out.begin());
 }
 
+// Every rank holds the matrices; root the outputs, pool.map's lists and
+// --check's reference; each node the SharedArray of spectra.
+MemoryNeed need(const Options& opt, std::size_t elements) {
+  const double bytes = 16.0 * static_cast<double>(elements);
+  return {bytes, bytes * (opt.check ? 5 : 4), bytes};
+}
+
 Stack load(hmp::Runtime& rt, Options& opt) {
   Stack s;
   if (!opt.input.empty()) {
@@ -113,10 +121,12 @@ Stack load(hmp::Runtime& rt, Options& opt) {
     s.items = opt.items = sh[0];
     s.rows = opt.size = sh[1];
     s.cols = sh[2];
+    check_memory(rt, opt, need(opt, s.items * s.rows * s.cols));
     s.input_dtype = a.header.dtype;
     s.data = to_complex128(a);
   } else {
     const auto n = checked_elements({opt.items, opt.size, opt.size}, "--items x --size x --size");
+    check_memory(rt, opt, need(opt, n));
     s.items = opt.items;
     s.rows = s.cols = opt.size;
     s.data = w::random_complex(n, opt.seed);

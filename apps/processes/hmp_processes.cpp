@@ -8,6 +8,7 @@
 // them as a (2, items) int64 array.
 #include <common/broadcast.hpp>
 #include <common/driver.hpp>
+#include <common/memory_check.hpp>
 
 #include <hmp/process.hpp>
 
@@ -93,10 +94,14 @@ void run(Context& ctx, bool together) {
                         " s before Process-1 ended";
 }
 
-Setup load(hmp::Runtime&, Options& opt) {
+Setup load(hmp::Runtime& rt, Options& opt) {
   if (!opt.input.empty()) throw InputError{"--input: hmp-processes takes no input file (it shows --items numbers)"};
   checked_elements({opt.items, kProcesses}, "--items");
   opt.size = 1;  // each item is one number
+  // Each process's numbers, then every process's on every rank; root keeps
+  // them in the outcome (and --check's reference).
+  const double numbers = 8.0 * static_cast<double>(opt.items);
+  check_memory(rt, opt, {numbers * (kProcesses + 1), numbers * kProcesses * (opt.check ? 2 : 1), 0});
   return {opt.items, opt.choices.at("--show") == "yes"};
 }
 

@@ -8,6 +8,7 @@
 // numpy.sum(a, dtype=np.float64): float32 inputs are summed in float64).
 #include <common/compare.hpp>
 #include <common/driver.hpp>
+#include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/inputs.hpp>
@@ -162,6 +163,9 @@ Method<Numbers, Total> pool_method(PoolWay way) {
   };
 }
 
+// Every rank holds the numbers and, for pool.*, their split copy.
+MemoryNeed need(std::size_t items) { return {16.0 * static_cast<double>(items), 0, 0}; }
+
 Numbers load(hmp::Runtime& rt, Options& opt) {
   size_is_one(opt, "sum");
   Numbers n;
@@ -174,6 +178,7 @@ Numbers load(hmp::Runtime& rt, Options& opt) {
     });
     n.input_dtype = a.header.dtype;
     opt.items = a.header.shape[0];
+    check_memory(rt, opt, need(opt.items));
     if (a.header.dtype.kind == 'f') {
       n.dtype = n.output_dtype = Dtype::float64;
       n.doubles = to_float64(a);
@@ -185,6 +190,7 @@ Numbers load(hmp::Runtime& rt, Options& opt) {
     }
   } else {
     checked_elements({opt.items}, "--items");
+    check_memory(rt, opt, need(opt.items));
     n.dtype = n.input_dtype = n.output_dtype = opt.choices.at("--dtype") == "int64" ? Dtype::int64 : Dtype::float64;
     if (n.dtype == Dtype::float64)
       n.doubles = w::random_doubles(opt.items, opt.seed);

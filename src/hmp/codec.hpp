@@ -8,7 +8,11 @@
 
 #include <hmp/errors.hpp>
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <span>
 #include <type_traits>
@@ -25,7 +29,24 @@ struct Codec;
 
 namespace detail {
 
+/// Makes room for `count` elements in `v` before they are written. A large
+/// buffer asks Linux for transparent huge pages before its first touch: the
+/// 4 KB page faults of a fresh 40 MB buffer cost three times the copy into it.
+template <class T>
+void reserve_fresh(std::vector<T>& v, std::size_t count) {
+  if (count <= v.capacity()) return;
+  v.reserve(std::max(count, 2 * v.capacity()));  // geometric: many small appends stay linear
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+  const auto first = reinterpret_cast<std::uintptr_t>(v.data() + v.size());
+  const auto begin = (first + huge - 1) & ~(huge - 1);
+  const auto end = (first + (v.capacity() - v.size()) * sizeof(T)) & ~(huge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint: may be refused
+#endif
+}
+
 inline void append_bytes(std::vector<std::byte>& out, const void* data, std::size_t bytes) {
+  reserve_fresh(out, out.size() + bytes);
   const auto* b = static_cast<const std::byte*>(data);
   out.insert(out.end(), b, b + bytes);  // one pass: no zero-fill first
 }

@@ -1,12 +1,39 @@
 #include <hmp/detail/agreement.hpp>
 #include <hmp/pool.hpp>
 
+#include <algorithm>
+
 namespace hmp {
 
-Pool::Pool(Runtime& rt, PoolOptions options)
-    : core_(std::make_unique<detail::PoolCore>(options.comm ? *options.comm : rt.world(), options,
-                                               rt.topology().threads_per_rank)),
-      schedule_(options.schedule) {
+namespace {
+
+// The communicator of the pool's ranks: all of `comm`, or its first
+// `processes` ranks (null on the others). Collective over `comm`.
+Communicator pool_ranks(const Communicator& comm, const PoolOptions& options) {
+  const int n = comm.size();
+  if (options.processes < 0 || options.processes > n)
+    throw UsageError("hmp::Pool: processes=" + std::to_string(options.processes) + " is not 1.." +
+                     std::to_string(n) + " (the ranks of the pool's communicator), or 0 for all of them");
+  const int k = options.processes == 0 ? n : options.processes;
+  if (options.root < 0 || options.root >= k)
+    throw UsageError("hmp::Pool: root " + std::to_string(options.root) + " is not a rank of the pool (0.." +
+                     std::to_string(k - 1) + ")");
+  return comm.split(comm.rank() < k ? 0 : MPI_UNDEFINED, comm.rank());
+}
+
+}  // namespace
+
+Pool::Pool(Runtime& rt, PoolOptions options) : schedule_(options.schedule) {
+  const Communicator& all = options.comm ? *options.comm : rt.world();
+  const int threads = rt.topology().threads_per_rank;
+  if (options.processes == 0 || options.processes == all.size()) {
+    core_ = std::make_unique<detail::PoolCore>(all, options, threads);
+  } else {
+    const Communicator ranks = pool_ranks(all, options);
+    outside_ = {options.processes, options.root, options.threads > 0 ? options.threads : std::max(1, threads), {}};
+    if (!ranks.valid()) return;  // not a member: no initializer, no calls
+    core_ = std::make_unique<detail::PoolCore>(ranks, options, threads);
+  }
   if (!options.initializer) return;
   // The initializer runs on every rank; if it throws anywhere, every rank
   // throws the same error, so control flow stays the same on all ranks.
@@ -27,12 +54,12 @@ void Pool::close() { closed_ = true; }
 
 void Pool::join() {
   if (!closed_) throw UsageError("hmp::Pool::join() before close() or terminate(): close the pool first");
-  core_->join_all(detail::Outcome::keep);
+  if (core_) core_->join_all(detail::Outcome::keep);
 }
 
 void Pool::terminate() {
   closed_ = true;
-  core_->join_all(detail::Outcome::keep);
+  if (core_) core_->join_all(detail::Outcome::keep);
 }
 
 detail::CallDescription Pool::describe(const char* kind, const MapOptions& o, detail::Flow flow,
@@ -54,6 +81,13 @@ void Pool::check_rank(int owner) const {
   if (owner < 0 || owner >= size())
     throw UsageError("hmp::Pool::apply_on: rank " + std::to_string(owner) + " is not in the pool (0.." +
                      std::to_string(size() - 1) + ")");
+}
+
+void Pool::require_member(const char* kind) const {
+  if (core_) return;
+  throw UsageError(std::string("hmp::Pool::") + kind + " on a rank outside the pool (processes=" +
+                   std::to_string(outside_.size) + " takes ranks 0.." + std::to_string(outside_.size - 1) +
+                   "): make calls only where pool.member() is true");
 }
 
 }  // namespace hmp

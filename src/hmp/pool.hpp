@@ -37,13 +37,20 @@ class Pool {
   /// terminates instead: under SPMD every rank must finish the same calls).
   ~Pool();
 
-  int size() const noexcept { return core_->size(); }
-  int rank() const noexcept { return core_->rank(); }
-  int root() const noexcept { return core_->root(); }
-  bool is_root() const noexcept { return core_->is_root(); }
-  int threads() const noexcept { return core_->threads(); }
+  /// The pool's ranks (with PoolOptions::processes, k on every rank).
+  int size() const noexcept { return core_ ? core_->size() : outside_.size; }
+  /// This rank's place in the pool; -1 on a rank that is not a member.
+  int rank() const noexcept { return core_ ? core_->rank() : -1; }
+  int root() const noexcept { return core_ ? core_->root() : outside_.root; }
+  bool is_root() const noexcept { return core_ && core_->is_root(); }
+  int threads() const noexcept { return core_ ? core_->threads() : outside_.threads; }
+  /// Whether this rank is one of the pool's (false only on the ranks that
+  /// PoolOptions::processes leaves out: they must not make calls on it).
+  bool member() const noexcept { return core_ != nullptr; }
   /// Seconds each rank spent in the tasks of the last call root joined (root only).
-  const std::vector<double>& last_busy_seconds() const noexcept { return core_->last_busy(); }
+  const std::vector<double>& last_busy_seconds() const noexcept {
+    return core_ ? core_->last_busy() : outside_.busy;
+  }
 
   /// No more calls may be made.
   void close();
@@ -120,6 +127,7 @@ class Pool {
   /// the call. Trailing hmp::callback(cb) / hmp::error_callback(ecb) run on root.
   template <class F, class... Args>
   auto apply_async(F&& f, Args&&... args) {
+    require_member("apply_async");
     auto plain = std::tuple_cat(detail::plain_arg(std::forward<Args>(args))...);
     auto task = [f = std::decay_t<F>(std::forward<F>(f)), plain] { return std::apply(f, plain); };
     using R = std::decay_t<std::invoke_result_t<decltype(task)&>>;
@@ -156,6 +164,7 @@ class Pool {
   std::shared_ptr<detail::TypedCall<R>> prepare(const char* kind, F&& f, In&& inputs, const MapOptions& o,
                                                  detail::Flow flow, detail::InputLifetime lifetime,
                                                  std::source_location where) {
+    require_member(kind);
     using Task = std::decay_t<F>;
     return detail::capture_inputs(std::forward<In>(inputs), lifetime, is_root(), [&](std::size_t n, auto access) {
       auto call = detail::make_typed_call<R, Star>(Task(std::forward<F>(f)), std::move(access));
@@ -254,7 +263,16 @@ class Pool {
     }
   }
 
-  std::unique_ptr<detail::PoolCore> core_;
+  void require_member(const char* kind) const;
+
+  std::unique_ptr<detail::PoolCore> core_;  // null on a rank outside the pool
+  // What a rank outside the pool (PoolOptions::processes) knows of it.
+  struct Outside {
+    int size = 0;
+    int root = 0;
+    int threads = 1;
+    std::vector<double> busy;
+  } outside_;
   Schedule schedule_;
   bool closed_ = false;
 };

@@ -28,6 +28,11 @@ struct PoolOptions {
   double wait_timeout = 0;
   /// The ranks of the pool; null means the Runtime's world.
   const Communicator* comm = nullptr;
+  /// Python's Pool(processes=k): the pool is the first k ranks of `comm`
+  /// (root among them); 0 takes them all. The other ranks hold a Pool that is
+  /// not a member (member() is false): they make no calls on it and are free
+  /// for other work, or another pool over their own communicator.
+  int processes = 0;
 };
 
 }  // namespace hmp

@@ -68,6 +68,7 @@ struct Codec<M, std::enable_if_t<detail::raw_matrix<M>>> {
     std::size_t total = 0;
     for (const auto& m : values) total += 2 * sizeof(std::int64_t) + static_cast<std::size_t>(m.size()) * sizeof(S);
     std::size_t at = out.size();
+    detail::reserve_fresh(out, at + total);
     out.resize(at + total);  // one allocation for the whole range, then plain copies
     for (const auto& m : values) {
       const std::int64_t shape[2] = {static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())};

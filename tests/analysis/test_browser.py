@@ -16,7 +16,8 @@ WIDTH, HEIGHT = 1280, 800
 # containers; the network here refuses Google's hosts).
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--mute-audio", f"--window-size={WIDTH},{HEIGHT}"]
+         "--disable-default-apps", "--mute-audio", "--disable-dev-shm-usage",
+         f"--window-size={WIDTH},{HEIGHT}"]
 # Injected into a copy of the report: records what the browser saw into the DOM.
 PROBE = """<script>
 (function () {

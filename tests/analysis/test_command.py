@@ -160,6 +160,19 @@ def test_only_bad_lines_exit_2_after_reporting_them(tmp_path):
         f"hmp-report: no usable records in {bad} (1 file(s), 1 line(s) skipped)"]
 
 
+def test_deeply_nested_lines_are_bad_lines_not_a_traceback(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    below_the_limit = "[" * 900 + "]" * 900          # parses, then would break a recursive walk
+    bad = write_jsonl(tmp_path / "deep.jsonl", [], raw_lines=[deep, '{"app": ' + below_the_limit + "}"])
+    result = run_report("--out", tmp_path / "r", bad)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{bad}:1: invalid JSON (truncated or corrupt line): arrays or objects nested more than 64 levels deep at column 1",
+        f"{bad}:2: invalid JSON (truncated or corrupt line): arrays or objects nested more than 64 levels deep at column 1",
+        f"hmp-report: no usable records in {bad} (1 file(s), 2 line(s) skipped)"]
+
+
 def test_missing_path_and_empty_folder_exit_2(tmp_path):
     assert "no such file or directory" in _one_line_exit_2(
         run_report("--out", tmp_path / "r", tmp_path / "missing.jsonl"))

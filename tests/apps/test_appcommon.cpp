@@ -2,6 +2,7 @@
 // bad-file error, records' one-line append, --check's comparison, medians.
 #include <common/cli.hpp>
 #include <common/compare.hpp>
+#include <common/memory_check.hpp>
 #include <common/npy.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
@@ -73,6 +74,17 @@ std::string read_error(const std::string& bytes) {
 }
 
 }  // namespace
+
+TEST(Memory, AvailableIsPositiveAndAtMostTheMachinesMemory) {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t total_kb = 0;
+  in >> key >> total_kb;
+  ASSERT_EQ(key, "MemTotal:");
+  const std::uint64_t have = hmp::apps::available_memory();
+  EXPECT_GT(have, 0u);
+  EXPECT_LE(have, total_kb * 1024);
+}
 
 TEST(Npy, RoundTripEveryDtypeAndRank) {
   const auto p = temp_path("rt.npy");

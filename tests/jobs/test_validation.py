@@ -71,6 +71,8 @@ class Validation(unittest.TestCase):
         self.refused('{"name": "v", "name": "w"}', "(json)")        # duplicate key
         self.refused('{"name": "v", "ranks": [NaN]}', "(json)")
         self.refused('[1, 2]', "(top level)")
+        self.refused("[" * 100_000 + "]" * 100_000, "(json)")          # nested past Python's recursion limit
+        self.refused('{"name": "v", "apps": ' + "[" * 900 + "]" * 900 + "}", "(json)")
 
     def test_missing_file(self):
         done = sweep("check", self.dir / "nope.json", "--bin", self.bin)

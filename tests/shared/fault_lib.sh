@@ -40,6 +40,7 @@ fault_run() {
     sigterm|kill9*) mode=hang ;;
   esac
   before=$(fault_snapshot)
+  local started=$SECONDS
   HMP_SIMULATE_NODES=${sim#0} OMP_NUM_THREADS=1 timeout -s KILL 60 "$mpirun" -np "$np" --oversubscribe \
     "$program" $mode $arg >"$out" 2>&1 &
   pid=$!
@@ -59,7 +60,7 @@ fault_run() {
   RUN_RC=$?
   RUN_OUT=$(cat "$out")
   rm -f "$out"
-  RUN_HUNG=$([ "$RUN_RC" -eq 137 ] && [ "${fault#kill9}" = "$fault" ] && echo 1 || echo 0)
+  RUN_HUNG=$([ $((SECONDS - started)) -ge 59 ] && echo 1 || echo 0)  # ended by timeout's SIGKILL
   RUN_WRONG=$(echo "$RUN_OUT" | grep -E '^(wrong|named mapping):')
   case $fault in
     normal|taskerror|timeout)

@@ -4,6 +4,7 @@
 #include <hmp/array.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/shared_array.hpp>
+#include <hmp/shared_memory.hpp>
 
 #include <Eigen/Dense>
 #include <mpi.h>
@@ -33,6 +34,15 @@ TEST(SharedArray, StartsZeroed) {
   hmp::SharedArray<double> a(rt(), 1000);
   ASSERT_EQ(a.size(), 1000u);
   for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], 0.0) << "item " << i;
+}
+
+TEST(SharedArray, LargerThanTheNodesSharedMemoryIsUsageErrorOnEveryRank) {
+  // Open MPI would make the sparse backing file and the first touch would
+  // kill the rank with SIGBUS; refused before anything is allocated.
+  const std::size_t too_many = hmp::SharedMemory::available_bytes() + (std::size_t{1} << 30);
+  EXPECT_THROW(hmp::SharedArray<char>(rt(), too_many), hmp::UsageError);
+  hmp::SharedArray<int> next(rt(), 10);  // the ranks are still in step
+  EXPECT_EQ(next.size(), 10u);
 }
 
 TEST(SharedArray, StartsOnACacheLine) {

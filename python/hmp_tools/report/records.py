@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import schema
+from .. import schema, untrusted_json
 
 REQUIRED = schema.required()
 # A run that failed may have no usable timings; everything else is still
@@ -232,7 +232,7 @@ def load(paths) -> Loaded:
                     continue
                 try:
                     try:
-                        obj = json.loads(text)
+                        obj = untrusted_json.loads(text)
                     except json.JSONDecodeError as error:
                         msg = error.msg.removesuffix(" at")
                         raise BadRecord(f"invalid JSON (truncated or corrupt line): "

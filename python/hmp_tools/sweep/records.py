@@ -16,7 +16,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from .. import schema
+from .. import schema, untrusted_json
 
 
 
@@ -43,7 +43,7 @@ def problems(lines, config) -> str | None:
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = untrusted_json.loads(text)
         except json.JSONDecodeError:
             return f"line {number} is not valid JSON (truncated?)"
         if not isinstance(obj, dict):

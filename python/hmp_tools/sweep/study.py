@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .. import untrusted_json
 from .apps import APPS, AppError
 
 # Extra app options a study may set, with their allowed values.
@@ -165,7 +166,7 @@ def load(path, methods_of, text=None) -> Study:
         except UnicodeDecodeError:
             c.fail("(file)", "not UTF-8 text", "a UTF-8 JSON study file")
     try:
-        raw = json.loads(text, object_pairs_hook=_no_duplicates,
+        raw = untrusted_json.loads(text, object_pairs_hook=_no_duplicates,
                          parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         c.fail("(json)", f"malformed JSON at line {error.lineno} column {error.colno}: "

@@ -54,6 +54,7 @@ void wire_root_items(Call& call, const std::shared_ptr<RootItems<T>>& items) {
     for (const auto& r : ranges) pack(out, items->view.subspan(r.begin, r.size()));
   };
   call.desc.unpack_inputs = [items](std::uint64_t n, std::span<const std::byte> in, std::span<const Range> ranges) {
+    reserve_fresh(items->own, n);
     items->own.resize(n);
     items->view = items->own;
     std::size_t off = 0;

@@ -1,5 +1,6 @@
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_buffer.hpp>
+#include <hmp/shared_memory.hpp>
 
 #include <unistd.h>
 
@@ -71,6 +72,23 @@ std::vector<std::uint64_t> normalize(const std::vector<std::uint64_t>& flat) {
   return out;
 }
 
+// Open MPI backs a shared window with a sparse file in /dev/shm: a window
+// larger than its free space is made, then kills the rank with SIGBUS when
+// touched. Refused instead, on every rank of the group together.
+void check_node_space(const NodeGroups& groups, std::size_t bytes) {
+  double free_bytes = static_cast<double>(SharedMemory::available_bytes());
+  // The rank whose node is short of most space (> 0: does not fit).
+  struct { double v; int rank; } in{static_cast<double>(bytes) - free_bytes, groups.group.rank()}, out{0, 0};
+  HMP_MPI_CHECK(MPI_Allreduce(&in, &out, 1, MPI_DOUBLE_INT, MPI_MAXLOC, groups.group.native()));
+  if (out.v <= 0) return;
+  double have = free_bytes;
+  HMP_MPI_CHECK(MPI_Bcast(&have, 1, MPI_DOUBLE, out.rank, groups.group.native()));
+  throw UsageError("SharedArray: " + std::to_string(bytes) + " bytes per node is more than a node can hold (" +
+                   std::to_string(static_cast<std::size_t>(have)) +
+                   " bytes free in /dev/shm on the node of rank " + std::to_string(out.rank) +
+                   "); use fewer elements");
+}
+
 }  // namespace
 
 NodeBuffer::NodeBuffer(const Communicator& comm, std::size_t count, std::size_t elem_size,
@@ -102,6 +120,7 @@ NodeBuffer::NodeBuffer(const Communicator& comm, std::size_t count, std::size_t 
   constexpr std::size_t kAlign = 64;
   const bool align = placement == Placement::first_rank && count > 0;
   const std::size_t pad = align && node_rank == 0 ? kAlign : 0;
+  check_node_space(groups_, count * elem_size + (align ? kAlign : 0));
   void* mine = nullptr;
   win_ = Window::allocate_shared(groups_.node, local_.size() * elem_size + pad, 1, &mine);
   std::size_t first_bytes = 0;

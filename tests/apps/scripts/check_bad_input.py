@@ -48,10 +48,17 @@ def main():
         ("processes", ["--method", "sequential"], "--method 'sequential': allowed: one-by-one, together, all"),
         ("processes", ["--show", "maybe"], "--show 'maybe': allowed: yes, no"),
         ("processes", ["--input", "x.npy"], "--input: hmp-processes takes no input file"),
+        # Sizes beyond memory: refused before anything is allocated.
+        ("sum", ["--items", "60000000000"], "--items 60000000000: needs about 960.0 GB of memory on the host"),
+        ("fft2", ["--items", "4000", "--size", "4000"], "--items 4000 --size 4000: needs about"),
+        ("determinants", ["--size", "4000", "--items", "4000"], "--items 4000 --size 4000: needs about"),
+        ("autocorr", ["--items", "4000", "--size", "2000"], "--items 4000 --size 2000: needs about"),
+        ("processes", ["--items", "999999999"], "--items 999999999: needs about"),
     ]
     for app, args, needle in cases:
         expect_error(exe(app), app, args, needle)
     expect_error(exe("autocorr"), "autocorr", ["--algorithm", "fast"], "--algorithm 'fast'", (mpirun_cmd, 2))
+    expect_error(exe("fft2"), "fft2", ["--items", "4000", "--size", "4000"], "(4 ranks there)", (mpirun_cmd, 4))
 
     with tempfile.TemporaryDirectory() as tmp:
         p = lambda name: os.path.join(tmp, name)  # noqa: E731
@@ -63,6 +70,10 @@ def main():
         np.save(p("strings.npy"), np.array(["a", "bc"]))
         np.save(p("fortran.npy"), np.asfortranarray(np.ones((3, 3, 2))))
         np.save(p("ok.npy"), np.ones((2, 4, 4)))
+        np.save(p("none.npy"), np.ones((0,)))
+        np.save(p("no_matrices.npy"), np.ones((0, 4, 4)))
+        np.save(p("no_slices.npy"), np.ones((3, 3, 0)))
+        np.save(p("empty_matrices.npy"), np.ones((4, 0, 0)))
         with open(p("ok.npy"), "rb") as f:
             whole = f.read()
         with open(p("short.npy"), "wb") as f:
@@ -80,10 +91,18 @@ def main():
             ("fft2", "short.npy", "truncated"),
             ("sum", "text.npy", "not a NumPy .npy file"),
             ("fft2", "missing.npy", "cannot open"),
+            # No items: the rule of --items 0 and --size 0.
+            ("sum", "none.npy", "shape (0,) holds no numbers: an input needs at least 1 item"),
+            ("fft2", "no_matrices.npy", "shape (0, 4, 4) holds no numbers"),
+            ("autocorr", "no_matrices.npy", "shape (0, 4, 4) holds no numbers"),
+            ("fft2", "empty_matrices.npy", "shape (4, 0, 0) holds no numbers"),
+            ("determinants", "no_slices.npy", "shape (3, 3, 0) holds no numbers"),
         ]
         for app, name, needle in bad_files:
             expect_error(exe(app), app, ["--input", p(name)], needle)
         expect_error(exe("fft2"), "fft2", ["--input", p("short.npy")], "truncated", (mpirun_cmd, 2))
+        expect_error(exe("determinants"), "determinants", ["--input", p("no_slices.npy")], "holds no numbers",
+                     (mpirun_cmd, 4))
 
     res = run([exe("fft2"), "--help"])
     if res.returncode != 0 or "--items" not in res.stdout or "--method" not in res.stdout:
