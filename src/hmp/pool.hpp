@@ -26,6 +26,8 @@
 namespace hmp {
 
 class Process;
+template <class R, class V, class F>
+class IMapStream;
 
 class Pool {
  public:
@@ -116,6 +118,25 @@ class Pool {
                             IMapOrder::completion, where);
   }
 
+  /// imap over hmp::from_root(input_range): root reads the range a window
+  /// at a time (4 x size() x chunksize items) as its results are consumed,
+  /// so it may be lazy or endless; workers serve every window inside the
+  /// call. Root must iterate the result to its end or destroy it before its
+  /// next call on the pool.
+  template <class F, class V, class R = detail::pool_result_t<false, F, FromRootStream<V>>>
+  IMapStream<R, V, std::decay_t<F>> imap(F&& f, FromRootStream<V> inputs, std::size_t chunksize = 1,
+                                         std::source_location where = std::source_location::current()) {
+    require_member("imap");
+    return {*this, std::forward<F>(f), std::move(inputs.range), chunksize, true, where};
+  }
+  /// As the streamed imap, yielding each window's results in completion order.
+  template <class F, class V, class R = detail::pool_result_t<false, F, FromRootStream<V>>>
+  IMapStream<R, V, std::decay_t<F>> imap_unordered(F&& f, FromRootStream<V> inputs, std::size_t chunksize = 1,
+                                                   std::source_location where = std::source_location::current()) {
+    require_member("imap_unordered");
+    return {*this, std::forward<F>(f), std::move(inputs.range), chunksize, false, where};
+  }
+
   // ---- apply / apply_async: one task on one rank ------------------------------
   /// Runs f(args...) on one rank (workers in turn, root last); the result
   /// reaches root (other ranks get a default value). Collective.
@@ -148,6 +169,8 @@ class Pool {
 
  private:
   friend class Process;  // runs its targets with apply_on
+  template <class R, class V, class F>
+  friend class IMapStream;  // a streamed imap is a series of imap calls
   using Delivery = detail::Delivery;
 
   static MapOptions chunked(std::size_t chunksize) {
@@ -278,3 +301,5 @@ class Pool {
 };
 
 }  // namespace hmp
+
+#include <hmp/imap_stream.hpp>  // IMapStream builds on Pool::imap

@@ -27,8 +27,22 @@ struct FromRoot {
   V range;
 };
 template <std::ranges::random_access_range R>
+  requires std::ranges::sized_range<R>
 auto from_root(R&& range) {
   return FromRoot<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
+}
+
+/// Inputs that only root holds and reads as the results are consumed (a
+/// generator, a file's lines: any input range), for imap / imap_unordered.
+/// Other ranks never read theirs. See imap_stream.hpp.
+template <class V>
+struct FromRootStream {
+  V range;
+};
+template <std::ranges::input_range R>
+  requires(!(std::ranges::random_access_range<R> && std::ranges::sized_range<R>))
+auto from_root(R&& range) {
+  return FromRootStream<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
 }
 
 /// Runs on root with the result when an *_async call succeeds:

@@ -71,6 +71,10 @@ def test_what_changed_gives_both_sets_of_numbers_and_the_workers():
     assert "Here, at 30 matrices: sequential 15 s" in text["fft2"]
     assert "pool.map (2 ranks × 1 thread) 7.51 s" in text["fft2"]
     assert "shipping" in text["fft2"]
+    # Speed-ups over sequential, the tutorial's and these records'.
+    assert "pool.map 0.0037×" in text["fft2"]
+    assert "pool.map (2 ranks × 1 thread) 2×" in text["fft2"]   # 15 / 7.51
+    assert "pool.map 2.8×" in text["autocorr"]
     assert "no timings" in text["determinants"]
 
 

@@ -75,7 +75,8 @@ auto capture_inputs(In&& inputs, InputLifetime lifetime, bool is_root, Make&& ma
   } else {
     static_assert(std::ranges::random_access_range<Raw> && std::ranges::sized_range<Raw>,
                   "hmp::Pool: inputs must be a sized random-access range (vector, span, iota...) or "
-                  "hmp::from_root(range)");
+                  "hmp::from_root(range); an input range read as it is consumed (hmp::from_root(generator)) "
+                  "works with imap and imap_unordered");
     const auto n = static_cast<std::size_t>(std::ranges::size(inputs));
     if constexpr (std::ranges::view<Raw>) {
       // Views are cheap to copy and do not own: keep the view.

@@ -32,6 +32,7 @@ class PoolCore {
   int threads() const noexcept { return ctx_.threads; }
   bool is_root() const noexcept { return ctx_.is_root(); }
   const Communicator& comm() const noexcept { return ctx_.comm; }
+  double wait_timeout() const noexcept { return ctx_.wait_timeout; }
 
   /// Every rank, at the call: numbers it and starts it (workers do their
   /// share and send it); with Completion::wait, every rank then joins.

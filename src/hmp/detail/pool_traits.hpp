@@ -24,6 +24,10 @@ template <class V>
 struct input_of<FromRoot<V>> {
   using type = std::ranges::range_value_t<V>;
 };
+template <class V>
+struct input_of<FromRootStream<V>> {
+  using type = std::ranges::range_value_t<V>;
+};
 
 template <bool Star, class F, class Item>
 struct result_of {

@@ -1,0 +1,34 @@
+#include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/stream_window.hpp>
+#include <hmp/detail/wait_until.hpp>
+
+#include <cstdio>
+
+namespace hmp::detail {
+
+std::uint64_t share_window_count(const Communicator& comm, int root, std::uint64_t count, double timeout_s,
+                                 const std::string& what) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  HMP_MPI_CHECK(MPI_Ibcast(&count, 1, MPI_UINT64_T, root, comm.native(), &request));
+  // Nonblocking, so that a rank whose root stopped consuming can give up
+  // with a message instead of hanging in MPI_Bcast.
+  const Deadline deadline(Seconds(timeout_s), true, "hmp::Pool::imap");
+  const bool done = wait_until(
+      [&] {
+        int flag = 0;
+        HMP_MPI_CHECK(MPI_Test(&request, &flag, MPI_STATUS_IGNORE));
+        return flag != 0;
+      },
+      deadline);
+  if (!done) {
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", timeout_s);
+    throw TimeoutError("hmp: rank " + std::to_string(comm.rank()) + " waited " + secs + " s in " + what +
+                       " for root (rank " + std::to_string(root) +
+                       ") to read the next items; does root iterate the result to its end, or destroy it? "
+                       "(HMP_WAIT_TIMEOUT sets the limit)");
+  }
+  return count;
+}
+
+}  // namespace hmp::detail
