@@ -13,6 +13,8 @@
 #include <fftw3.h>
 #include <omp.h>
 
+#include "repeat_argument.hpp"
+
 #include <algorithm>
 #include <iterator>
 #include <cstdio>
@@ -94,16 +96,9 @@ std::string autocorr_figures(int repeat) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int repeat = 7;
-  try {
-    if (argc > 1) repeat = std::stoi(argv[1]);
-  } catch (const std::exception&) {
-    repeat = 0;
-  }
-  if (repeat < 1 || repeat > 1000) {
-    std::fprintf(stderr, "hmp-bench-fftw: repeat from 1 to 1000\n");
-    return 2;
-  }
+  const auto parsed = repeat_argument(argc, argv, 7, "hmp-bench-fftw");
+  if (!parsed) return 2;
+  const int repeat = *parsed;
   const std::string a = fft2_figures(repeat), b = autocorr_figures(repeat);
   std::printf("{%s, %s, \"repeat\": %d}\n", a.c_str(), b.c_str(), repeat);
   return 0;

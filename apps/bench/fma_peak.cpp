@@ -7,6 +7,8 @@
 // usage: hmp-bench-fma [repeat, default 7]
 #include <omp.h>
 
+#include "repeat_argument.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -41,16 +43,9 @@ typedef double Vec4 __attribute__((vector_size(32)));
 }  // namespace
 
 int main(int argc, char** argv) {
-  int repeat = 7;
-  try {
-    if (argc > 1) repeat = std::stoi(argv[1]);
-  } catch (const std::exception&) {
-    repeat = 0;
-  }
-  if (repeat < 1 || repeat > 1000) {
-    std::fprintf(stderr, "hmp-bench-fma: repeat from 1 to 1000\n");
-    return 2;
-  }
+  const auto parsed = repeat_argument(argc, argv, 7, "hmp-bench-fma");
+  if (!parsed) return 2;
+  const int repeat = *parsed;
   __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("avx512f");
   if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {

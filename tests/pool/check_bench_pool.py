@@ -1,15 +1,15 @@
-#!/usr/bin/python3
 """Smoke test of hmp-bench-pool: with tiny sizes at the given rank count it
 exits 0, prints the table (header and every row, with numbers) and, with
 --json, every measurement with samples; a bad option exits 2 with one line.
 Times are never asserted.
 
-usage: check_bench_pool.py MPIRUN NP HMP_BENCH_POOL [mpirun flags...]
+run: pytest check_bench_pool.py --arg=MPIRUN --arg=NP --arg=HMP_BENCH_POOL [--arg=MPIRUN_FLAG...]
 """
 import json
 import math
 import subprocess
-import sys
+
+import pytest
 
 ROWS = ["map, chunksize 1, per task", "map, chunksize 1, total", "map, default chunksize, per task", "map, default chunksize, total",
         "map_async + get, 3 items", "apply_async + get"]
@@ -25,11 +25,11 @@ def run(cmd):
 
 
 def fail(msg, out="", err=""):
-    sys.exit(f"FAIL: {msg}\n--- stdout\n{out}\n--- stderr\n{err}")
+    pytest.fail(f"{msg}\n--- stdout\n{out}\n--- stderr\n{err}", pytrace=False)
 
 
-def main():
-    mpirun, np, bench, *flags = sys.argv[1:]
+def test_bench_pool_prints_its_table_and_json(argv):
+    mpirun, np, bench, *flags = argv
     base = [mpirun, "-np", np, *flags, bench]
 
     rc, out, err = run(base + TINY)
@@ -67,7 +67,3 @@ def main():
     if rc != 2 or len(mine) != 1 or "--repeat" not in mine[0]:
         fail(f"--repeat 0: want exit 2 and one line naming --repeat, got {rc}", out, err)
     print("ok")
-
-
-if __name__ == "__main__":
-    main()

@@ -73,6 +73,17 @@ void PoolContext::run_claimed(CallState& call, std::span<void* const> dests) {
   if (progress) counters.fetch_add(1 + static_cast<std::size_t>(rank), items_in(local.claimed));
 }
 
+bool PoolContext::sends_done(CallState& call) {
+  auto& reqs = call.local.send_requests;
+  if (reqs.empty()) return true;
+  int done = 0;
+  HMP_MPI_CHECK(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &done, MPI_STATUSES_IGNORE));
+  if (!done) return false;
+  reqs.clear();
+  call.local.send_buffers.clear();
+  return true;
+}
+
 bool PoolContext::probe(int source, int tag) const {
   int flag = 0;
   HMP_MPI_CHECK(MPI_Iprobe(source, tag, comm.native(), &flag, MPI_STATUS_IGNORE));

@@ -50,8 +50,11 @@ struct PoolContext {
   std::span<const std::byte> receive_probed(int source, int tag);
   /// Polls ready() until it holds; false if `deadline` passed first;
   /// TimeoutError after the pool's wait timeout, naming `what` (+ `from`).
+  /// While call.local's sends are in flight, polls without sleeping (kSendSpin).
   template <class Ready>
-  bool wait_until(const CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const;
+  bool wait_until(CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const;
+  /// Whether every send of call.local has completed (then they are released).
+  static bool sends_done(CallState& call);
   [[noreturn]] void timed_out(const CallState& call, const std::string& what, const std::string& from = {}) const;
 };
 
@@ -61,14 +64,24 @@ struct PoolContext {
 // yields on a busy machine may get its core back only ms later.
 inline constexpr auto kSpin = std::chrono::microseconds(200);
 
+// Open MPI moves a large message between ranks of a node (vader, without
+// single copy: see Runtime::init) a 32 KB fragment per progress call of the
+// sender. A sender that computes or sleeps meanwhile stretches 40 MB to
+// seconds, so a rank with sends in flight spins in MPI this long (the
+// copy's time) before backing off.
+inline constexpr auto kSendSpin = std::chrono::milliseconds(200);
+
 template <class Ready>
-bool PoolContext::wait_until(const CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const {
-  Backoff backoff(kSpin);
+bool PoolContext::wait_until(CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const {
+  Backoff backoff(kSpin), sending(kSendSpin);
   const auto since = Clock::now();
   while (!ready()) {
     if (deadline && Clock::now() >= *deadline) return false;
     if (std::chrono::duration<double>(Clock::now() - since).count() > wait_timeout) timed_out(call, what);
-    backoff.pause();
+    if (sends_done(call))
+      backoff.pause();
+    else
+      sending.pause();
   }
   return true;
 }

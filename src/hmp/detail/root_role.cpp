@@ -203,10 +203,11 @@ class RootRole final : public PoolRole {
       call.desc.pack_inputs(bytes, h.ranges);
       isend(call, std::move(bytes), w, call.input_tag);
     }
+    // The items leave before root computes its own share: they would not
+    // travel meanwhile (see kSendSpin).
+    ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
   }
 
-  // Root computes its own share while sent items travel; such sends are
-  // completed before root reports the outcome (finish).
   void isend(CallState& call, std::vector<std::byte> bytes, int dest, int tag) {
     auto& local = call.local;
     local.send_requests.emplace_back();
@@ -216,7 +217,6 @@ class RootRole final : public PoolRole {
   }
 
   void finish(CallState& call) {
-    complete_input_sends(call);
     take_own_failure(call);
     call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
@@ -228,20 +228,6 @@ class RootRole final : public PoolRole {
     } else if (!call.mismatch && call.desc.on_success) {
       call.desc.on_success();
     }
-  }
-
-  // Every worker has answered, so they took their items (from_root): this
-  // completes at once unless a worker never came.
-  void complete_input_sends(CallState& call) {
-    auto& reqs = call.local.send_requests;
-    if (reqs.empty()) return;
-    ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] {
-      int done = 0;
-      HMP_MPI_CHECK(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &done, MPI_STATUSES_IGNORE));
-      return done != 0;
-    });
-    reqs.clear();
-    call.local.send_buffers.clear();
   }
 
   void take_own_failure(CallState& call) {

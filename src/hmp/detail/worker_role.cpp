@@ -74,7 +74,7 @@ class WorkerRole final : public PoolRole {
                               MPI_STATUSES_IGNORE));
     local.send_requests.clear();
     local.send_buffers.clear();
-    call.clear_staged();
+    call.clear_staged();  // results were sent from the staging blocks
     call.joined = true;
     return true;
   }

@@ -2,12 +2,12 @@
 fail with a message saying what was expected."""
 import os
 import subprocess
-import sys
+
+import pytest
 
 
 def fail(message):
-    print("FAIL: " + message)
-    sys.exit(1)
+    pytest.fail(message, pytrace=False)
 
 
 def run(cmd, timeout=60):

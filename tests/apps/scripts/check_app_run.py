@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 """Smoke test of one app under mpirun: --method all --check on small sizes
 must pass for every method built, print the summary, and append one record
 per method holding every field of docs/records.schema.json.
 
-usage: check_app_run.py MPIRUN NP APP_BINARY APP_NAME [app args...]
+run: pytest check_app_run.py --arg=MPIRUN --arg=NP --arg=APP_BINARY --arg=APP_NAME [--arg=APP_OPTION...]
 """
 import json
 import math
@@ -32,8 +31,8 @@ def listed_methods(binary):
     return methods
 
 
-def main():
-    mpirun_cmd, np, binary, app, *extra = sys.argv[1:]
+def test_app_runs_every_method(argv):
+    mpirun_cmd, np, binary, app, *extra = argv
     np = int(np)
     repeat = 3
     BUILT = listed_methods(binary)
@@ -101,5 +100,3 @@ def main():
             fail(where + "HMP_STUDY not passed through as 'study'")
     print(f"PASS: {app} at {np} ranks, methods {methods}")
 
-
-main()

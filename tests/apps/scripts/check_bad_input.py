@@ -1,11 +1,9 @@
-#!/usr/bin/python3
 """Bad options and bad --input files: exit status 2 and ONE line naming the
 option (or file) and what is allowed; under mpirun only root prints it.
 
-usage: check_bad_input.py MPIRUN APPS_DIR
+run: pytest check_bad_input.py --arg=MPIRUN --arg=APPS_DIR
 """
 import os
-import sys
 import tempfile
 
 import numpy as np
@@ -29,8 +27,8 @@ def expect_error(binary, app, args, needle, mpi=None):
     print(f"ok: {where}: {mine[0]}")
 
 
-def main():
-    mpirun_cmd, apps_dir = sys.argv[1:]
+def test_bad_input_is_one_line_and_exit_2(argv):
+    mpirun_cmd, apps_dir = argv
     exe = lambda app: os.path.join(apps_dir, f"hmp-{app}")  # noqa: E731
     cases = [
         ("sum", ["--items", "0"], "--items '0': expected a whole number from 1"),
@@ -109,5 +107,3 @@ def main():
         fail(f"--help: exit {res.returncode}, expected 0 and the options listed:\n{res.stdout}")
     print("PASS")
 
-
-main()

@@ -1,18 +1,15 @@
-#!/usr/bin/python3
 """hmp-determinants with each kernel (per-matrix, batched) and every method
 gives numpy.linalg.det's dets of a tensor made by numpy, singular and
 ill-conditioned slices included.
 
-usage: check_determinants_numpy.py MPIRUN NP APPS_DIR
+run: pytest check_determinants_numpy.py --arg=MPIRUN --arg=NP --arg=APPS_DIR
 """
 import os
-import sys
 import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
-from apptest import fail, mpirun  # noqa: E402
+from apptest import fail, mpirun
 
 
 def tensor(size, items, rng):
@@ -35,8 +32,8 @@ def bound(mats):
     return 8 * n * np.finfo(np.float64).eps * np.linalg.norm(mats, axis=(1, 2)) ** n
 
 
-def main():
-    mpirun_cmd, nranks, apps = sys.argv[1:]
+def test_determinants_match_numpy(argv):
+    mpirun_cmd, nranks, apps = argv
     exe = os.path.join(apps, "hmp-determinants")
     rng = np.random.default_rng(18)
     t, mats = tensor(10, 203, rng)  # 203: blocks of 16 and a remainder
@@ -63,6 +60,3 @@ def main():
                     fail(f"--kernel {kernel} --method {method}: zero slice / zero column gave {got[1]}, {got[2]}")
                 print(f"ok: --kernel {kernel} --method {method}: {len(got)} dets within the rounding bound of numpy's")
 
-
-if __name__ == "__main__":
-    main()

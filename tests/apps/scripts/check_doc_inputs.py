@@ -1,18 +1,15 @@
-#!/usr/bin/python3
 """docs/apps.md's table of inputs: each row's numpy line makes a file its app
 accepts, and the app's --output has the shape and dtype the row says.
 
-usage: check_doc_inputs.py MPIRUN APPS_DIR DOCS_APPS_MD
+run: pytest check_doc_inputs.py --arg=MPIRUN --arg=APPS_DIR --arg=DOCS_APPS_MD
 """
 import os
 import re
-import sys
 import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
-from apptest import fail, mpirun  # noqa: E402
+from apptest import fail, mpirun
 
 # The output each row promises, for its own numpy line's input.
 EXPECTED = {
@@ -31,8 +28,8 @@ def rows(doc):
             yield m.group(1), m.group(2)
 
 
-def main():
-    mpirun_cmd, apps, doc = sys.argv[1:]
+def test_documented_inputs_run(argv):
+    mpirun_cmd, apps, doc = argv
     found = list(rows(doc))
     if sorted(a for a, _ in found) != sorted(EXPECTED):
         fail(f"{doc}: expected one numpy line for each of {sorted(EXPECTED)}, found {[a for a, _ in found]}")
@@ -53,5 +50,3 @@ def main():
             print(f"ok: hmp-{app} on `{line}`: {got.dtype} {got.shape}")
     print("PASS")
 
-
-main()

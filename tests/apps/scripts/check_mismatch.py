@@ -1,13 +1,11 @@
-#!/usr/bin/python3
 """--check must catch a wrong result: with one method's last item spoiled
 (HMP_TEST_PERTURB_METHOD), the app exits 1 naming that method and item, and
 its record says check "failed" while the others say "passed".
 
-usage: check_mismatch.py MPIRUN APPS_DIR
+run: pytest check_mismatch.py --arg=MPIRUN --arg=APPS_DIR
 """
 import json
 import os
-import sys
 import tempfile
 
 from apptest import app_lines, fail, mpirun
@@ -24,8 +22,8 @@ CASES = {
 SPOIL = {"processes": ("together", "one-by-one")}
 
 
-def main():
-    mpirun_cmd, apps = sys.argv[1:]
+def test_check_detects_a_mismatch(argv):
+    mpirun_cmd, apps = argv
     with tempfile.TemporaryDirectory() as tmp:
         for case, (args, needle) in CASES.items():
             app = case.split("-")[0]
@@ -46,5 +44,3 @@ def main():
             print(f"ok: {app}: {lines[0]}")
     print("PASS")
 
-
-main()

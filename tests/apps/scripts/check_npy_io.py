@@ -1,14 +1,12 @@
-#!/usr/bin/python3
 """Inputs made by numpy, passed with --input; --output loads with numpy.load
 and equals numpy's sum / linalg.det / fft.fft2 and scipy's correlate2d on the
 same inputs: float64, the tutorial's int64 (np.random.randint), float32,
 other integer, unsigned, bool and float16 dtypes, big-endian files, and
 rectangular matrices.
 
-usage: check_npy_io.py MPIRUN NP APPS_DIR
+run: pytest check_npy_io.py --arg=MPIRUN --arg=NP --arg=APPS_DIR
 """
 import os
-import sys
 import tempfile
 
 import numpy as np
@@ -34,8 +32,8 @@ def expect(name, got, want, rtol, atol):
     print(f"ok: {name} {got.dtype} {got.shape}")
 
 
-def main():
-    mpirun_cmd, nranks, apps = sys.argv[1:]
+def test_npy_round_trips(argv):
+    mpirun_cmd, nranks, apps = argv
     exe = lambda app: os.path.join(apps, f"hmp-{app}")  # noqa: E731
     rng = np.random.default_rng(6)
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,5 +108,3 @@ def main():
         expect("processes", np.load(out), np.tile(np.arange(6, dtype=np.int64), (2, 1)), 0, 0)
     print("PASS")
 
-
-main()

@@ -16,9 +16,10 @@ cp "$src/tests/core/consumer/main.cpp" "$src/tests/core/consumer/Makefile" "$tmp
 PKG_CONFIG_PATH="$(dirname "$(find "$tmp/prefix" -name hmp.pc)")" make -s -C "$tmp" consumer-pc
 out=$("$mpirun" -np 2 --oversubscribe "$tmp/consumer-pc")
 [ "$out" = "consumer: 2 ranks on 1 node(s)" ] || { echo "FAIL: pkg-config consumer printed '$out'"; exit 1; }
-# The Python tools, installed beside the apps, find them there.
+# The Python tools, installed beside the apps, find them there (not the
+# build the test command points HMP_BUILD_DIR at).
 "$tmp/prefix/bin/hmp-report" --help | grep -q "^usage: hmp-report" || { echo "FAIL: installed hmp-report"; exit 1; }
-out=$(cd "$tmp" && "$tmp/prefix/bin/hmp-sweep" local "$src/jobs/studies/smoke.json" --dry-run) \
+out=$(cd "$tmp" && env -u HMP_BUILD_DIR -u HMP_BIN_DIR "$tmp/prefix/bin/hmp-sweep" local "$src/jobs/studies/smoke.json" --dry-run) \
   || { echo "FAIL: installed hmp-sweep"; exit 1; }
 echo "$out" | head -1 | grep -q "\"$tmp/prefix/bin/hmp-sum\"" \
   || { echo "FAIL: installed hmp-sweep does not run the apps beside it: $(echo "$out" | head -1)"; exit 1; }
