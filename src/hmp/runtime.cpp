@@ -161,18 +161,12 @@ void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
 
 void Runtime::remove_orphan_segments() {
   if (topology_.local_rank != 0) return;
-  std::string list;
+  // Silent: an app's bad input must stay one line (hmp-info --clean lists them).
   try {
-    for (const auto& o : detail::remove_orphan_segments()) {
-      orphans_removed_.push_back(o.name);
-      list += (list.empty() ? "" : ", ") + o.name + " (" + o.job + ", pid " + std::to_string(o.pid) + ")";
-    }
+    for (const auto& o : detail::remove_orphan_segments()) orphans_removed_.push_back(o.name);
   } catch (const std::exception&) {
     // Cleaning up after others must never stop this job from starting.
   }
-  if (!list.empty())
-    std::fprintf(stderr, "hmp: removed %zu shared memory segment(s) on %s left by ended processes: %s\n",
-                 orphans_removed_.size(), topology_.host.c_str(), list.c_str());
 }
 
 void Runtime::build_topology() {

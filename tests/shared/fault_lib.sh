@@ -30,6 +30,22 @@ fault_wait_for() {  # fault_wait_for FILE PATTERN SECONDS
   return 1
 }
 
+# Waits while the job runs, up to 55 s; then prints every process's stacks
+# (gdb, when installed) so that a hang says where it hung.
+fault_stacks_if_hung() {
+  local pid=$1 started=$2 job p
+  while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - started)) -lt 55 ]; do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null || return 0
+  echo "hung: stacks of the job's processes"
+  command -v gdb >/dev/null || return 0
+  for job in $(pgrep -P "$pid"); do
+    for p in $job $(pgrep -P "$job") $(pgrep -P "$job" | xargs -r -n1 pgrep -P); do
+      echo "== $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+      gdb -batch -p "$p" -ex "thread apply all bt 12" 2>/dev/null | grep -E '^(#|Thread)'
+    done
+  done
+}
+
 fault_run() {
   local mpirun=$1 program=$2 np=$3 sim=$4 fault=$5
   local out mode arg="" before after pid
@@ -56,6 +72,7 @@ fault_run() {
       esac
     fi
   fi
+  fault_stacks_if_hung "$pid" "$started" >>"$out"
   wait "$pid"
   RUN_RC=$?
   RUN_OUT=$(cat "$out")

@@ -11,6 +11,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/fault_lib.sh"
 build=$1 rounds=${2:-200} seed=${3:-$$}
+logs=${SOAK_LOGS:-$(mktemp -d /tmp/hmp-soak.XXXXXX)}  # the output of every round that failed
 program=$build/tests/shared/fault_job
 [ -x "$program" ] || { echo "soak.sh: no $program: build the project first (cmake --build $build)" >&2; exit 2; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -31,8 +32,10 @@ for ((round = 1; round <= rounds; ++round)); do
   [ -n "$RUN_WRONG" ] && { wrong=$((wrong + 1)); verdict="WRONG: $(echo "$RUN_WRONG" | head -3 | tr '\n' ' ')"; }
   [ -n "$RUN_LEFT" ] && { left=$((left + 1)); verdict="LEFT: $(echo "$RUN_LEFT" | tr '\n' ' ')"; }
   printf 'round %d/%d: np=%d sim=%d %s exit %d: %s\n' "$round" "$rounds" "$np" "$sim" "$fault" "$RUN_RC" "$verdict"
+  [ "$verdict" = ok ] || echo "$RUN_OUT" >"$logs/round-$round.log"
 done
 by=""
 for f in "${faults[@]}"; do by+=" $f=${runs[$f]:-0}"; done
 echo "soak: $rounds rounds (seed $seed) in $((SECONDS - start)) s:$by; hangs $hangs, wrong results $wrong, rounds leaving files $left"
+rmdir "$logs" 2>/dev/null || echo "soak: the failed rounds' output is in $logs"
 [ $((hangs + wrong + left)) = 0 ]

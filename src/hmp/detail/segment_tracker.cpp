@@ -2,6 +2,7 @@
 #include <hmp/detail/segment_tracker.hpp>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ void keep_only(int fd) {
 
 [[noreturn]] void watch(int fd, long rank_pid) {
   setsid();  // out of the rank's process group: mpirun's kill(-pgid) misses us
+  prctl(PR_SET_NAME, "hmp-watcher");  // what ps and top show
   for (int sig : {SIGINT, SIGHUP, SIGPIPE, SIGTERM}) std::signal(sig, SIG_IGN);
   keep_only(fd);
   char buf[64];
