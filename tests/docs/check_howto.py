@@ -16,6 +16,9 @@ in the same order.
     check_howto.py [common options] run NAME NP     every block of NAME at NP ranks
     check_howto.py [common options] markers NAME... markers are well formed and cover NAME...
 
+CTest runs it under pytest, each of those words as one --arg:
+`pytest check_howto.py --arg=--howto=docs/howto.md ... --arg=run --arg=NAME --arg=2`.
+
 `markers` also checks excerpts: a ```cpp block after `<!-- code: NAME -->`
 must be lines of docs/examples/NAME.cpp, in the file's order (lines may be
 left out between them; indentation is ignored).
@@ -161,7 +164,7 @@ def compare(block, got):
     return None
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--howto", required=True)
     ap.add_argument("--bin", required=True)
@@ -171,7 +174,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=45)
     ap.add_argument("command", choices=["run", "markers"])
     ap.add_argument("rest", nargs="*")
-    opts = ap.parse_args()
+    opts = ap.parse_args(argv)
     opts.flags = [f for f in re.split(r"[;\s]+", opts.mpirun_flags) if f]
     try:
         blocks = parse(opts.howto)
@@ -216,6 +219,11 @@ def main():
         else:
             print(f"{b.describe()}: {'same lines' if b.kind == 'output-sample' else 'same output'}")
     return 1 if failures else 0
+
+
+def test_howto(argv):
+    """Under pytest (how CTest runs it): the command line above, one --arg each."""
+    assert main(argv) == 0, "see the lines printed above"
 
 
 if __name__ == "__main__":
