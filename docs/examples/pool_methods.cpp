@@ -68,9 +68,9 @@ int main(int argc, char** argv) {
     if (root) show("map", mapped);
 
     // map_async with a callback: it runs on root when root waits.
-    auto async = pool.map_async(iterative_sum, parts, {}, [](const std::vector<Int>& s) {
+    auto async = pool.map_async(iterative_sum, parts, {}, hmp::callback([](const std::vector<Int>& s) {
       std::printf("%-20s got %zu sums\n", "map_async callback", s.size());
-    });
+    }));
     const auto& async_sums = async.get();  // root joins the work here
     if (root) show("map_async", async_sums);
 

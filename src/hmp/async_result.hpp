@@ -24,7 +24,7 @@ class AsyncResult {
   /// one, unless the call asked for results everywhere. Throws TaskError on
   /// every rank when a task failed.
   const R& get() {
-    if (!check()->joined) core_->join(*state_, std::nullopt, true);
+    if (!check()->joined) core_->join(*state_, std::nullopt, detail::Outcome::keep);
     detail::raise_outcome(*state_);
     return value_();
   }
@@ -32,20 +32,20 @@ class AsyncResult {
   /// be collected by a later get(). Timeouts are per rank.
   template <class Rep, class Period>
   const R& get(std::chrono::duration<Rep, Period> timeout) {
-    if (!check()->joined && !core_->join(*state_, deadline(timeout), true))
+    if (!check()->joined && !core_->join(*state_, deadline(timeout), detail::Outcome::keep))
       throw TimeoutError("hmp: AsyncResult::get timed out on rank " + std::to_string(core_->rank()) +
-                         " waiting for " + state_->sig.describe() + "; call get() again to collect it");
+                         " waiting for " + state_->desc.sig.describe() + "; call get() again to collect it");
     detail::raise_outcome(*state_);
     return value_();
   }
   /// Waits until the result is ready (no exception for failed tasks).
   void wait() {
-    if (!check()->joined) core_->join(*state_, std::nullopt, true);
+    if (!check()->joined) core_->join(*state_, std::nullopt, detail::Outcome::keep);
   }
   /// Waits at most `timeout`; true when ready.
   template <class Rep, class Period>
   bool wait(std::chrono::duration<Rep, Period> timeout) {
-    return check()->joined || core_->join(*state_, deadline(timeout), true);
+    return check()->joined || core_->join(*state_, deadline(timeout), detail::Outcome::keep);
   }
   /// Without blocking: is the call complete? (Root's own share of a static
   /// schedule is computed only by get()/wait().)
@@ -53,7 +53,7 @@ class AsyncResult {
   /// Whether the call completed without error; UsageError if not ready.
   bool successful() const {
     if (!state_ || !state_->joined) throw UsageError("hmp: AsyncResult::successful() before the result is ready");
-    return !state_->failure && !state_->mismatch;
+    return !state_->failed();
   }
 
  private:

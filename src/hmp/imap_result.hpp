@@ -12,6 +12,9 @@
 
 namespace hmp {
 
+/// The order imap's results are yielded in.
+enum class IMapOrder { input, completion };
+
 /// On root, iterating yields results as they arrive: in input order for
 /// imap, in completion order for imap_unordered; root computes items of its
 /// own while nothing has arrived. On other ranks the range is empty (their
@@ -20,8 +23,8 @@ namespace hmp {
 template <class R>
 class IMapResult {
  public:
-  IMapResult(std::shared_ptr<detail::TypedCall<R>> call, detail::PoolCore* core, bool ordered)
-      : call_(std::move(call)), core_(core), ordered_(ordered) {}
+  IMapResult(std::shared_ptr<detail::TypedCall<R>> call, detail::PoolCore* core, IMapOrder order)
+      : call_(std::move(call)), core_(core), ordered_(order == IMapOrder::input) {}
 
   class iterator {
    public:
@@ -74,24 +77,14 @@ class IMapResult {
       return std::nullopt;
     }
     for (;;) {
-      if (!c.failure && !c.mismatch) {
-        if (ordered_) {
-          absorb();
-          if (next_ < c.n && ready_[next_]) return next_++;
-        } else {
-          while (range_ < c.arrived.size()) {
-            const auto& r = c.arrived[range_];
-            if (r.begin + offset_ < r.end) return r.begin + offset_++;
-            ++range_;
-            offset_ = 0;
-          }
-        }
+      if (!c.failed()) {
+        if (auto i = next_arrived()) return i;
         if (yielded_all()) {
           core_->join(c, std::nullopt);
           return std::nullopt;
         }
       }
-      if (c.failure || c.mismatch || c.joined) {
+      if (c.failed() || c.joined) {
         core_->join(c, std::nullopt);  // drains, then throws the call's error
         return std::nullopt;
       }
@@ -99,17 +92,34 @@ class IMapResult {
     }
   }
 
+  // The next result in place that may be yielded now.
+  std::optional<std::size_t> next_arrived() {
+    const auto& arrived = call_->root.arrived;
+    if (ordered_) {
+      absorb();
+      if (next_ < call_->desc.n && ready_[next_]) return next_++;
+      return std::nullopt;
+    }
+    while (range_ < arrived.size()) {
+      const auto& r = arrived[range_];
+      if (r.begin + offset_ < r.end) return r.begin + offset_++;
+      ++range_;
+      offset_ = 0;
+    }
+    return std::nullopt;
+  }
+
   void absorb() {
-    auto& c = *call_;
-    if (ready_.size() != c.n) ready_.assign(c.n, 0);
-    for (; range_ < c.arrived.size(); ++range_)
-      for (auto i = c.arrived[range_].begin; i < c.arrived[range_].end; ++i) ready_[i] = 1;
+    const auto& c = *call_;
+    if (ready_.size() != c.desc.n) ready_.assign(c.desc.n, 0);
+    for (; range_ < c.root.arrived.size(); ++range_)
+      for (auto i = c.root.arrived[range_].begin; i < c.root.arrived[range_].end; ++i) ready_[i] = 1;
   }
 
   bool yielded_all() const {
     const auto& c = *call_;
-    if (ordered_) return next_ >= c.n;
-    return range_ >= c.arrived.size() && c.items_in_place >= c.n;
+    if (ordered_) return next_ >= c.desc.n;
+    return range_ >= c.root.arrived.size() && c.root.items_in_place >= c.desc.n;
   }
 
   std::shared_ptr<detail::TypedCall<R>> call_;

@@ -1,4 +1,4 @@
-#include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/agreement.hpp>
 #include <hmp/pool.hpp>
 
 #include <algorithm>
@@ -44,17 +44,8 @@ Pool::Pool(Runtime& rt, PoolOptions options) : schedule_(options.schedule) {
     const auto f = detail::describe_current_exception(rank(), 0);
     error = f.type + ": " + f.message;
   }
-  struct {
-    int failed;
-    int rank;
-  } mine{error.empty() ? 0 : 1, rank()}, first{0, 0};
-  HMP_MPI_CHECK(MPI_Allreduce(&mine, &first, 1, MPI_2INT, MPI_MAXLOC, core_->comm().native()));
-  if (!first.failed) return;
-  std::size_t len = error.size();
-  HMP_MPI_CHECK(MPI_Bcast(&len, 1, MPI_UINT64_T, first.rank, core_->comm().native()));
-  error.resize(len);
-  HMP_MPI_CHECK(MPI_Bcast(error.data(), static_cast<int>(len), MPI_CHAR, first.rank, core_->comm().native()));
-  throw TaskError("pool initializer failed: " + error, "initializer", first.rank, 0);
+  if (const auto first = detail::first_failure(core_->comm(), error))
+    throw TaskError("pool initializer failed: " + first->message, "initializer", first->rank, 0);
 }
 
 Pool::~Pool() = default;  // PoolCore joins every outstanding call
@@ -63,12 +54,33 @@ void Pool::close() { closed_ = true; }
 
 void Pool::join() {
   if (!closed_) throw UsageError("hmp::Pool::join() before close() or terminate(): close the pool first");
-  if (core_) core_->join_all(true);
+  if (core_) core_->join_all(detail::Outcome::keep);
 }
 
 void Pool::terminate() {
   closed_ = true;
-  if (core_) core_->join_all(true);
+  if (core_) core_->join_all(detail::Outcome::keep);
+}
+
+detail::CallDescription Pool::describe(const char* kind, const MapOptions& o, detail::Flow flow,
+                                       std::source_location where, const std::string& type) const {
+  if (closed_) throw UsageError(std::string("hmp::Pool::") + kind + " on a closed pool: make calls before close()");
+  detail::CallDescription d;
+  d.schedule = o.schedule.value_or(schedule_);
+  if (o.chunksize) d.schedule.chunksize = o.chunksize;
+  d.delivery = o.everywhere ? Delivery::everywhere : Delivery::to_root;
+  d.flow = flow;
+  d.sig.kind = kind;
+  d.sig.file = where.file_name();
+  d.sig.line = where.line();
+  d.sig.type = type;
+  return d;
+}
+
+void Pool::check_rank(int owner) const {
+  if (owner < 0 || owner >= size())
+    throw UsageError("hmp::Pool::apply_on: rank " + std::to_string(owner) + " is not in the pool (0.." +
+                     std::to_string(size() - 1) + ")");
 }
 
 void Pool::require_member(const char* kind) const {

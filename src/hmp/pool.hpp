@@ -4,131 +4,30 @@
 #pragma once
 
 #include <hmp/async_result.hpp>
+#include <hmp/detail/input_capture.hpp>
 #include <hmp/detail/pool_core.hpp>
+#include <hmp/detail/pool_traits.hpp>
 #include <hmp/detail/typed_call.hpp>
 #include <hmp/imap_result.hpp>
+#include <hmp/pool_arguments.hpp>
 #include <hmp/pool_options.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/schedule.hpp>
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <ranges>
 #include <source_location>
+#include <string>
 #include <tuple>
-#include <type_traits>
 #include <type_traits>
 #include <vector>
 
 namespace hmp {
 
-/// Inputs that only root holds: items are sent to the rank that processes
-/// them (statically scheduled, since root must know who takes what).
-template <class V>
-struct FromRoot {
-  V range;
-};
-template <std::ranges::random_access_range R>
-  requires std::ranges::sized_range<R>
-auto from_root(R&& range) {
-  return FromRoot<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
-}
-
-/// Inputs that only root holds and reads as the results are consumed (a
-/// generator, a file's lines: any input range), for imap / imap_unordered.
-/// Other ranks never read theirs. See imap_stream.hpp.
-template <class V>
-struct FromRootStream {
-  V range;
-};
-template <std::ranges::input_range R>
-  requires(!(std::ranges::random_access_range<R> && std::ranges::sized_range<R>))
-auto from_root(R&& range) {
-  return FromRootStream<std::views::all_t<R>>{std::views::all(std::forward<R>(range))};
-}
-
+class Process;
 template <class R, class V, class F>
 class IMapStream;
-
-/// Tags for apply_async's trailing callbacks (Python's keyword arguments):
-/// pool.apply_async(f, x, y, hmp::callback(cb), hmp::error_callback(ecb)).
-template <class F>
-struct Callback {
-  F f;
-};
-template <class F>
-struct ErrorCallback {
-  F f;
-};
-template <class F>
-Callback<F> callback(F f) {
-  return {std::move(f)};
-}
-template <class F>
-ErrorCallback<F> error_callback(F f) {
-  return {std::move(f)};
-}
-
-/// Per-call options.
-struct MapOptions {
-  std::size_t chunksize = 0;           ///< 0: the schedule's default
-  std::optional<Schedule> schedule;    ///< default: the pool's
-  bool everywhere = false;             ///< results on every rank, not only root
-};
-
-namespace detail {
-template <class T>
-struct is_from_root : std::false_type {};
-template <class V>
-struct is_from_root<FromRoot<V>> : std::true_type {};
-
-template <class In>
-struct input_of {
-  using type = std::ranges::range_value_t<In>;
-};
-template <class V>
-struct input_of<FromRoot<V>> {
-  using type = std::ranges::range_value_t<V>;
-};
-template <class V>
-struct input_of<FromRootStream<V>> {
-  using type = std::ranges::range_value_t<V>;
-};
-
-template <bool Star, class F, class Item>
-struct result_of {
-  using type = std::invoke_result_t<F&, const Item&>;
-};
-template <class F, class Item>
-struct result_of<true, F, Item> {
-  using type = decltype(std::apply(std::declval<F&>(), std::declval<const Item&>()));
-};
-
-template <class T>
-struct is_callback : std::false_type {};
-template <class F>
-struct is_callback<Callback<F>> : std::true_type {};
-template <class F>
-struct is_callback<ErrorCallback<F>> : std::true_type {};
-
-// The arguments of apply_async that are not callbacks, as a tuple of copies.
-template <class A>
-auto plain_arg(A&& a) {
-  if constexpr (is_callback<std::decay_t<A>>::value)
-    return std::tuple<>();
-  else
-    return std::tuple<std::decay_t<A>>(std::forward<A>(a));
-}
-template <class T>
-struct is_error_callback : std::false_type {};
-template <class F>
-struct is_error_callback<ErrorCallback<F>> : std::true_type {};
-}  // namespace detail
-
-template <bool Star, class F, class In>
-using pool_result_t = std::decay_t<typename detail::result_of<Star, std::decay_t<F>,
-                                                              typename detail::input_of<std::remove_cvref_t<In>>::type>::type>;
 
 class Pool {
  public:
@@ -170,10 +69,7 @@ class Pool {
   /// when every item is done; TaskError on every rank if a task threw.
   template <class F, class In>
   auto map(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
-    using R = pool_result_t<false, F, In>;
-    auto call = prepare<false, R>("map", std::forward<F>(f), std::forward<In>(inputs), o, false, false, where);
-    core_->start(call, true);
-    return take(call);
+    return run_sync<false>("map", std::forward<F>(f), std::forward<In>(inputs), o, where);
   }
   /// map with Python's chunksize argument.
   template <class F, class In>
@@ -182,55 +78,44 @@ class Pool {
   }
 
   /// As map, returning at once on root (workers compute their share inside
-  /// the call); root does its share in get()/wait(). `callback` (root, on
-  /// success) and `error_callback` (root, on TaskError) run at root's wait.
-  template <class F, class In, class R = pool_result_t<false, F, In>>
-  AsyncResult<std::vector<R>> map_async(F&& f, In&& inputs, MapOptions o = {},
-                                        std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
-                                        std::function<void(const TaskError&)> error_callback = {},
-                                        std::source_location where = std::source_location::current()) {
-    auto call = prepare<false, R>("map_async", std::forward<F>(f), std::forward<In>(inputs), o, false, true, where);
-    return launch(call, std::move(callback), std::move(error_callback));
+  /// the call); root does its share in get()/wait(). hmp::callback(cb) (root,
+  /// on success, with the results) and hmp::error_callback(ecb) (root, on
+  /// TaskError) run at root's wait, as with apply_async.
+  template <class F, class In, class C = NoCallback, class E = NoCallback>
+  auto map_async(F&& f, In&& inputs, MapOptions o = {}, C callback = {}, E error_callback = {},
+                 std::source_location where = std::source_location::current()) {
+    return run_async<false>("map_async", std::forward<F>(f), std::forward<In>(inputs), o, callback, error_callback,
+                            where);
   }
 
   // ---- starmap: each item is a tuple unpacked into f ------------------------
   /// As map, with each item a tuple (or pair) unpacked into f's arguments.
   template <class F, class In>
   auto starmap(F&& f, In&& inputs, MapOptions o = {}, std::source_location where = std::source_location::current()) {
-    using R = pool_result_t<true, F, In>;
-    auto call = prepare<true, R>("starmap", std::forward<F>(f), std::forward<In>(inputs), o, false, false, where);
-    core_->start(call, true);
-    return take(call);
+    return run_sync<true>("starmap", std::forward<F>(f), std::forward<In>(inputs), o, where);
   }
   /// As map_async, with each item a tuple unpacked into f's arguments.
-  template <class F, class In, class R = pool_result_t<true, F, In>>
-  AsyncResult<std::vector<R>> starmap_async(F&& f, In&& inputs, MapOptions o = {},
-                                            std::type_identity_t<std::function<void(const std::vector<R>&)>> callback = {},
-                                            std::function<void(const TaskError&)> error_callback = {},
-                                            std::source_location where = std::source_location::current()) {
-    auto call = prepare<true, R>("starmap_async", std::forward<F>(f), std::forward<In>(inputs), o, false, true, where);
-    return launch(call, std::move(callback), std::move(error_callback));
+  template <class F, class In, class C = NoCallback, class E = NoCallback>
+  auto starmap_async(F&& f, In&& inputs, MapOptions o = {}, C callback = {}, E error_callback = {},
+                     std::source_location where = std::source_location::current()) {
+    return run_async<true>("starmap_async", std::forward<F>(f), std::forward<In>(inputs), o, callback,
+                           error_callback, where);
   }
 
   // ---- imap / imap_unordered: root iterates results as they arrive ---------
   /// Root iterates the results in input order as they arrive (see IMapResult);
   /// chunks of `chunksize` items are claimed dynamically.
-  template <class F, class In, class R = pool_result_t<false, F, In>>
+  template <class F, class In, class R = detail::pool_result_t<false, F, In>>
   IMapResult<R> imap(F&& f, In&& inputs, std::size_t chunksize = 1,
                      std::source_location where = std::source_location::current()) {
-    auto call = prepare<false, R>("imap", std::forward<F>(f), std::forward<In>(inputs),
-                                  chunked(chunksize), true, true, where);
-    core_->start(call, false);
-    return IMapResult<R>(call, core_.get(), true);
+    return run_streaming<R>("imap", std::forward<F>(f), std::forward<In>(inputs), chunksize, IMapOrder::input, where);
   }
   /// As imap, yielding in completion order (IMapResult's iterator has index()).
-  template <class F, class In, class R = pool_result_t<false, F, In>>
+  template <class F, class In, class R = detail::pool_result_t<false, F, In>>
   IMapResult<R> imap_unordered(F&& f, In&& inputs, std::size_t chunksize = 1,
                                std::source_location where = std::source_location::current()) {
-    auto call = prepare<false, R>("imap_unordered", std::forward<F>(f), std::forward<In>(inputs),
-                                  chunked(chunksize), true, true, where);
-    core_->start(call, false);
-    return IMapResult<R>(call, core_.get(), false);
+    return run_streaming<R>("imap_unordered", std::forward<F>(f), std::forward<In>(inputs), chunksize,
+                            IMapOrder::completion, where);
   }
 
   /// imap over hmp::from_root(input_range): root reads the range a window
@@ -238,14 +123,14 @@ class Pool {
   /// so it may be lazy or endless; workers serve every window inside the
   /// call. Root must iterate the result to its end or destroy it before its
   /// next call on the pool.
-  template <class F, class V, class R = pool_result_t<false, F, FromRootStream<V>>>
+  template <class F, class V, class R = detail::pool_result_t<false, F, FromRootStream<V>>>
   IMapStream<R, V, std::decay_t<F>> imap(F&& f, FromRootStream<V> inputs, std::size_t chunksize = 1,
                                          std::source_location where = std::source_location::current()) {
     require_member("imap");
     return {*this, std::forward<F>(f), std::move(inputs.range), chunksize, true, where};
   }
   /// As the streamed imap, yielding each window's results in completion order.
-  template <class F, class V, class R = pool_result_t<false, F, FromRootStream<V>>>
+  template <class F, class V, class R = detail::pool_result_t<false, F, FromRootStream<V>>>
   IMapStream<R, V, std::decay_t<F>> imap_unordered(F&& f, FromRootStream<V> inputs, std::size_t chunksize = 1,
                                                    std::source_location where = std::source_location::current()) {
     require_member("imap_unordered");
@@ -263,181 +148,144 @@ class Pool {
   /// the call. Trailing hmp::callback(cb) / hmp::error_callback(ecb) run on root.
   template <class F, class... Args>
   auto apply_async(F&& f, Args&&... args) {
+    require_member("apply_async");
     auto plain = std::tuple_cat(detail::plain_arg(std::forward<Args>(args))...);
     auto task = [f = std::decay_t<F>(std::forward<F>(f)), plain] { return std::apply(f, plain); };
-    auto result = apply_on(core_->next_owner(), false, std::move(task), "apply");
-    (install_callback(*result.second, args), ...);
-    return std::move(result.first);
-  }
-
-  /// The rank the next apply would run on (and moves the turn on).
-  int core_owner_turn() { return core_->next_owner(); }
-
-  /// apply_async of task() on the given rank; with `everywhere` every rank
-  /// gets the result. (The building block of apply and hmp::Process.)
-  template <class Task, class R = std::decay_t<std::invoke_result_t<Task&>>>
-  std::pair<AsyncResult<R>, detail::TypedCall<R>*> apply_on(int owner, bool everywhere, Task task, const char* kind) {
-    if (owner < 0 || owner >= size())
-      throw UsageError("hmp::Pool::apply_on: rank " + std::to_string(owner) + " is not in the pool (0.." +
-                       std::to_string(size() - 1) + ")");
-    MapOptions o;
-    o.everywhere = everywhere;
-    auto call = prepare<false, R>(kind, [task = std::move(task)](std::size_t) mutable { return task(); },
-                                  std::views::iota(std::size_t{0}, std::size_t{1}), o, false, true,
-                                  std::source_location::current());
-    call->owner = owner;
-    auto* c = call.get();
-    static const R none{};
-    const bool here = is_root() || everywhere;
-    // Callbacks are installed by the caller before the call can complete:
-    // root completes it only when it waits.
-    AsyncResult<R> result(call, core_.get(), [c, here]() -> const R& { return here ? c->first() : none; });
-    core_->start(call, false);
-    return {std::move(result), c};
+    using R = std::decay_t<std::invoke_result_t<decltype(task)&>>;
+    std::shared_ptr<detail::TypedCall<R>> call;
+    auto result = apply_on(core_->next_owner(), Delivery::to_root, std::move(task), "apply", &call);
+    (install_callback<Results::one>(*call, args), ...);
+    return result;
   }
 
   // ---- index spaces --------------------------------------------------------
   /// f(i) for i in 0..n-1, on every rank's team; returns when all are done.
   template <class F>
   void for_each(std::size_t n, F&& f, MapOptions o = {}, std::source_location where = std::source_location::current()) {
-    auto call = prepare<false, void>("for_each", std::forward<F>(f), std::views::iota(std::size_t{0}, n), o, false,
-                                     false, where);
-    core_->start(call, true);
+    auto call = prepare<false, void>("for_each", std::forward<F>(f), std::views::iota(std::size_t{0}, n), o,
+                                     detail::Flow::batch, detail::InputLifetime::call, where);
+    core_->start(call, detail::Completion::wait);
   }
 
- protected:
-  detail::PoolCore& core() { return *core_; }
+ private:
+  friend class Process;  // runs its targets with apply_on
+  template <class R, class V, class F>
+  friend class IMapStream;  // a streamed imap is a series of imap calls
+  using Delivery = detail::Delivery;
+
   static MapOptions chunked(std::size_t chunksize) {
     MapOptions o;
     o.chunksize = chunksize;
     return o;
   }
 
+  /// The call's description, the same on every rank.
+  detail::CallDescription describe(const char* kind, const MapOptions& o, detail::Flow flow,
+                                   std::source_location where, const std::string& type) const;
+
   template <bool Star, class R, class F, class In>
   std::shared_ptr<detail::TypedCall<R>> prepare(const char* kind, F&& f, In&& inputs, const MapOptions& o,
-                                                 bool streaming, bool keep_copy, std::source_location where) {
-    if (closed_) throw UsageError(std::string("hmp::Pool::") + kind + " on a closed pool: make calls before close()");
+                                                 detail::Flow flow, detail::InputLifetime lifetime,
+                                                 std::source_location where) {
     require_member(kind);
-    auto call = std::make_shared<detail::TypedCall<R>>();
-    call->schedule = o.schedule.value_or(schedule_);
-    if (o.chunksize) call->schedule.chunksize = o.chunksize;
-    call->everywhere = o.everywhere;
-    call->streaming = streaming;
-    call->sig.kind = kind;
-    call->sig.file = where.file_name();
-    call->sig.line = where.line();
-    call->sig.type = detail::type_name<R>();
-    using Raw = std::remove_cvref_t<In>;
     using Task = std::decay_t<F>;
-    if constexpr (detail::is_from_root<Raw>::value) {
-      using V = decltype(inputs.range);
-      using T = std::ranges::range_value_t<V>;
-      detail::require_sendable<T>();
-      // Root's items where they are (a synchronous call over a contiguous
-      // range: the caller's data outlives the call), else a copy; workers
-      // fill `own` with the items root sends them.
-      struct Items {
-        std::vector<T> own;
-        std::span<const T> view;
-      };
-      auto items = std::make_shared<Items>();
-      if (is_root()) {
-        if constexpr (std::ranges::contiguous_range<V>) {
-          if (!keep_copy) items->view = std::span<const T>(std::ranges::data(inputs.range), std::ranges::size(inputs.range));
-        }
-        if (items->view.size() != static_cast<std::size_t>(std::ranges::size(inputs.range))) {
-          items->own.assign(std::ranges::begin(inputs.range), std::ranges::end(inputs.range));
-          items->view = items->own;
-        }
-      }
-      call->n = items->view.size();
-      call->inputs_from_root = true;
-      auto* c = call.get();
-      call->pack_inputs = [items](std::vector<std::byte>& out, std::span<const detail::Range> ranges) {
-        for (const auto& r : ranges) detail::pack(out, items->view.subspan(r.begin, r.end - r.begin));
-      };
-      call->unpack_inputs = [items, c](std::uint64_t n, std::span<const std::byte> in,
-                                       std::span<const detail::Range> ranges) {
-        detail::reserve_fresh(items->own, n);
-        items->own.resize(n);
-        items->view = items->own;
-        if constexpr (!std::is_void_v<R>) c->slots.resize(n);
-        std::size_t off = 0;
-        for (const auto& r : ranges)
-          off += detail::unpack(in.subspan(off), std::span<T>(items->own.data() + r.begin, r.end - r.begin));
-      };
-      call->sig.n = call->n;
-      detail::wire<R, Star>(call, Task(std::forward<F>(f)),
-                            [items](std::uint64_t i) -> const T& { return items->view[i]; }, threads(), rank());
-    } else {
-      static_assert(std::ranges::random_access_range<Raw> && std::ranges::sized_range<Raw>,
-                    "hmp::Pool: inputs must be a sized random-access range (vector, span, iota...) or "
-                    "hmp::from_root(range); an input range read as it is consumed (hmp::from_root(generator)) "
-                    "works with imap and imap_unordered");
-      call->n = static_cast<std::size_t>(std::ranges::size(inputs));
-      call->sig.n = call->n;
-      if constexpr (std::ranges::view<Raw>) {
-        // Views are cheap to copy and do not own: keep the view.
-        detail::wire<R, Star>(call, Task(std::forward<F>(f)),
-                              [v = Raw(inputs)](std::uint64_t i) -> decltype(auto) {
-                                return std::ranges::begin(v)[static_cast<std::ptrdiff_t>(i)];
-                              },
-                              threads(), rank());
-      } else if (keep_copy) {
-        // Async calls run on root when it waits: keep the inputs alive until
-        // then (Python copies them at the call, too).
-        using T = std::ranges::range_value_t<Raw>;
-        auto items = std::make_shared<std::vector<T>>(std::ranges::begin(inputs), std::ranges::end(inputs));
-        detail::wire<R, Star>(call, Task(std::forward<F>(f)),
-                              [items](std::uint64_t i) -> const T& { return (*items)[i]; }, threads(), rank());
-      } else {
-        const auto* p = &inputs;  // synchronous: the caller's range outlives the call
-        detail::wire<R, Star>(call, Task(std::forward<F>(f)),
-                              [p](std::uint64_t i) -> decltype(auto) {
-                                return std::ranges::begin(*p)[static_cast<std::ptrdiff_t>(i)];
-                              },
-                              threads(), rank());
-      }
-    }
-    return call;
+    return detail::capture_inputs(std::forward<In>(inputs), lifetime, is_root(), [&](std::size_t n, auto access) {
+      auto call = detail::make_typed_call<R, Star>(Task(std::forward<F>(f)), std::move(access));
+      call->desc = describe(kind, o, flow, where, detail::type_name<R>());
+      call->desc.n = call->desc.sig.n = n;
+      return call;
+    });
   }
+
+  template <bool Star, class F, class In>
+  auto run_sync(const char* kind, F&& f, In&& inputs, const MapOptions& o, std::source_location where) {
+    using R = detail::pool_result_t<Star, F, In>;
+    auto call = prepare<Star, R>(kind, std::forward<F>(f), std::forward<In>(inputs), o, detail::Flow::batch,
+                                 detail::InputLifetime::call, where);
+    core_->start(call, detail::Completion::wait);
+    return take(call);
+  }
+
+  template <bool Star, class F, class In, class C, class E>
+  auto run_async(const char* kind, F&& f, In&& inputs, const MapOptions& o, const C& callback,
+                 const E& error_callback, std::source_location where) {
+    using R = detail::pool_result_t<Star, F, In>;
+    auto call = prepare<Star, R>(kind, std::forward<F>(f), std::forward<In>(inputs), o, detail::Flow::batch,
+                                 detail::InputLifetime::copy, where);
+    install_callback<Results::all>(*call, callback);
+    install_callback<Results::all>(*call, error_callback);
+    core_->start(call, detail::Completion::later);
+    auto* c = call.get();
+    const bool here = is_root() || call->desc.everywhere();
+    return AsyncResult<std::vector<R>>(call, core_.get(), [c, here, empty = std::vector<R>()]() -> const std::vector<R>& {
+      return here ? c->results() : empty;
+    });
+  }
+
+  template <class R, class F, class In>
+  IMapResult<R> run_streaming(const char* kind, F&& f, In&& inputs, std::size_t chunksize, IMapOrder order,
+                              std::source_location where) {
+    auto call = prepare<false, R>(kind, std::forward<F>(f), std::forward<In>(inputs), chunked(chunksize),
+                                  detail::Flow::streaming, detail::InputLifetime::copy, where);
+    core_->start(call, detail::Completion::later);
+    return IMapResult<R>(call, core_.get(), order);
+  }
+
+  /// apply_async of task() on rank `owner`; with Delivery::everywhere every
+  /// rank gets the result. (The building block of apply and hmp::Process.)
+  template <class Task, class R = std::decay_t<std::invoke_result_t<Task&>>>
+  AsyncResult<R> apply_on(int owner, Delivery delivery, Task task, const char* kind,
+                          std::shared_ptr<detail::TypedCall<R>>* made = nullptr) {
+    check_rank(owner);
+    MapOptions o;
+    o.everywhere = delivery == Delivery::everywhere;
+    auto call = prepare<false, R>(kind, [task = std::move(task)](std::size_t) mutable { return task(); },
+                                  std::views::iota(std::size_t{0}, std::size_t{1}), o, detail::Flow::batch,
+                                  detail::InputLifetime::copy, std::source_location::current());
+    call->desc.owner = owner;
+    if (made) *made = call;
+    auto* c = call.get();
+    const bool here = is_root() || o.everywhere;
+    // Callbacks are installed by the caller before the call can complete:
+    // root completes it only when it waits.
+    AsyncResult<R> result(call, core_.get(), [c, here, none = R{}]() -> const R& { return here ? c->first() : none; });
+    core_->start(call, detail::Completion::later);
+    return result;
+  }
+
+  void check_rank(int owner) const;
 
   template <class R>
   std::vector<R> take(const std::shared_ptr<detail::TypedCall<R>>& call) {
-    if (!is_root() && !call->everywhere) return {};
+    if (!is_root() && !call->desc.everywhere()) return {};
     if constexpr (std::is_same_v<R, bool>)
       return call->results();
     else
       return std::move(call->slots);
   }
 
-  template <class R>
-  AsyncResult<std::vector<R>> launch(const std::shared_ptr<detail::TypedCall<R>>& call,
-                                     std::function<void(const std::vector<R>&)> callback,
-                                     std::function<void(const TaskError&)> error_callback) {
-    auto* c = call.get();
-    if (callback) call->on_success = [c, cb = std::move(callback)] { cb(c->results()); };
-    if (error_callback) call->on_error = std::move(error_callback);
-    core_->start(call, false);
-    auto empty = std::make_shared<std::vector<R>>();
-    const bool here = is_root() || call->everywhere;
-    return AsyncResult<std::vector<R>>(call, core_.get(), [c, empty, here]() -> const std::vector<R>& {
-      return here ? c->results() : *empty;
-    });
-  }
+  /// What a success callback gets: the result vector (map_async,
+  /// starmap_async) or the one result (apply_async).
+  enum class Results { all, one };
 
-  template <class R, class A>
-  void install_callback(detail::TypedCall<R>& c, const A& a) {
+  /// Installs `a` if it is a callback (apply_async's other arguments are
+  /// the task's; map_async's must be callbacks).
+  template <Results Which, class R, class A>
+  static void install_callback(detail::TypedCall<R>& c, const A& a) {
     using D = std::decay_t<A>;
-    if constexpr (detail::is_error_callback<D>::value)
-      c.on_error = [f = a.f](const TaskError& e) { f(e); };
-    else if constexpr (detail::is_callback<D>::value)
-      c.on_success = [f = a.f, p = &c] { f(static_cast<const R&>(p->first())); };
+    if constexpr (detail::is_error_callback<D>::value) {
+      c.desc.on_error = [f = a.f](const TaskError& e) { f(e); };
+    } else if constexpr (detail::is_success_callback<D>::value) {
+      if constexpr (Which == Results::one)
+        c.desc.on_success = [f = a.f, p = &c] { f(static_cast<const R&>(p->first())); };
+      else
+        c.desc.on_success = [f = a.f, p = &c] { f(p->results()); };
+    } else {
+      static_assert(Which == Results::one || std::is_same_v<D, NoCallback>,
+                    "hmp::Pool: pass map_async's callbacks as hmp::callback(cb) and hmp::error_callback(ecb)");
+    }
   }
 
- private:
-  template <class R, class V, class F>
-  friend class IMapStream;
   void require_member(const char* kind) const;
 
   std::unique_ptr<detail::PoolCore> core_;  // null on a rank outside the pool

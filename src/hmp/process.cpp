@@ -112,9 +112,9 @@ void Process::start() {
     out.ended = now_seconds();
     return out;
   };
-  owner_ = prt_->pool.core_owner_turn();
+  owner_ = prt_->pool.core_->next_owner();
   pid_ = prt_->pids[static_cast<std::size_t>(owner_)];
-  result_ = prt_->pool.apply_on(owner_, true, std::move(task), "Process.start").first;
+  result_ = prt_->pool.apply_on(owner_, detail::Delivery::everywhere, std::move(task), "Process.start");
   prt_->live.push_back(this);
 }
 

@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
-ROWS = ["map, chunksize 1, per task", "map, default chunksize, per task", "map, default chunksize, total",
+ROWS = ["map, chunksize 1, per task", "map, chunksize 1, total", "map, default chunksize, per task", "map, default chunksize, total",
         "map_async + get, 3 items", "apply_async + get"]
-KEYS = ["map_chunksize1_us_per_task", "map_default_us_per_task", "map_default_total_ms", "map_async_get_us",
+KEYS = ["map_chunksize1_us_per_task", "map_chunksize1_total_ms", "map_default_us_per_task", "map_default_total_ms", "map_async_get_us",
         "apply_async_get_us"]
 TINY = ["--items-chunk1", "300", "--items-default", "1001", "--round-trips", "7", "--tiny", "3", "--repeat", "3",
         "--warmup", "1"]

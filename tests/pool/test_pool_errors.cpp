@@ -81,11 +81,11 @@ TEST(PoolErrors, LowestFailingIndexWins) {
 TEST(PoolErrors, AsyncAndImapAndStarmapFailures) {
   const auto in = iota(30);
   std::atomic<int> error_callbacks{0}, callbacks{0};
-  auto a = pool().map_async(thrower(3), in, {}, [&](const std::vector<int>&) { ++callbacks; },
-                            [&](const hmp::TaskError& e) {
+  auto a = pool().map_async(thrower(3), in, {}, hmp::callback([&](const std::vector<int>&) { ++callbacks; }),
+                            hmp::error_callback([&](const hmp::TaskError& e) {
                               EXPECT_EQ(e.index(), 3u);
                               ++error_callbacks;
-                            });
+                            }));
   EXPECT_THROW(a.get(), hmp::TaskError);
   EXPECT_FALSE(a.successful());
   EXPECT_EQ(callbacks.load(), 0);
@@ -118,7 +118,7 @@ TEST(PoolErrors, AsyncAndImapAndStarmapFailures) {
 TEST(PoolErrors, CallbacksRunOnRootWithTheResults) {
   const auto in = iota(12);
   std::vector<int> seen;
-  auto a = pool().map_async([](int x) { return -x; }, in, {}, [&](const std::vector<int>& r) { seen = r; });
+  auto a = pool().map_async([](int x) { return -x; }, in, {}, hmp::callback([&](const std::vector<int>& r) { seen = r; }));
   a.wait();
   EXPECT_TRUE(a.ready());
   EXPECT_TRUE(a.successful());

@@ -53,8 +53,8 @@ bool must_fail(int bad_item) {
   return bad_item >= 0 || any;
 }
 
-constexpr int kItems = 400;
-constexpr int kRounds = 10;
+constexpr int kItems = 200;
+constexpr int kRounds = 4;
 
 // Drives one imap loop; returns the (index, value) pairs root saw before TaskError.
 template <class Result>

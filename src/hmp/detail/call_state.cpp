@@ -3,6 +3,7 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -37,17 +38,22 @@ std::string CallSignature::describe() const {
   return out;
 }
 
+bool RootProgress::all_workers_done() const {
+  return std::all_of(worker_done.begin(), worker_done.end(), [](char d) { return d != 0; });
+}
+
 void CallState::fail(std::uint64_t index, int rank) {
   TaskFailure f = describe_current_exception(rank, index);
-  std::lock_guard lock(failure_mutex);
-  if (!local_failure || index < local_failure->index) local_failure = std::move(f);
-  local_failed.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(local.failure_mutex);
+  if (!local.failure || index < local.failure->index) local.failure = std::move(f);
+  local.failed.store(true, std::memory_order_relaxed);
 }
+
+TaskError task_error(const TaskFailure& f) { return TaskError(f.message, f.type, f.rank, f.index); }
 
 void raise_outcome(const CallState& call) {
   if (call.mismatch) throw CollectiveMismatch(*call.mismatch);
-  if (call.failure)
-    throw TaskError(call.failure->message, call.failure->type, call.failure->rank, call.failure->index);
+  if (call.failure) throw task_error(*call.failure);
 }
 
 }  // namespace hmp::detail

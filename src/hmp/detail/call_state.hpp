@@ -1,5 +1,7 @@
-// The state of one collective pool call, shared by its typed front end
-// (Pool's templates, AsyncResult) and the untyped engine (PoolCore).
+// The state of one collective pool call, in three parts: what the call is
+// (set by the typed front end, the same on every rank), root's progress
+// through it, and this rank's local work. The typed subclass (typed_call.hpp)
+// runs the tasks and keeps the results.
 #pragma once
 
 #include <hmp/detail/call_schedule.hpp>
@@ -9,12 +11,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <exception>
 #include <functional>
+#include <memory>
 #include <mpi.h>
 #include <mutex>
 #include <optional>
-#include <source_location>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,7 +25,6 @@ class TaskError;
 }
 
 namespace hmp::detail {
-
 
 /// What a task threw, where.
 struct TaskFailure {
@@ -53,59 +53,106 @@ struct CallSignature {
   }
 };
 
-struct CallState {
-  virtual ~CallState() = default;
+/// Where a call's results go.
+enum class Delivery { to_root, everywhere };
+/// How workers report: once at the end of their share, or after every claim (imap*).
+enum class Flow { batch, streaming };
 
-  // --- set by the typed front end ------------------------------------------
+/// The call as the front end describes it (the same on every rank).
+struct CallDescription {
   CallSignature sig;
   std::size_t n = 0;
   Schedule schedule;
-  bool everywhere = false;   ///< results on every rank, not only root
-  bool streaming = false;    ///< imap*: workers send after every claim
+  Delivery delivery = Delivery::to_root;
+  Flow flow = Flow::batch;
   bool inputs_from_root = false;
-  int owner = -1;            ///< apply/Process: the one rank that runs the call's items
-  std::function<void(std::span<const Range>)> run;  ///< run items on this rank's team
-  std::function<void(std::vector<std::byte>&, std::span<const Range>)> pack;  ///< results of ranges
-  std::function<void(std::span<const std::byte>, std::span<const Range>)> unpack;
-  std::function<void(std::vector<std::byte>&, std::span<const Range>)> pack_inputs;      ///< from_root
+  int owner = -1;  ///< apply/Process: the one rank that runs the call's items
+  std::function<void(std::vector<std::byte>&, std::span<const Range>)> pack_inputs;  ///< from_root, root
   std::function<void(std::uint64_t n, std::span<const std::byte>, std::span<const Range>)> unpack_inputs;
-  std::function<void()> on_success;                  ///< root: callback
-  std::function<void(const TaskError&)> on_error;    ///< root: error_callback
+  std::function<void()> on_success;                ///< root: callback
+  std::function<void(const TaskError&)> on_error;  ///< root: error_callback
 
-  // --- engine state ---------------------------------------------------------
-  std::uint64_t seq = 0;
-  std::unique_ptr<CallSchedule> plan;   ///< who takes which items
-  int data_tag = 0, status_tag = 0, input_tag = 0;
-  bool joined = false;
-  bool own_done = false;       ///< this rank claims no more work
-  Cursor cursor;               ///< this rank's place in a static schedule
-  std::optional<TaskFailure> failure;   ///< the call's outcome, once joined
-  std::optional<std::string> mismatch;
-  std::vector<char> worker_done;        ///< root: which ranks sent their last message
-  std::vector<double> busy;             ///< root: seconds each rank spent in tasks
-  std::vector<Range> arrived;           ///< root: ranges whose results are in place, in arrival order
-  std::size_t items_in_place = 0;       ///< root
-  std::chrono::steady_clock::time_point started;
-  std::vector<std::uint64_t> progress_base;  ///< root: per-rank counters at the call's start
+  bool everywhere() const noexcept { return delivery == Delivery::everywhere; }
+  bool streaming() const noexcept { return flow == Flow::streaming; }
+};
+
+/// Root's view of the call while it runs.
+struct RootProgress {
+  std::vector<char> worker_done;         ///< which ranks sent their last message
+  std::vector<double> busy;              ///< seconds each rank spent in tasks
+  std::vector<Range> arrived;            ///< ranges whose results are in place, in arrival order
+  std::uint64_t items_in_place = 0;
+  std::vector<std::uint64_t> progress_base;  ///< per-rank counters at the call's start
   std::chrono::steady_clock::time_point last_draw;
+  std::chrono::steady_clock::time_point last_probe{};  ///< last_claim_end when root last looked for messages
 
-  // Local work, possibly touched by several OpenMP threads.
+  bool all_workers_done() const;
+};
+
+/// This rank's own share: what it claimed, ran and has still to send.
+struct LocalWork {
+  Cursor cursor;                 ///< place in a static schedule
+  bool done = false;             ///< claims no more work
+  std::vector<Range> claimed;    ///< the latest claim (reused: no allocation per claim)
+  std::vector<Range> unsent;     ///< worker: computed, not yet sent (results staged in that order)
+  double busy = 0;               ///< seconds in tasks, not yet reported
+  std::chrono::steady_clock::time_point last_claim_end{};
+  // Failures, possibly recorded by several OpenMP threads at once.
   std::mutex failure_mutex;
-  std::optional<TaskFailure> local_failure;
-  std::atomic<bool> local_failed{false};
-  double local_busy = 0;
-  std::vector<Range> done_ranges;        ///< worker: computed, not yet sent
-  std::vector<Range> claimed;            ///< this rank's latest claim (reused: no allocation per claim)
-  std::chrono::steady_clock::time_point last_claim_end{};  ///< when this rank's latest claim finished
-  std::chrono::steady_clock::time_point last_probe{};      ///< root: last_claim_end when it last looked for messages
+  std::optional<TaskFailure> failure;
+  std::atomic<bool> failed{false};
+  // Messages in flight and the memory they are sent from.
   std::vector<std::vector<std::byte>> send_buffers;
   std::vector<MPI_Request> send_requests;
+};
 
-  /// Records a task failure (thread-safe): the lowest index wins.
+class CallState {
+ public:
+  virtual ~CallState() = default;
+
+  CallDescription desc;
+  std::uint64_t seq = 0;
+  int data_tag = 0, status_tag = 0, input_tag = 0;
+  std::unique_ptr<CallSchedule> plan;  ///< who takes which items
+  std::chrono::steady_clock::time_point started;
+  bool joined = false;
+  std::optional<TaskFailure> failure;  ///< the call's outcome, once joined
+  std::optional<std::string> mismatch;
+  RootProgress root;
+  LocalWork local;
+
+  /// Records a task failure of this rank (thread-safe): the lowest index wins.
   void fail(std::uint64_t index, int rank);
+  /// Whether the call failed, as far as this rank knows.
+  bool failed() const noexcept { return failure || mismatch; }
+
+  // ---- what the typed call does -------------------------------------------
+  /// Runs the items of `ranges` on `threads` threads; the result of item
+  /// ranges[j].begin + k goes to slot k from dests[j].
+  virtual void run(std::span<const Range> ranges, std::span<void* const> dests, int threads, int rank) = 0;
+  virtual bool has_results() const noexcept = 0;
+  /// Sizes the result vector (root; every rank when delivered everywhere).
+  virtual void size_results(std::uint64_t n) = 0;
+  /// Address of item i's slot in the result vector.
+  virtual void* result_slot(std::uint64_t i) = 0;
+  virtual void pack_results(std::vector<std::byte>& out, std::span<const Range> ranges) const = 0;
+  /// Reads results of `ranges` into the result vector; returns the bytes read.
+  virtual std::size_t unpack_results(std::span<const std::byte> in, std::span<const Range> ranges) = 0;
+  /// Worker: room for the results of `ranges`, kept until sent; dests gets
+  /// where each range's results go.
+  virtual void stage(std::span<const Range> ranges, std::vector<void*>& dests) = 0;
+  /// Worker: drops the last `count` staged results (a claim that failed).
+  virtual void unstage(std::uint64_t count) = 0;
+  /// Worker: the staged results as blocks of bytes to send, in staging order
+  /// (valid until clear_staged); raw results are sent from where they are.
+  virtual void staged_blocks(std::vector<std::span<const std::byte>>& out,
+                             std::vector<std::vector<std::byte>>& encoded) = 0;
+  virtual void clear_staged() = 0;
 };
 
 /// Throws the call's outcome on this rank: CollectiveMismatch or TaskError.
 void raise_outcome(const CallState& call);
+/// The call's TaskError (call.failure must be set).
+TaskError task_error(const TaskFailure& failure);
 
 }  // namespace hmp::detail

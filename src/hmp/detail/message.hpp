@@ -66,15 +66,20 @@ struct InputHeader {
   std::uint64_t seq = 0;
   CallSignature sig;
   std::uint64_t n = 0;
+  Schedule schedule;  ///< as root resolved it (static, with its chunksize)
   std::vector<Range> ranges;
   template <class A>
   void save(A& ar) const {
-    ar(seq, sig, n);
+    ar(seq, sig, n, static_cast<std::uint8_t>(schedule.kind), static_cast<std::uint64_t>(schedule.chunksize));
     save_ranges(ar, ranges);
   }
   template <class A>
   void load(A& ar) {
-    ar(seq, sig, n);
+    std::uint8_t kind = 0;
+    std::uint64_t chunksize = 0;
+    ar(seq, sig, n, kind, chunksize);
+    if (kind > static_cast<std::uint8_t>(Schedule::Kind::guided)) throw Error("hmp: a pool message is malformed");
+    schedule = {static_cast<Schedule::Kind>(kind), static_cast<std::size_t>(chunksize)};
     load_ranges(ar, ranges);
   }
 };

@@ -1,16 +1,18 @@
-// A pool call with its result type: per-item results, how a claimed range
-// runs on the rank's OpenMP team, and how results travel.
+// A pool call with its result type: how a claimed range runs on the rank's
+// OpenMP team, where results are kept (root's result vector, a worker's
+// staging) and how they travel.
 #pragma once
 
-#include <hmp/detail/call_state.hpp>
 #include <hmp/codec.hpp>
+#include <hmp/detail/call_state.hpp>
+#include <hmp/detail/staging.hpp>
 
 #include <omp.h>
 
 #include <cxxabi.h>
 
 #include <cstdlib>
-#include <cstring>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,56 +44,27 @@ const std::string& type_name() {
 
 struct NoResult {};
 
-template <class R>
-struct TypedCall : CallState {
-  using Stored = std::conditional_t<std::is_void_v<R>, NoResult, Slot<R>>;
-  std::vector<Stored> slots;
-  std::vector<std::conditional_t<std::is_void_v<R>, NoResult, R>> bools;  // R = bool: slots converted once
-
-  bool one_bool = false;  // R = bool: apply's single result
-
-  /// The first result as an R (apply).
-  const auto& first() {
-    if constexpr (std::is_same_v<R, bool>) {
-      one_bool = static_cast<bool>(slots.front());
-      return one_bool;
-    } else {
-      return slots.front();
-    }
-  }
-
-  const auto& results() {
-    if constexpr (std::is_same_v<R, bool>) {
-      if (bools.size() != slots.size()) bools.assign(slots.begin(), slots.end());
-      return bools;
-    } else {
-      return slots;
-    }
-  }
-};
-
-/// Runs `one(i)` for every item of `ranges` on `threads` OpenMP threads,
-/// skipping the rest once a task of this rank failed (`one` returns false
-/// for a task that threw).
+/// Runs `one(i, k, j)` for item i = ranges[j].begin + k of every range on
+/// `threads` OpenMP threads, skipping the rest once a task of this rank
+/// failed (`one` returns false for a task that threw).
 template <class One>
 void run_ranges(std::span<const Range> ranges, int threads, const std::atomic<bool>& failed, One&& one) {
-  std::uint64_t total = 0;
-  for (const auto& r : ranges) total += r.end - r.begin;
+  const std::uint64_t total = items_in(ranges);
   if (threads <= 1 || total <= 1) {
     // One thread: only its own tasks set `failed`, so checking it once and
     // then each task's outcome skips exactly as before, and a loop over a
     // task that cannot throw has no memory load per item (it vectorizes).
     if (failed.load(std::memory_order_relaxed)) return;
-    for (const auto& r : ranges)
-      for (std::uint64_t i = r.begin; i < r.end; ++i)
-        if (!one(i)) return;
+    for (std::size_t j = 0; j < ranges.size(); ++j)
+      for (std::uint64_t k = 0; k < ranges[j].size(); ++k)
+        if (!one(ranges[j].begin + k, k, j)) return;
     return;
   }
-  // Item k of the claim is item at(k) of the input.
+  // Item k of the claim is item k - starts[j] of range j.
   std::vector<std::uint64_t> starts;
-  starts.reserve(ranges.size() + 1);
+  starts.reserve(ranges.size());
   std::uint64_t acc = 0;
-  for (const auto& r : ranges) starts.push_back(acc), acc += r.end - r.begin;
+  for (const auto& r : ranges) starts.push_back(acc), acc += r.size();
   const auto count = static_cast<long long>(total);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (long long k = 0; k < count; ++k) {
@@ -99,44 +72,129 @@ void run_ranges(std::span<const Range> ranges, int threads, const std::atomic<bo
     const auto uk = static_cast<std::uint64_t>(k);
     std::size_t j = ranges.size() - 1;
     while (starts[j] > uk) --j;
-    one(ranges[j].begin + (uk - starts[j]));
+    one(ranges[j].begin + (uk - starts[j]), uk - starts[j], j);
   }
 }
 
-/// Wires `call` to run `task` over `access(i)` and to move results around.
+/// The results of a call returning R: root's result vector (every rank's
+/// when delivered everywhere) and a worker's staged results.
+template <class R>
+class TypedCall : public CallState {
+ public:
+  using Stored = std::conditional_t<std::is_void_v<R>, NoResult, Slot<R>>;
+  std::vector<Stored> slots;  ///< the result vector
+
+  /// The first result as an R (apply).
+  const auto& first() {
+    if constexpr (std::is_same_v<R, bool>) {
+      one_bool_ = static_cast<bool>(slots.front());
+      return one_bool_;
+    } else {
+      return slots.front();
+    }
+  }
+  const auto& results() {
+    if constexpr (std::is_same_v<R, bool>) {
+      if (bools_.size() != slots.size()) bools_.assign(slots.begin(), slots.end());
+      return bools_;
+    } else {
+      return slots;
+    }
+  }
+
+  bool has_results() const noexcept override { return !std::is_void_v<R>; }
+  void size_results(std::uint64_t n) override {
+    if constexpr (!std::is_void_v<R>) slots.resize(n);
+  }
+  void* result_slot(std::uint64_t i) override { return slots.data() + i; }
+  void pack_results(std::vector<std::byte>& out, std::span<const Range> ranges) const override {
+    if constexpr (!std::is_void_v<R>)
+      for (const auto& r : ranges) pack(out, std::span<const Stored>(slots.data() + r.begin, r.size()));
+  }
+  std::size_t unpack_results(std::span<const std::byte> in, std::span<const Range> ranges) override {
+    std::size_t off = 0;
+    if constexpr (!std::is_void_v<R>)
+      for (const auto& r : ranges) {
+        if (slots.size() < r.end) slots.resize(r.end);
+        off += unpack(in.subspan(off), std::span<Stored>(slots.data() + r.begin, r.size()));
+      }
+    return off;
+  }
+  void stage(std::span<const Range> ranges, std::vector<void*>& dests) override {
+    dests.clear();
+    if constexpr (!std::is_void_v<R>) {
+      Stored* p = staging_.stage(items_in(ranges));
+      for (const auto& r : ranges) dests.push_back(p), p += r.size();
+    } else {
+      dests.assign(ranges.size(), nullptr);
+    }
+  }
+  void unstage(std::uint64_t count) override {
+    if constexpr (!std::is_void_v<R>) staging_.unstage(count);
+  }
+  void staged_blocks(std::vector<std::span<const std::byte>>& out,
+                     std::vector<std::vector<std::byte>>& encoded) override {
+    if constexpr (!std::is_void_v<R>) {
+      staging_.for_each_block([&](const Stored* p, std::uint64_t count) {
+        if constexpr (raw_value<Stored>) {
+          out.emplace_back(reinterpret_cast<const std::byte*>(p), count * sizeof(Stored));
+        } else {
+          encoded.emplace_back();
+          pack(encoded.back(), std::span<const Stored>(p, count));
+          out.emplace_back(encoded.back());
+        }
+      });
+    }
+  }
+  void clear_staged() override { staging_.clear(); }
+
+ private:
+  Staging<Stored> staging_;
+  std::vector<std::conditional_t<std::is_void_v<R>, NoResult, R>> bools_;  // R = bool: slots converted once
+  bool one_bool_ = false;
+};
+
+/// A call of `task` over `access(i)` (Star: each item a tuple unpacked into task).
 template <class R, bool Star, class Task, class Access>
-void wire(const std::shared_ptr<TypedCall<R>>& call, Task task, Access access, int threads, int rank) {
-  TypedCall<R>* c = call.get();  // the closures live inside *c: no ownership cycle
-  if constexpr (!std::is_void_v<R>) c->slots.resize(c->n);
-  c->run = [c, task = std::move(task), access = std::move(access), threads, rank](std::span<const Range> ranges) mutable {
-    run_ranges(ranges, threads, c->local_failed, [&](std::uint64_t i) {
+class TaskCall final : public TypedCall<R> {
+ public:
+  TaskCall(Task task, Access access) : task_(std::move(task)), access_(std::move(access)) {
+    if constexpr (!std::is_void_v<R>) require_sendable<typename TypedCall<R>::Stored>();
+  }
+
+  void run(std::span<const Range> ranges, std::span<void* const> dests, int threads, int rank) override {
+    using S = typename TypedCall<R>::Stored;
+    run_ranges(ranges, threads, this->local.failed, [&](std::uint64_t i, std::uint64_t k, std::size_t j) {
       try {
         if constexpr (std::is_void_v<R>) {
-          if constexpr (Star) std::apply(task, access(i)); else std::invoke(task, access(i));
+          invoke(i);
+          (void)k, (void)j;
         } else {
-          if constexpr (Star) c->slots[i] = std::apply(task, access(i)); else c->slots[i] = std::invoke(task, access(i));
+          static_cast<S*>(dests[j])[k] = invoke(i);
         }
         return true;
       } catch (...) {
-        c->fail(i, rank);
+        this->fail(i, rank);
         return false;
       }
     });
-  };
-  if constexpr (!std::is_void_v<R>) {
-    using S = Slot<R>;
-    require_sendable<S>();
-    c->pack = [c](std::vector<std::byte>& out, std::span<const Range> ranges) {
-      for (const auto& r : ranges) pack(out, std::span<const S>(c->slots.data() + r.begin, r.end - r.begin));
-    };
-    c->unpack = [c](std::span<const std::byte> in, std::span<const Range> ranges) {
-      std::size_t off = 0;
-      for (const auto& r : ranges) {
-        if (c->slots.size() < r.end) c->slots.resize(r.end);
-        off += unpack(in.subspan(off), std::span<S>(c->slots.data() + r.begin, r.end - r.begin));
-      }
-    };
   }
+
+ private:
+  decltype(auto) invoke(std::uint64_t i) {
+    if constexpr (Star)
+      return std::apply(task_, access_(i));
+    else
+      return std::invoke(task_, access_(i));
+  }
+  Task task_;
+  Access access_;
+};
+
+/// The call of `task` over `access(i)`.
+template <class R, bool Star, class Task, class Access>
+std::shared_ptr<TypedCall<R>> make_typed_call(Task task, Access access) {
+  return std::make_shared<TaskCall<R, Star, Task, Access>>(std::move(task), std::move(access));
 }
 
 }  // namespace hmp::detail

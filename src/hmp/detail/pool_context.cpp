@@ -1,0 +1,114 @@
+#include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/pool_context.hpp>
+#include <hmp/errors.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace hmp::detail {
+
+namespace {
+
+double timeout_from_environment(double asked) {
+  if (asked > 0) return asked;
+  if (const char* env = std::getenv("HMP_WAIT_TIMEOUT"); env && *env) {
+    char* end = nullptr;
+    const double v = std::strtod(env, &end);
+    if (end == env || *end != '\0' || !(v > 0))
+      throw UsageError(std::string("HMP_WAIT_TIMEOUT='") + env +
+                       "' is not allowed: give a positive number of seconds");
+    return v;
+  }
+  return 600;
+}
+
+bool progress_from_environment(bool asked) {
+  const char* env = std::getenv("HMP_PROGRESS");
+  return asked || (env && std::string(env) == "1");
+}
+
+// The receive buffer is kept between messages up to this size: fresh pages
+// cost a page fault each (several µs on a VM), and MPI's single-copy receive
+// of MBs of results into new memory was slower than computing them.
+constexpr std::size_t kKeepReceiveBuffer = std::size_t{64} << 20;
+
+}  // namespace
+
+PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int default_threads)
+    : comm(c.dup()),
+      rank(comm.rank()),
+      size(comm.size()),
+      root(options.root),
+      threads(options.threads > 0 ? options.threads : std::max(1, default_threads)),
+      progress(progress_from_environment(options.progress)),
+      tty(isatty(STDERR_FILENO) != 0),
+      wait_timeout(timeout_from_environment(options.wait_timeout)),
+      counters(comm, 1 + static_cast<std::size_t>(comm.size())),
+      claims(counters, 0) {
+  if (root < 0 || root >= size)
+    throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
+                     std::to_string(size - 1) + ")");
+}
+
+bool PoolContext::claim(CallState& call) {
+  auto& local = call.local;
+  local.claimed.clear();
+  if (!local.done && !local.failed.load(std::memory_order_relaxed) &&
+      call.plan->next(rank, local.cursor, local.claimed))
+    return true;
+  local.done = true;
+  return false;
+}
+
+void PoolContext::run_claimed(CallState& call, std::span<void* const> dests) {
+  auto& local = call.local;
+  const auto t0 = Clock::now();
+  call.run(local.claimed, dests, threads, rank);
+  const auto t1 = Clock::now();
+  local.last_claim_end = t1;
+  local.busy += std::chrono::duration<double>(t1 - t0).count();
+  if (progress) counters.fetch_add(1 + static_cast<std::size_t>(rank), items_in(local.claimed));
+}
+
+bool PoolContext::sends_done(CallState& call) {
+  auto& reqs = call.local.send_requests;
+  if (reqs.empty()) return true;
+  int done = 0;
+  HMP_MPI_CHECK(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &done, MPI_STATUSES_IGNORE));
+  if (!done) return false;
+  reqs.clear();
+  call.local.send_buffers.clear();
+  return true;
+}
+
+bool PoolContext::probe(int source, int tag) const {
+  int flag = 0;
+  HMP_MPI_CHECK(MPI_Iprobe(source, tag, comm.native(), &flag, MPI_STATUS_IGNORE));
+  return flag != 0;
+}
+
+std::span<const std::byte> PoolContext::receive_probed(int source, int tag) {
+  MPI_Status status;
+  HMP_MPI_CHECK(MPI_Probe(source, tag, comm.native(), &status));
+  int count = 0;
+  HMP_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
+  const auto bytes = static_cast<std::size_t>(count);
+  if (bytes <= kKeepReceiveBuffer && recv_buffer.size() > kKeepReceiveBuffer)
+    std::vector<std::byte>().swap(recv_buffer);  // do not keep an outsized one
+  if (recv_buffer.size() < bytes) recv_buffer.resize(bytes);
+  HMP_MPI_CHECK(MPI_Recv(recv_buffer.data(), count, MPI_BYTE, source, tag, comm.native(), MPI_STATUS_IGNORE));
+  return std::span<const std::byte>(recv_buffer.data(), bytes);
+}
+
+void PoolContext::timed_out(const CallState& call, const std::string& what, const std::string& from) const {
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", wait_timeout);
+  throw TimeoutError("hmp: rank " + std::to_string(rank) + " waited " + secs + " s in " + call.desc.sig.describe() +
+                     " (call #" + std::to_string(call.seq) + ") for " + what + from +
+                     "; did every rank make this call? (HMP_WAIT_TIMEOUT sets the limit)");
+}
+
+}  // namespace hmp::detail

@@ -1,0 +1,89 @@
+// What a pool's root role and worker role share: the pool's communicator
+// and options, its counters (the claim counter and per-rank progress), the
+// receive buffer, and the pieces of work both roles do: claiming and running
+// a share of a call, waiting with a timeout that names who waited for what.
+#pragma once
+
+#include <hmp/communicator.hpp>
+#include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/backoff.hpp>
+#include <hmp/detail/call_state.hpp>
+#include <hmp/detail/claim_counter.hpp>
+#include <hmp/pool_options.hpp>
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hmp::detail {
+
+using Clock = std::chrono::steady_clock;
+
+/// A deadline to give up at (a timed get/wait), or none.
+using GiveUpAt = std::optional<Clock::time_point>;
+
+struct PoolContext {
+  PoolContext(const Communicator& comm, const PoolOptions& options, int default_threads);
+
+  Communicator comm;
+  int rank = 0, size = 1, root = 0, threads = 1;
+  bool progress = false;  ///< root draws a progress line; ranks count their items
+  bool tty = false;
+  double wait_timeout = 600;
+  AtomicCells<std::uint64_t> counters;  ///< 0: the claim counter; 1 + r: items rank r ran
+  ClaimCounter claims;
+  std::vector<std::byte> recv_buffer;  ///< reused between messages (see receive_probed)
+
+  bool is_root() const noexcept { return rank == root; }
+  CallShape shape_of(const CallState& call) const { return {call.desc.n, size, threads, call.seq}; }
+
+  /// The next items of this rank's share into call.local.claimed; false
+  /// when it has none left (or a task of it failed).
+  bool claim(CallState& call);
+  /// Runs call.local.claimed, results to `dests` (one per range).
+  void run_claimed(CallState& call, std::span<void* const> dests);
+  /// Whether a message with `tag` from `source` is waiting.
+  bool probe(int source, int tag) const;
+  /// Receives the message probe() found; the bytes stay valid until the next receive.
+  std::span<const std::byte> receive_probed(int source, int tag);
+  /// Polls ready() until it holds; false if `deadline` passed first;
+  /// TimeoutError after the pool's wait timeout, naming `what` (+ `from`).
+  /// While call.local's sends are in flight, polls without sleeping (kSendSpin).
+  template <class Ready>
+  bool wait_until(CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const;
+  /// Whether every send of call.local has completed (then they are released).
+  static bool sends_done(CallState& call);
+  [[noreturn]] void timed_out(const CallState& call, const std::string& what, const std::string& from = {}) const;
+};
+
+
+// Waits for another rank spin this long before yielding or sleeping: most
+// are a message's latency or the end of a peer's share, and a rank that
+// yields on a busy machine may get its core back only ms later.
+inline constexpr auto kSpin = std::chrono::microseconds(200);
+
+// Open MPI moves a large message between ranks of a node (vader, without
+// single copy: see Runtime::init) a 32 KB fragment per progress call of the
+// sender. A sender that computes or sleeps meanwhile stretches 40 MB to
+// seconds, so a rank with sends in flight spins in MPI this long (the
+// copy's time) before backing off.
+inline constexpr auto kSendSpin = std::chrono::milliseconds(200);
+
+template <class Ready>
+bool PoolContext::wait_until(CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const {
+  Backoff backoff(kSpin), sending(kSendSpin);
+  const auto since = Clock::now();
+  while (!ready()) {
+    if (deadline && Clock::now() >= *deadline) return false;
+    if (std::chrono::duration<double>(Clock::now() - since).count() > wait_timeout) timed_out(call, what);
+    if (sends_done(call))
+      backoff.pause();
+    else
+      sending.pause();
+  }
+  return true;
+}
+
+}  // namespace hmp::detail

@@ -1,0 +1,323 @@
+// Root's part of a call: it sends from_root inputs, computes its own share
+// when it waits (and shares of later calls meanwhile), takes every worker's
+// results into the result vector, and sends the outcome to every worker.
+#include <hmp/detail/message.hpp>
+#include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/pool_role.hpp>
+#include <hmp/errors.hpp>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+
+namespace hmp::detail {
+
+namespace {
+
+// While root has work of its own in a map, it looks for workers' messages
+// only after this much claiming: those workers send once, at the end of their
+// share, and an MPI_Iprobe per worker costs more than a no-op task.
+constexpr auto kProbeInterval = std::chrono::microseconds(20);
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int checked_count(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(INT_MAX))
+    throw UsageError("hmp: a pool call's message exceeds 2 GiB; use a smaller chunksize with imap, or "
+                     "write results into a hmp::SharedArray");
+  return static_cast<int>(bytes);
+}
+
+class RootRole final : public PoolRole {
+ public:
+  RootRole(PoolContext& ctx, const std::vector<std::weak_ptr<CallState>>& pending) : ctx_(ctx), pending_(pending) {}
+  ~RootRole() override {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized)
+      for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+  }
+
+  void start(CallState& call) override {
+    reap_sends();
+    const auto size = static_cast<std::size_t>(ctx_.size);
+    if (call.desc.inputs_from_root) {
+      const auto workers = size * static_cast<std::size_t>(ctx_.threads);
+      call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
+    }
+    call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
+    if (call.desc.inputs_from_root) send_inputs(call);
+    call.size_results(call.desc.n);
+    auto& root = call.root;
+    root.worker_done.assign(size, 0);
+    root.worker_done[static_cast<std::size_t>(ctx_.root)] = 1;
+    root.busy.assign(size, 0.0);
+    root.last_draw = call.started;
+    if (ctx_.progress) {
+      root.progress_base.resize(size);
+      for (std::size_t r = 0; r < size; ++r) root.progress_base[r] = ctx_.counters.load(1 + r);
+    }
+  }
+
+  bool join(CallState& call, GiveUpAt deadline) override {
+    Backoff backoff(kSpin);
+    auto last_news = Clock::now();
+    while (!call.joined) {
+      if (deadline && Clock::now() >= *deadline) return false;
+      if (step(call)) {
+        backoff.reset();
+        last_news = Clock::now();
+      } else if (call.local.done && call.root.all_workers_done()) {
+        finish(call);
+      } else if (work_on_other_call(call)) {
+        backoff.reset();
+      } else {
+        if (seconds_since(last_news) > ctx_.wait_timeout) timed_out_on_results(call);
+        backoff.pause();
+      }
+      draw_progress(call, false);
+    }
+    return true;
+  }
+
+  bool poll(CallState& call) override {
+    if (call.joined) return true;
+    try_receive(call);
+    // Nothing left to claim means root's share is done without computing.
+    if (!call.local.done && !call.plan->is_static() && call.plan->exhausted(ctx_.rank, call.local.cursor))
+      call.local.done = true;
+    if (call.local.done && call.root.all_workers_done()) finish(call);
+    return call.joined;
+  }
+
+  bool advance(CallState& call) override {
+    const std::size_t before = call.root.arrived.size();
+    Backoff backoff(kSpin);
+    auto last_news = Clock::now();
+    while (!call.joined && call.root.arrived.size() == before) {
+      if (step(call)) {
+        backoff.reset();
+        last_news = Clock::now();
+      } else if (call.local.done && call.root.all_workers_done()) {
+        finish(call);
+      } else {
+        if (seconds_since(last_news) > ctx_.wait_timeout) timed_out_on_results(call);
+        backoff.pause();
+        draw_progress(call, false);
+      }
+    }
+    return call.root.arrived.size() > before;
+  }
+
+  const std::vector<double>& last_busy() const noexcept override { return last_busy_; }
+
+ private:
+  // One step: take messages that arrived, else run one claim of root's own.
+  bool step(CallState& call) {
+    auto& local = call.local;
+    const bool may_compute = !local.done && !call.failed();
+    bool any = false;
+    if (!may_compute || call.desc.streaming() || local.last_claim_end - call.root.last_probe >= kProbeInterval) {
+      call.root.last_probe = local.last_claim_end;
+      any = try_receive(call);
+    }
+    if (!any && may_compute && ctx_.claim(call)) {
+      run_own_claim(call);
+      any = true;
+    }
+    if (call.failed()) local.done = true;  // the call fails anyway: stop computing
+    return any;
+  }
+
+  void run_own_claim(CallState& call) {
+    dests_.clear();
+    for (const auto& r : call.local.claimed) dests_.push_back(call.has_results() ? call.result_slot(r.begin) : nullptr);
+    ctx_.run_claimed(call, dests_);
+    // A failed claim holds items never computed: imap must not yield them.
+    if (call.local.failed.load(std::memory_order_relaxed)) return;
+    auto& arrived = call.root.arrived;
+    for (const auto& r : call.local.claimed) {
+      // imap_unordered walks `arrived` while it grows: there ranges are only appended.
+      if (call.desc.streaming())
+        arrived.push_back(r);
+      else
+        append_merged(arrived, r);
+    }
+    call.root.items_in_place += items_in(call.local.claimed);
+  }
+
+  // Root waiting for one call does its own share of later calls meanwhile:
+  // a loop of apply_async then get() runs the tasks side by side.
+  bool work_on_other_call(const CallState& waiting) {
+    for (const auto& weak : pending_) {
+      auto other = weak.lock();
+      if (!other || other.get() == &waiting || other->joined || other->local.done) continue;
+      if (ctx_.claim(*other)) {
+        run_own_claim(*other);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool try_receive(CallState& call) {
+    bool any = false;
+    for (int w = 0; w < ctx_.size; ++w)
+      if (!call.root.worker_done[static_cast<std::size_t>(w)] && receive_one(call, w)) any = true;
+    return any;
+  }
+
+  bool receive_one(CallState& call, int source) {
+    if (!ctx_.probe(source, call.data_tag)) return false;
+    const auto bytes = ctx_.receive_probed(source, call.data_tag);
+    DataHeader h;
+    const auto payload = decode(bytes, h);
+    if (h.seq != call.seq || !h.sig.same_call(call.desc.sig)) {
+      if (!call.mismatch)
+        call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": rank " +
+                        std::to_string(ctx_.root) + " made " + call.desc.sig.describe() + ", rank " +
+                        std::to_string(source) + " made " + h.sig.describe();
+    } else if (h.failure) {
+      if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
+    } else {
+      call.unpack_results(payload, h.ranges);
+      call.root.arrived.insert(call.root.arrived.end(), h.ranges.begin(), h.ranges.end());
+      call.root.items_in_place += items_in(h.ranges);
+    }
+    const auto s = static_cast<std::size_t>(source);
+    call.root.busy[s] += h.busy;
+    if (h.done) call.root.worker_done[s] = 1;
+    return true;
+  }
+
+  void send_inputs(CallState& call) {
+    for (int w = 0; w < ctx_.size; ++w) {
+      if (w == ctx_.root) continue;
+      InputHeader h;
+      h.seq = call.seq;
+      h.sig = call.desc.sig;
+      h.n = call.desc.n;
+      h.schedule = call.desc.schedule;
+      h.ranges = call.plan->share_of(w);
+      auto bytes = encode(h);
+      call.desc.pack_inputs(bytes, h.ranges);
+      isend(call, std::move(bytes), w, call.input_tag);
+    }
+    // The items leave before root computes its own share: they would not
+    // travel meanwhile (see kSendSpin).
+    ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
+  }
+
+  void isend(CallState& call, std::vector<std::byte> bytes, int dest, int tag) {
+    auto& local = call.local;
+    local.send_requests.emplace_back();
+    HMP_MPI_CHECK(MPI_Isend(bytes.data(), checked_count(bytes.size()), MPI_BYTE, dest, tag, ctx_.comm.native(),
+                            &local.send_requests.back()));
+    local.send_buffers.push_back(std::move(bytes));
+  }
+
+  void finish(CallState& call) {
+    take_own_failure(call);
+    call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
+    send_outcome(call);
+    last_busy_ = call.root.busy;
+    call.joined = true;
+    draw_progress(call, true);
+    if (call.failure) {
+      if (call.desc.on_error) call.desc.on_error(task_error(*call.failure));
+    } else if (!call.mismatch && call.desc.on_success) {
+      call.desc.on_success();
+    }
+  }
+
+  void take_own_failure(CallState& call) {
+    std::lock_guard lock(call.local.failure_mutex);
+    const auto& mine = call.local.failure;
+    if (mine && (!call.failure || mine->index < call.failure->index)) call.failure = mine;
+  }
+
+  void send_outcome(CallState& call) {
+    StatusHeader h;
+    h.seq = call.seq;
+    h.failure = call.failure;
+    h.mismatch = call.mismatch;
+    h.with_results = call.desc.everywhere() && !call.failed() && call.has_results();
+    auto bytes = std::make_shared<std::vector<std::byte>>(encode(h));
+    if (h.with_results) {
+      const Range all{0, call.desc.n};
+      call.pack_results(*bytes, std::span<const Range>(&all, 1));
+    }
+    for (int w = 0; w < ctx_.size; ++w) {
+      if (w == ctx_.root) continue;
+      MPI_Request req;
+      HMP_MPI_CHECK(MPI_Isend(bytes->data(), checked_count(bytes->size()), MPI_BYTE, w, call.status_tag,
+                              ctx_.comm.native(), &req));
+      outgoing_.emplace_back(req, bytes);
+    }
+  }
+
+  void reap_sends() {
+    std::erase_if(outgoing_, [](auto& entry) {
+      int done = 0;
+      MPI_Test(&entry.first, &done, MPI_STATUS_IGNORE);
+      return done != 0;
+    });
+  }
+
+  [[noreturn]] void timed_out_on_results(const CallState& call) const {
+    std::string from;
+    for (int w = 0; w < ctx_.size; ++w)
+      if (!call.root.worker_done[static_cast<std::size_t>(w)]) from += (from.empty() ? "" : ",") + std::to_string(w);
+    ctx_.timed_out(call, "results", " from rank(s) " + from);
+  }
+
+  void draw_progress(CallState& call, bool final);
+
+  PoolContext& ctx_;
+  const std::vector<std::weak_ptr<CallState>>& pending_;
+  std::vector<void*> dests_;
+  std::vector<double> last_busy_;
+  // Outcome messages still in flight, with their buffers.
+  std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
+};
+
+// A line on stderr: items done, rate, time left, the slowest rank.
+void RootRole::draw_progress(CallState& call, bool final) {
+  if (!ctx_.progress) return;
+  const auto now = Clock::now();
+  if (!final && std::chrono::duration<double>(now - call.root.last_draw).count() < (ctx_.tty ? 0.25 : 1.0)) return;
+  call.root.last_draw = now;
+  std::uint64_t total = 0, slowest_done = UINT64_MAX;
+  int slowest = 0;
+  for (int r = 0; r < ctx_.size; ++r) {
+    const auto u = static_cast<std::size_t>(r);
+    const std::uint64_t d = ctx_.counters.load(1 + u) - call.root.progress_base[u];
+    total += d;
+    if (d < slowest_done) slowest_done = d, slowest = r;
+  }
+  // The counters may hold items a worker ran before root read their base at
+  // the call's start; root's own count is exact once the call is joined.
+  const std::uint64_t n = call.desc.n;
+  total = final ? call.root.items_in_place : std::min<std::uint64_t>(total, n);
+  const double elapsed = seconds_since(call.started);
+  const double rate = elapsed > 0 ? static_cast<double>(total) / elapsed : 0;
+  const double left = rate > 0 ? static_cast<double>(n - total) / rate : 0;
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %llu/%llu items (%.0f%%), %.3g items/s, ~%.1f s left, slowest rank %d (%llu items)",
+                call.desc.sig.kind.c_str(), static_cast<unsigned long long>(total), static_cast<unsigned long long>(n),
+                n ? 100.0 * static_cast<double>(total) / static_cast<double>(n) : 100.0, rate, left, slowest,
+                static_cast<unsigned long long>(slowest_done == UINT64_MAX ? 0 : slowest_done));
+  if (ctx_.tty)
+    std::fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
+  else
+    std::fprintf(stderr, "%s\n", line);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+std::unique_ptr<PoolRole> make_root_role(PoolContext& ctx, const std::vector<std::weak_ptr<CallState>>& pending) {
+  return std::make_unique<RootRole>(ctx, pending);
+}
+
+}  // namespace hmp::detail
