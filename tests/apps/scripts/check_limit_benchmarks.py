@@ -1,16 +1,13 @@
-#!/usr/bin/python3
 """hmp-bench-fma and hmp-bench-fftw (the limits run-app-benchmarks --set
 limits compares with) print one JSON line of positive figures, and refuse a
 bad argument with exit 2 and one line. Times are never asserted.
 
-usage: check_limit_benchmarks.py APPS_DIR
+run: pytest check_limit_benchmarks.py --arg=APPS_DIR
 """
 import json
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(__file__))
-from apptest import fail, run  # noqa: E402
+from apptest import fail, run
 
 
 def figures(binary):
@@ -23,8 +20,8 @@ def figures(binary):
         fail(f"{binary} 1: not one JSON line: {res.stdout!r}")
 
 
-def main():
-    apps = sys.argv[1]
+def test_limit_benchmarks_print_their_ratios(argv):
+    (apps,) = argv
     fma = os.path.join(apps, "hmp-bench-fma")
     if os.path.exists(fma):  # built on x86-64 only
         r = figures(fma)
@@ -49,6 +46,3 @@ def main():
                 fail(f"{binary} {' '.join(bad)}: exit {res.returncode}, stderr {res.stderr!r}")
     print("ok: bad arguments refused")
 
-
-if __name__ == "__main__":
-    main()
