@@ -1,9 +1,9 @@
 // hmp-sum: the tutorial's split sum. One pass over the numbers
 // (sequential), an OpenMP reduction, and the Pool's ways of summing split
 // parts, each summing with the tutorial's iterativeSum (--kernel chain, the
-// default) or eight partial sums (--kernel multi). Numbers: --items of them, float64 in [0, 1) or int64 in
-// [-1000, 1000) from --seed, or a 1-D array of any bool, integer or float
-// dtype from --input; the result is a 0-d array (--output) of numpy.sum's
+// default) or eight partial sums (--kernel multi). Numbers: --items of them,
+// float64 in [0, 1) or int64 in [-1000, 1000) from --seed, or a 1-D array of
+// any bool, integer or float dtype from --input; the result is a 0-d array (--output) of numpy.sum's
 // dtype for integers (int64; uint64 for unsigned) and float64 for floats (as
 // numpy.sum(a, dtype=np.float64): float32 inputs are summed in float64).
 #include <common/compare.hpp>
