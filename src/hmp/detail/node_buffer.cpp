@@ -155,6 +155,34 @@ void NodeBuffer::broadcast_from_root() const {
   fence();
 }
 
+namespace {
+
+// Root's leader: nodes must write disjoint items, or the result would depend
+// on order. `all` holds every node's (begin, end) pairs, counts[n] numbers of
+// node n; on a conflict, status becomes {0, begin, end, node, other node}.
+void check_disjoint_nodes(const std::vector<std::uint64_t>& all, const std::vector<int>& counts,
+                          std::uint64_t (&status)[5]) {
+  struct Tagged {
+    std::uint64_t b, e;
+    std::uint64_t node;
+  };
+  std::vector<Tagged> t;
+  std::size_t at = 0;
+  for (std::size_t n = 0; n < counts.size(); ++n)
+    for (int k = 0; k < counts[n]; k += 2, at += 2) t.push_back({all[at], all[at + 1], n});
+  std::sort(t.begin(), t.end(), [](const Tagged& x, const Tagged& y) { return x.b < y.b; });
+  std::uint64_t reach = 0, reach_node = 0;
+  for (std::size_t i = 0; i < t.size() && status[0]; ++i) {
+    if (i > 0 && t[i].b < reach && t[i].node != reach_node) {
+      status[0] = 0, status[1] = t[i].b, status[2] = std::min(reach, t[i].e);
+      status[3] = reach_node, status[4] = t[i].node;
+    }
+    if (t[i].e > reach) reach = t[i].e, reach_node = t[i].node;
+  }
+}
+
+}  // namespace
+
 void NodeBuffer::gather_to_root(std::span<const IndexRange> written) const {
   // Check the ranges on every rank first and fail everywhere together, so a
   // bad argument on one rank never leaves the others waiting.
@@ -178,23 +206,7 @@ void NodeBuffer::gather_to_root(std::span<const IndexRange> written) const {
   std::vector<std::uint64_t> all;
   if (groups_.leaders.valid()) {
     all = gather_flat(node_ranges, groups_.leaders, &counts);
-    if (groups_.node_index == 0) {
-      // Nodes must write disjoint items, or the result would depend on order.
-      struct Tagged { std::uint64_t b, e; std::uint64_t node; };
-      std::vector<Tagged> t;
-      std::size_t at = 0;
-      for (std::size_t n = 0; n < counts.size(); ++n)
-        for (int k = 0; k < counts[n]; k += 2, at += 2) t.push_back({all[at], all[at + 1], n});
-      std::sort(t.begin(), t.end(), [](const Tagged& x, const Tagged& y) { return x.b < y.b; });
-      std::uint64_t reach = 0, reach_node = 0;
-      for (std::size_t i = 0; i < t.size() && status[0]; ++i) {
-        if (i > 0 && t[i].b < reach && t[i].node != reach_node) {
-          status[0] = 0, status[1] = t[i].b, status[2] = std::min(reach, t[i].e);
-          status[3] = reach_node, status[4] = t[i].node;
-        }
-        if (t[i].e > reach) reach = t[i].e, reach_node = t[i].node;
-      }
-    }
+    if (groups_.node_index == 0) check_disjoint_nodes(all, counts, status);
     HMP_MPI_CHECK(MPI_Bcast(status, 5, MPI_UINT64_T, 0, groups_.leaders.native()));
   }
   HMP_MPI_CHECK(MPI_Bcast(status, 5, MPI_UINT64_T, 0, groups_.node.native()));
