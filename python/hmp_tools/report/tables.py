@@ -35,21 +35,18 @@ def configuration_rows(configs) -> list:
             for c in configs]
 
 
+def _point_rows(groups, fields) -> list:
+    """One row a point of every series: what strong and weak rows share, then fields(series, point)."""
+    return [{**_prov(g.provenance), **_group(g), "items": p.config.items, "series": s.label,
+             **_config(p.config), "baseline_method": s.baseline.method,
+             "baseline_workers": s.baseline.workers, **fields(s, p), "imbalance": p.config.imbalance}
+            for g in groups for s in g.series for p in s.points]
+
+
 def strong_rows(groups) -> list:
-    rows = []
-    for g in groups:
-        for s in g.series:
-            for p in s.points:
-                c = p.config
-                rows.append({**_prov(g.provenance), **_group(g), "items": c.items,
-                             "series": s.label, **_config(c),
-                             "baseline_method": s.baseline.method,
-                             "baseline_workers": s.baseline.workers,
-                             "baseline_s": s.baseline.median,
-                             "speedup": p.speedup, "speedup_min": p.speedup_lo,
-                             "speedup_max": p.speedup_hi, "efficiency": p.efficiency,
-                             "karp_flatt": p.karp_flatt, "imbalance": c.imbalance})
-    return rows
+    return _point_rows(groups, lambda s, p: {
+        "baseline_s": s.baseline.median, "speedup": p.speedup, "speedup_min": p.speedup_lo,
+        "speedup_max": p.speedup_hi, "efficiency": p.efficiency, "karp_flatt": p.karp_flatt})
 
 
 def amdahl_rows(groups) -> list:
@@ -66,20 +63,10 @@ def amdahl_rows(groups) -> list:
 
 
 def weak_rows(groups) -> list:
-    rows = []
-    for g in groups:
-        for s in g.series:
-            for p in s.points:
-                c = p.config
-                rows.append({**_prov(g.provenance), **_group(g), "items": c.items,
-                             "series": s.label, **_config(c),
-                             "baseline_method": s.baseline.method,
-                             "baseline_workers": s.baseline.workers,
-                             "baseline_items": s.baseline.items,
-                             "baseline_s": s.baseline.median,
-                             "efficiency": p.efficiency, "efficiency_min": p.efficiency_lo,
-                             "efficiency_max": p.efficiency_hi, "imbalance": c.imbalance})
-    return rows
+    return _point_rows(groups, lambda s, p: {
+        "baseline_items": s.baseline.items, "baseline_s": s.baseline.median,
+        "efficiency": p.efficiency, "efficiency_min": p.efficiency_lo,
+        "efficiency_max": p.efficiency_hi})
 
 
 def failed_rows(failed) -> list:
