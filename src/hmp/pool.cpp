@@ -1,8 +1,6 @@
 #include <hmp/detail/agreement.hpp>
 #include <hmp/pool.hpp>
 
-#include <algorithm>
-
 namespace hmp {
 
 namespace {
@@ -30,7 +28,7 @@ Pool::Pool(Runtime& rt, PoolOptions options) : schedule_(options.schedule) {
     core_ = std::make_unique<detail::PoolCore>(all, options, threads);
   } else {
     const Communicator ranks = pool_ranks(all, options);
-    outside_ = {options.processes, options.root, options.threads > 0 ? options.threads : std::max(1, threads), {}};
+    outside_ = {options.processes, options.root, detail::pool_threads(options, threads), {}};
     if (!ranks.valid()) return;  // not a member: no initializer, no calls
     core_ = std::make_unique<detail::PoolCore>(ranks, options, threads);
   }

@@ -35,4 +35,12 @@ struct PoolOptions {
   int processes = 0;
 };
 
+namespace detail {
+/// The OpenMP threads of each of the pool's ranks: the options', else the
+/// Runtime's (`default_threads`), at least 1.
+inline int pool_threads(const PoolOptions& options, int default_threads) noexcept {
+  return options.threads > 0 ? options.threads : (default_threads > 1 ? default_threads : 1);
+}
+}  // namespace detail
+
 }  // namespace hmp

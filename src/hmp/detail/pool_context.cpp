@@ -4,7 +4,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -42,7 +41,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       rank(comm.rank()),
       size(comm.size()),
       root(options.root),
-      threads(options.threads > 0 ? options.threads : std::max(1, default_threads)),
+      threads(pool_threads(options, default_threads)),
       progress(progress_from_environment(options.progress)),
       tty(isatty(STDERR_FILENO) != 0),
       wait_timeout(timeout_from_environment(options.wait_timeout)),
