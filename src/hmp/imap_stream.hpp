@@ -96,7 +96,7 @@ class IMapStream {
       try {
         window_->begin();  // a worker's range is empty; beginning it joins
       } catch (const TaskError& e) {
-        throw TaskError(e.message(), e.type_name(), e.rank(), offset_ + e.index());
+        rethrow_at_stream_index(e);
       }
       offset_ += count_;
     }
@@ -113,7 +113,7 @@ class IMapStream {
       }
     } catch (const TaskError& e) {
       finished_ = true;  // every rank saw this window fail: the stream is over
-      throw TaskError(e.message(), e.type_name(), e.rank(), offset_ + e.index());
+      rethrow_at_stream_index(e);
     } catch (...) {
       finished_ = true;
       throw;
@@ -128,8 +128,7 @@ class IMapStream {
       for (; items.size() < size && *input_ != std::ranges::end(range_); ++*input_) items.push_back(**input_);
     } catch (...) {
       finished_ = true;  // the workers throw too, then nobody waits
-      detail::share_window_count(pool_.core_->comm(), pool_.root(), detail::kStreamFailed,
-                                 pool_.core_->wait_timeout(), what_);
+      share(detail::kStreamFailed);
       throw;
     }
     const std::uint64_t count = items.size();
@@ -140,8 +139,7 @@ class IMapStream {
   std::uint64_t start_window(std::uint64_t count, std::vector<T> items = {}) {
     it_.reset();
     window_.reset();
-    count_ = detail::share_window_count(pool_.core_->comm(), pool_.root(), count, pool_.core_->wait_timeout(),
-                                        what_);
+    count_ = share(count);
     if (count_ == detail::kStreamFailed)
       throw Error("hmp: root's input range threw while " + what_ + " read it (root has the exception)");
     if (count_ == detail::kStreamEnd) {
@@ -151,6 +149,17 @@ class IMapStream {
     window_.emplace(ordered_ ? pool_.imap(f_, from_root(std::move(items)), chunksize_, where_)
                              : pool_.imap_unordered(f_, from_root(std::move(items)), chunksize_, where_));
     return count_;
+  }
+
+  // Root's count on every rank.
+  std::uint64_t share(std::uint64_t count) const {
+    return detail::share_window_count(pool_.core_->comm(), pool_.root(), count, pool_.core_->wait_timeout(), what_);
+  }
+
+  // A window's TaskError names the item by its place in the window; the
+  // stream's user wants its place in the whole input.
+  [[noreturn]] void rethrow_at_stream_index(const TaskError& e) const {
+    throw TaskError(e.message(), e.type_name(), e.rank(), offset_ + e.index());
   }
 
   Pool& pool_;
