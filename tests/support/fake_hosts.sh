@@ -12,7 +12,7 @@
 # run's CTest process is recorded in users/ and the last one stops them.
 # run gives mpirun the hosts through the environment, without Open MPI's osc
 # setting (hmp::Runtime must pick a one-sided component that works between
-# hosts by itself), and a TMPDIR the ranks of both hosts see.
+# hosts by itself), and a TMPDIR the ranks of both hosts see (records).
 set -u
 command=${1:-} hosts=2
 
@@ -68,7 +68,7 @@ case "$command" in
     fi
     . "$state/env.sh"
     unset OMPI_MCA_osc
-    export TMPDIR=$state/tmp
+    export TMPDIR=$state/tmp OMPI_MCA_orte_tmpdir_base=/tmp  # Open MPI's session folders: each host's own /tmp
     exec "$@" ;;
   *)
     echo "fake_hosts.sh: unknown command '$command'; allowed: start, stop, run" >&2
