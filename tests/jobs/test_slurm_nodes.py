@@ -109,9 +109,10 @@ class StudyOnTwoNodes(NodesTest):
 
     def run_study(self, launcher, nodes):
         name = f"nodes-{launcher}"
+        baseline = ["sequential"] if 1 in nodes else []  # sequential runs on 1 node
         study = {"name": name, "nodes": nodes, "ranks_per_node": [1, 2], "threads": [1],
                  "repeats": 1, "warmup": 0, "timeout": 180, "slurm": {"time": "00:10:00"},
-                 "apps": [{"app": "sum", "methods": ["sequential", "pool.map"], "sizes": [1],
+                 "apps": [{"app": "sum", "methods": baseline + ["pool.map"], "sizes": [1],
                            "items": [100000]},
                           {"app": "fft2", "methods": ["pool.map"], "sizes": [16], "items": [8]}]}
         path = write_study(self.dir, name, study)
@@ -130,7 +131,7 @@ class StudyOnTwoNodes(NodesTest):
 
         study_dir = results / name
         files = sorted(study_dir.glob("*.jsonl"))
-        expected = (1 if 1 in nodes else 0) + 2 * 2 * len(nodes)  # sequential; 2 apps x rpn x nodes
+        expected = len(baseline) + 2 * 2 * len(nodes)  # 2 apps x 2 ranks per node x nodes
         self.assertEqual(len(files), expected, [f.name for f in files])
         for f in files:
             (record,) = read_jsonl(f)

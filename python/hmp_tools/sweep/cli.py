@@ -311,9 +311,11 @@ def cmd_slurm(args) -> int:
     # allocation); a plain study is one array on slurm.nodes.
     arrays = []
     if study.cluster:
+        # The same CPUs per node for every array: a task checks the whole plan
+        # against its allocation.
+        per_node = max(c.workers_per_node for c in configs)
         for n in sorted({c.nodes for c in todo}):
             group = [c for c in todo if c.nodes == n]
-            per_node = max(c.workers_per_node for c in group)
             arrays.append((group, n, per_node, f"--ntasks-per-node={per_node}"))
     elif todo:
         workers = max(c.workers for c in configs)
