@@ -19,8 +19,14 @@ while [ $# -gt 0 ]; do
   case $1 in
     --study)
       name=${2:-}
+      # Cluster studies ("nodes": whole nodes, many of them) are Slurm's.
+      local_studies=$(cd "$root/jobs/studies" && grep -LE '"nodes" *: *\[' *.json | sed 's/\.json$//' | grep -v -- '-full$' | paste -sd ' ')
       if ! [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || [ ! -f "$root/jobs/studies/$name.json" ]; then
-        echo "jobs/main.sh: --study '$name': allowed: $(cd "$root/jobs/studies" && ls *.json | sed 's/\.json$//' | grep -v -- '-full$' | paste -sd ' ')" >&2
+        echo "jobs/main.sh: --study '$name': allowed: $local_studies" >&2
+        exit 2
+      fi
+      if grep -qE '"nodes" *: *\[' "$root/jobs/studies/$name.json"; then
+        echo "jobs/main.sh: --study '$name': a cluster study, for Slurm: jobs/sweep slurm jobs/studies/$name.json; allowed here: $local_studies" >&2
         exit 2
       fi
       study=$root/jobs/studies/$name.json
