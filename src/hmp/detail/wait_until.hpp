@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <chrono>
 
 namespace hmp::detail {
@@ -25,14 +26,20 @@ bool may_call_mpi();
 /// must keep entering it for the ranks that wait on it.
 void progress_mpi(MPI_Comm comm);
 
+/// How many objects of this process hold memory that ranks of other nodes
+/// reach by RMA (AtomicCells on their group's rank 0): while it is above 0,
+/// this rank's waits must keep entering MPI.
+std::atomic<int>& rma_targets_here();
+
 /// Polls `done` until it returns true (-> true) or the deadline passes
-/// (-> false). With a `progress` communicator (the job spans nodes) every
-/// round also enters MPI (progress_mpi) and yields instead of sleeping, so
-/// the wait never stops the RMA others aim at this rank; without one it
-/// sleeps at most kWaitMaxSleep between polls.
+/// (-> false), sleeping at most kWaitMaxSleep between polls. With a
+/// `progress` communicator (the wait is on cells across nodes), a rank that
+/// holds such cells itself (rma_targets_here) instead enters MPI every
+/// round (progress_mpi) and yields, never sleeps, so the RMA the other
+/// ranks aim at it moves; the other ranks sleep, leaving it the cores.
 template <class Done>
 bool wait_until(Done&& done, const Deadline& deadline, MPI_Comm progress = MPI_COMM_NULL) {
-  if (progress != MPI_COMM_NULL && !may_call_mpi()) progress = MPI_COMM_NULL;
+  if (progress != MPI_COMM_NULL && (rma_targets_here().load() == 0 || !may_call_mpi())) progress = MPI_COMM_NULL;
   Backoff backoff({}, progress != MPI_COMM_NULL ? std::chrono::microseconds(0) : kWaitMaxSleep);
   for (;;) {
     if (done()) return true;
