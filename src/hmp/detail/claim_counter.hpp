@@ -66,6 +66,9 @@ class ClaimCounter {
     }
   }
 
+  /// Where a wait on this counter enters MPI (wait_until.hpp); null on one node.
+  MPI_Comm progress_comm() const noexcept { return cells_->progress_comm(); }
+
   /// exhausted() of this counter itself.
   bool exhausted_here(std::uint64_t seq, std::uint64_t limit) const {
     const std::uint64_t v = cells_->load(slot_);

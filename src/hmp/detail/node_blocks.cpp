@@ -1,9 +1,7 @@
 #include <hmp/detail/claim_counter.hpp>
-#include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_blocks.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
-
-#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -39,31 +37,6 @@ struct NodeBlocks::Seen {
   std::uint64_t state = 0, epoch = 0, pos = 0, block = 0;
 };
 
-// A rank waiting while another rank of its node fetches a block stays in MPI
-// and never sleeps: the fetch may need this rank's progress (the pool's
-// counter may live here), and it takes one round trip between nodes.
-class NodeBlocks::RefillWait {
- public:
-  RefillWait(const NodeBlocks& blocks, std::uint64_t seq) : blocks_(blocks), seq_(seq) {}
-  void pause() {
-    int flag = 0;
-    HMP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, blocks_.cells_.comm().native(), &flag, MPI_STATUS_IGNORE));
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count() > blocks_.timeout_) {
-      char secs[32];
-      std::snprintf(secs, sizeof secs, "%.1f", blocks_.timeout_);
-      throw TimeoutError("hmp: rank " + std::to_string(blocks_.rank_) + " waited " + secs +
-                         " s for a rank of its node to fetch a block of call #" + std::to_string(seq_) +
-                         " from the pool's counter (HMP_WAIT_TIMEOUT sets the limit)");
-    }
-    sched_yield();
-  }
-
- private:
-  const NodeBlocks& blocks_;
-  std::uint64_t seq_;
-  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
-};
-
 NodeBlocks::NodeBlocks(const Communicator& node, int nodes, double timeout, int rank)
     : cells_(node, 3, 0),
       node_ranks_(static_cast<std::uint64_t>(node.size())),
@@ -86,11 +59,10 @@ NodeBlocks::Seen NodeBlocks::read() const {
 std::optional<Positions> NodeBlocks::take(std::uint64_t seq, std::uint64_t limit, const Want& want,
                                           ClaimCounter& pool) {
   const std::uint64_t s = seq & kLow;
-  RefillWait wait(*this, seq);
   for (;;) {
     const Seen seen = read();
     if (seen.pos == kRefilling) {
-      wait.pause();
+      wait_for_refill(seq, pool.progress_comm());
       continue;
     }
     const auto ahead = calls_ahead(seen.block, s);
@@ -114,6 +86,19 @@ void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, const Want& want
   const std::uint64_t next = (epoch + 1) & kLow;
   cells_.store(block_cell(next), ((seq & kLow) << 32) | (block ? block->end : kDone));
   cells_.store(kState, (next << 32) | (block ? block->begin : 0));  // last: the block is whole
+}
+
+// The fetch is one round trip to the pool's counter on rank 0, which moves
+// only while rank 0 is inside MPI: a waiter that is rank 0 keeps entering it
+// (wait_until.hpp); the others sleep briefly, leaving it the cores.
+void NodeBlocks::wait_for_refill(std::uint64_t seq, MPI_Comm progress) const {
+  const auto refilled = [&] { return (cells_.load(kState) & kLow) != kRefilling; };
+  if (wait_until(refilled, Deadline(Seconds(timeout_), true, "hmp::Pool claim"), progress)) return;
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", timeout_);
+  throw TimeoutError("hmp: rank " + std::to_string(rank_) + " waited " + secs +
+                     " s for a rank of its node to fetch a block of call #" + std::to_string(seq) +
+                     " from the pool's counter (HMP_WAIT_TIMEOUT sets the limit)");
 }
 
 std::uint64_t NodeBlocks::block_size(std::uint64_t pos, std::uint64_t limit, const Want& want) const {

@@ -47,8 +47,8 @@ class NodeBlocks {
   struct Seen;
   Seen read() const;
   std::uint64_t block_size(std::uint64_t pos, std::uint64_t limit, const Want& want) const;
+  void wait_for_refill(std::uint64_t seq, MPI_Comm progress) const;
   void refill(std::uint64_t seq, std::uint64_t limit, const Want& want, ClaimCounter& pool, std::uint64_t epoch);
-  class RefillWait;
 
   AtomicCells<std::uint64_t> cells_;
   std::uint64_t node_ranks_, nodes_;

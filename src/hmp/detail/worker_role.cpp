@@ -4,6 +4,7 @@
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <climits>
@@ -159,11 +160,11 @@ class WorkerRole final : public PoolRole {
 
   // Across nodes the pool's counter lives on rank 0 and other nodes fetch
   // blocks from it by one-sided MPI, which moves only while rank 0 is in MPI:
-  // rank 0 looks in every kServeInterval while it computes (root does anyway).
+  // rank 0 enters it every kServeInterval while it computes (root does anyway).
   void serve_counter(Clock::time_point now) {
-    if (ctx_.rank != 0 || !ctx_.node_blocks || now - last_served_ < kServeInterval) return;
+    if (!ctx_.node_blocks || rma_targets_here().load() == 0 || now - last_served_ < kServeInterval) return;
     last_served_ = now;
-    (void)ctx_.probe(MPI_ANY_SOURCE, MPI_ANY_TAG);
+    progress_mpi(ctx_.comm.native());
   }
 
   // On root's node, raw results go straight into root's result vector
