@@ -39,13 +39,19 @@ bool write_mine(std::uint64_t seq, int offset, std::uint64_t extra = 0) {
   return board().board.write(seq, std::span(&block, 1), std::span(&range, 1), sizeof(int));
 }
 
-TEST(ResultBoard, WorkersOnRootsNodeWriteIntoRootsResults) {
+// Root's results for call `seq`, all -1, published on the board (collective).
+std::vector<int> published(std::uint64_t seq) {
   auto& rt = hmp::Runtime::current();
   (void)board();  // collective: made on every rank first
-  const auto n = kPer * static_cast<std::uint64_t>(rt.size());
-  std::vector<int> results(n, -1);
-  if (rt.is_root()) board().board.publish(1, results.data(), n * sizeof(int));
+  std::vector<int> results(kPer * static_cast<std::uint64_t>(rt.size()), -1);
+  if (rt.is_root()) board().board.publish(seq, results.data(), results.size() * sizeof(int));
   MPI_Barrier(MPI_COMM_WORLD);
+  return results;
+}
+
+TEST(ResultBoard, WorkersOnRootsNodeWriteIntoRootsResults) {
+  auto& rt = hmp::Runtime::current();
+  auto results = published(1);
   int wrote = rt.is_root() ? 1 : write_mine(1, 0);
   // Off root's node there is no entry: the write is refused.
   if (!board().with_root()) EXPECT_FALSE(wrote);
@@ -64,11 +70,8 @@ TEST(ResultBoard, WorkersOnRootsNodeWriteIntoRootsResults) {
 
 TEST(ResultBoard, ClosedEntriesAndRangesPastTheEndAreRefused) {
   auto& rt = hmp::Runtime::current();
-  (void)board();  // collective: made on every rank first
   const auto n = kPer * static_cast<std::uint64_t>(rt.size());
-  std::vector<int> results(n, -1);
-  if (rt.is_root()) board().board.publish(2, results.data(), n * sizeof(int));
-  MPI_Barrier(MPI_COMM_WORLD);
+  auto results = published(2);
   // A range that runs past the published length, and another call's number.
   if (!rt.is_root() && rt.rank() == rt.size() - 1) EXPECT_FALSE(write_mine(2, 5, 1));
   if (!rt.is_root()) EXPECT_FALSE(write_mine(3, 5));
