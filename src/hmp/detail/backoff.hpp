@@ -7,6 +7,10 @@
 #include <chrono>
 #include <thread>
 
+#ifdef HMP_SMPI
+#include <mpi.h>  // SMPI's: smpi_usleep
+#endif
+
 namespace hmp::detail {
 
 class Backoff {
@@ -18,6 +22,15 @@ class Backoff {
   explicit Backoff(std::chrono::microseconds spin) : spin_(spin) {}
 
   void pause() {
+#ifdef HMP_SMPI
+    // Simulated ranks are threads of one simulator: an OS sleep or a spin
+    // stops the simulation's clock, not the rank. Sleep in simulated time
+    // instead, growing as the OS version does, so that a long wait costs a
+    // few simulated events, not one per poll.
+    smpi_usleep(static_cast<useconds_t>(sleep_.count()));
+    if (sleep_ < kMaxSleep) sleep_ *= 2;
+    return;
+#endif
     ++rounds_;
     if (rounds_ < 64) return;
     if (spin_.count() > 0 && !spun_) {
@@ -37,17 +50,22 @@ class Backoff {
       return;
     }
     std::this_thread::sleep_for(sleep_);
-    if (sleep_ < std::chrono::microseconds(1000)) sleep_ *= 2;
+    if (sleep_ < kMaxSleep) sleep_ *= 2;
   }
   void reset() {
     rounds_ = 0;
-    sleep_ = std::chrono::microseconds(10);
+    sleep_ = kFirstSleep;
     spinning_ = spun_ = false;
   }
 
  private:
+#ifdef HMP_SMPI
+  static constexpr std::chrono::microseconds kFirstSleep{1}, kMaxSleep{64};
+#else
+  static constexpr std::chrono::microseconds kFirstSleep{10}, kMaxSleep{1000};
+#endif
   int rounds_ = 0;
-  std::chrono::microseconds sleep_{10};
+  std::chrono::microseconds sleep_ = kFirstSleep;
   std::chrono::microseconds spin_{0};
   std::chrono::steady_clock::time_point spin_until_{};
   bool spinning_ = false, spun_ = false;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <hmp/detail/call_schedule.hpp>
+#include <hmp/detail/clock.hpp>
 #include <hmp/detail/range.hpp>
 #include <hmp/schedule.hpp>
 
@@ -83,8 +84,8 @@ struct RootProgress {
   std::vector<Range> arrived;            ///< ranges whose results are in place, in arrival order
   std::uint64_t items_in_place = 0;
   std::vector<std::uint64_t> progress_base;  ///< per-rank counters at the call's start
-  std::chrono::steady_clock::time_point last_draw;
-  std::chrono::steady_clock::time_point last_probe{};  ///< last_claim_end when root last looked for messages
+  Clock::time_point last_draw;
+  Clock::time_point last_probe{};  ///< last_claim_end when root last looked for messages
 
   bool all_workers_done() const;
 };
@@ -96,7 +97,7 @@ struct LocalWork {
   std::vector<Range> claimed;    ///< the latest claim (reused: no allocation per claim)
   std::vector<Range> unsent;     ///< worker: computed, not yet sent (results staged in that order)
   double busy = 0;               ///< seconds in tasks, not yet reported
-  std::chrono::steady_clock::time_point last_claim_end{};
+  Clock::time_point last_claim_end{};
   // Failures, possibly recorded by several OpenMP threads at once.
   std::mutex failure_mutex;
   std::optional<TaskFailure> failure;
@@ -114,7 +115,7 @@ class CallState {
   std::uint64_t seq = 0;
   int data_tag = 0, status_tag = 0, input_tag = 0;
   std::unique_ptr<CallSchedule> plan;  ///< who takes which items
-  std::chrono::steady_clock::time_point started;
+  Clock::time_point started;
   bool joined = false;
   std::optional<TaskFailure> failure;  ///< the call's outcome, once joined
   std::optional<std::string> mismatch;
