@@ -1,9 +1,11 @@
 // Polling without hogging a core: spin briefly, then yield, then sleep in
-// growing steps up to 1 ms, so oversubscribed ranks still let others run.
+// growing steps up to a cap (1 ms unless told), so oversubscribed ranks
+// still let others run.
 #pragma once
 
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -19,7 +21,11 @@ class Backoff {
   /// Also spins (no yield, no sleep) for `spin` after the first 64 rounds:
   /// for waits that are usually short, where a yield or a sleep costs more
   /// than the wait (on a loaded machine the core may come back ms later).
-  explicit Backoff(std::chrono::microseconds spin) : spin_(spin) {}
+  /// `max_sleep` caps each sleep (a waiter wakes at most that late after its
+  /// event); 0 never sleeps, only yields: for waits that must keep entering
+  /// MPI so that the ranks they wait for progress (see wait_until.hpp).
+  explicit Backoff(std::chrono::microseconds spin, std::chrono::microseconds max_sleep = kMaxSleep)
+      : sleep_(std::min(kFirstSleep, max_sleep)), spin_(spin), max_sleep_(max_sleep) {}
 
   void pause() {
 #ifdef HMP_SMPI
@@ -27,8 +33,8 @@ class Backoff {
     // stops the simulation's clock, not the rank. Sleep in simulated time
     // instead, growing as the OS version does, so that a long wait costs a
     // few simulated events, not one per poll.
-    smpi_usleep(static_cast<useconds_t>(sleep_.count()));
-    if (sleep_ < kMaxSleep) sleep_ *= 2;
+    smpi_usleep(static_cast<useconds_t>(std::max<long>(sleep_.count(), 1)));
+    sleep_ = std::min(sleep_ * 2, max_sleep_);
     return;
 #endif
     ++rounds_;
@@ -45,16 +51,16 @@ class Backoff {
       }
       spun_ = true;
     }
-    if (rounds_ < 256) {
+    if (rounds_ < 256 || max_sleep_.count() == 0) {
       sched_yield();
       return;
     }
     std::this_thread::sleep_for(sleep_);
-    if (sleep_ < kMaxSleep) sleep_ *= 2;
+    if (sleep_ < max_sleep_) sleep_ = std::min(sleep_ * 2, max_sleep_);
   }
   void reset() {
     rounds_ = 0;
-    sleep_ = kFirstSleep;
+    sleep_ = std::min(kFirstSleep, max_sleep_);
     spinning_ = spun_ = false;
   }
 
@@ -67,6 +73,7 @@ class Backoff {
   int rounds_ = 0;
   std::chrono::microseconds sleep_ = kFirstSleep;
   std::chrono::microseconds spin_{0};
+  std::chrono::microseconds max_sleep_ = kMaxSleep;
   std::chrono::steady_clock::time_point spin_until_{};
   bool spinning_ = false, spun_ = false;
 };

@@ -1,20 +1,50 @@
 // Waiting for a condition set by another rank, politely (see backoff.hpp),
-// until a deadline.
+// until a deadline, and without stalling the ranks that wait for this one.
 #pragma once
 
 #include <hmp/detail/backoff.hpp>
 #include <hmp/timeout.hpp>
 
+#include <mpi.h>
+
+#include <atomic>
+#include <chrono>
+
 namespace hmp::detail {
 
-/// Polls `done` with backoff until it returns true (-> true) or the deadline
-/// passes (-> false).
+/// Longest sleep of a wait on ranks of this node: a waiter wakes at most
+/// this long (plus the kernel's timer slack) after its event.
+inline constexpr std::chrono::microseconds kWaitMaxSleep{50};
+
+/// Whether this thread may enter MPI now (MPI_THREAD_MULTIPLE, or the
+/// thread that initialized MPI under FUNNELED/SERIALIZED).
+bool may_call_mpi();
+
+/// Enters MPI once (an MPI_Iprobe on `comm` that matches nothing hmp or a
+/// user sends there): passive-target RMA aimed at this rank over TCP (osc
+/// pt2pt) moves only while this rank is inside MPI, so a rank that waits
+/// must keep entering it for the ranks that wait on it.
+void progress_mpi(MPI_Comm comm);
+
+/// How many objects of this process hold memory that ranks of other nodes
+/// reach by RMA (AtomicCells on their group's rank 0): while it is above 0,
+/// this rank's waits must keep entering MPI.
+std::atomic<int>& rma_targets_here();
+
+/// Polls `done` until it returns true (-> true) or the deadline passes
+/// (-> false), sleeping at most kWaitMaxSleep between polls. With a
+/// `progress` communicator (the wait is on cells across nodes), a rank that
+/// holds such cells itself (rma_targets_here) instead enters MPI every
+/// round (progress_mpi) and yields, never sleeps, so the RMA the other
+/// ranks aim at it moves; the other ranks sleep, leaving it the cores.
 template <class Done>
-bool wait_until(Done&& done, const Deadline& deadline) {
-  Backoff backoff;
+bool wait_until(Done&& done, const Deadline& deadline, MPI_Comm progress = MPI_COMM_NULL) {
+  if (progress != MPI_COMM_NULL && (rma_targets_here().load() == 0 || !may_call_mpi())) progress = MPI_COMM_NULL;
+  Backoff backoff({}, progress != MPI_COMM_NULL ? std::chrono::microseconds(0) : kWaitMaxSleep);
   for (;;) {
     if (done()) return true;
     if (deadline.expired()) return false;
+    if (progress != MPI_COMM_NULL) progress_mpi(progress);
     backoff.pause();
   }
 }

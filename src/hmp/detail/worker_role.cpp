@@ -100,6 +100,7 @@ class WorkerRole final : public PoolRole {
 
   void work_share(CallState& call) {
     auto& local = call.local;
+    local.clock.begin();
     while (ctx_.claim(call)) {
       call.stage(local.claimed, dests_);
       ctx_.run_claimed(call, dests_);
@@ -111,8 +112,15 @@ class WorkerRole final : public PoolRole {
         call.unstage(items_in(local.claimed));
       else
         for (const auto& r : local.claimed) append_merged(local.unsent, r);
-      if (call.desc.streaming()) send(call, false);
+      if (call.desc.streaming()) {
+        local.clock.end(local.busy);
+        send(call, false);
+        local.clock.begin();
+      } else {
+        local.clock.after_claim(local.busy);
+      }
     }
+    local.clock.end(local.busy);
   }
 
   // Sends what this rank computed since its last message (with `last`, the
