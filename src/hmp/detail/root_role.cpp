@@ -147,12 +147,16 @@ class RootRole final : public PoolRole {
   }
 
   // Root waiting for one call does its own share of later calls meanwhile:
-  // a loop of apply_async then get() runs the tasks side by side.
+  // a loop of apply_async then get() runs the tasks side by side. It takes
+  // their workers' messages too: a worker far ahead waits for root to take
+  // its results before it goes on (see the worker's send_batch).
   bool work_on_other_call(const CallState& waiting) {
     for (const auto& weak : pending_) {
       auto other = weak.lock();
-      if (!other || other.get() == &waiting || other->joined || other->local.done) continue;
-      if (ctx_.claim(*other)) {
+      if (!other || other.get() == &waiting || other->joined) continue;
+      // Workers may wait for root to take a batch of their results.
+      if (try_receive(*other)) return true;
+      if (!other->local.done && ctx_.claim(*other)) {
         run_own_claim(*other);
         return true;
       }
@@ -169,18 +173,20 @@ class RootRole final : public PoolRole {
 
   bool receive_one(CallState& call, int source) {
     if (!ctx_.probe(source, call.data_tag)) return false;
-    const auto bytes = ctx_.receive_probed(source, call.data_tag);
     DataHeader h;
-    const auto payload = decode(bytes, h);
-    if (h.seq != call.seq || !h.sig.same_call(call.desc.sig)) {
+    decode(ctx_.receive_probed(source, call.data_tag), h);
+    const bool same = h.seq == call.seq && h.sig.same_call(call.desc.sig);
+    if (!same) {
       if (!call.mismatch)
         call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": rank " +
                         std::to_string(ctx_.root) + " made " + call.desc.sig.describe() + ", rank " +
                         std::to_string(source) + " made " + h.sig.describe();
     } else if (h.failure) {
       if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
-    } else {
-      call.unpack_results(payload, h.ranges);
+    }
+    const bool keep = same && !h.failure;
+    receive_results(call, source, h, keep);
+    if (keep) {
       call.root.arrived.insert(call.root.arrived.end(), h.ranges.begin(), h.ranges.end());
       call.root.items_in_place += items_in(h.ranges);
     }
@@ -190,7 +196,22 @@ class RootRole final : public PoolRole {
     return true;
   }
 
+  // The parts that follow a worker's header, into the result vector (`keep`)
+  // or taken and dropped (so the next message read is a header again).
+  void receive_results(CallState& call, int source, const DataHeader& h, bool keep) {
+    if (keep) check_parts(h.parts, call.has_results() ? items_in(h.ranges) : 0);
+    RangeCursor cursor(h.ranges);
+    for (const auto items : h.parts) {
+      const auto bytes = ctx_.receive_probed(source, call.data_tag);
+      if (!keep) continue;
+      cursor.take(items, part_ranges_);
+      call.unpack_results(bytes, part_ranges_);
+    }
+  }
+
   void send_inputs(CallState& call) {
+    auto& local = call.local;
+    std::vector<Part> parts;
     for (int w = 0; w < ctx_.size; ++w) {
       if (w == ctx_.root) continue;
       InputHeader h;
@@ -199,21 +220,16 @@ class RootRole final : public PoolRole {
       h.n = call.desc.n;
       h.schedule = call.desc.schedule;
       h.ranges = call.plan->share_of(w);
-      auto bytes = encode(h);
-      call.desc.pack_inputs(bytes, h.ranges);
-      isend(call, std::move(bytes), w, call.input_tag);
+      parts.clear();
+      std::vector<std::vector<std::byte>> encoded;
+      call.desc.input_parts(h.ranges, parts, encoded);
+      for (const auto& p : parts) h.parts.push_back(p.items);
+      for (auto& e : encoded) local.send_buffers.push_back(std::move(e));  // moved: `parts` still points into them
+      send_in_parts(ctx_.comm.native(), w, call.input_tag, encode(h), parts, local.send_buffers, local.send_requests);
     }
     // The items leave before root computes its own share: they would not
     // travel meanwhile (see kSendSpin).
     ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
-  }
-
-  void isend(CallState& call, std::vector<std::byte> bytes, int dest, int tag) {
-    auto& local = call.local;
-    local.send_requests.emplace_back();
-    HMP_MPI_CHECK(MPI_Isend(bytes.data(), checked_count(bytes.size()), MPI_BYTE, dest, tag, ctx_.comm.native(),
-                            &local.send_requests.back()));
-    local.send_buffers.push_back(std::move(bytes));
   }
 
   void finish(CallState& call) {
@@ -276,6 +292,7 @@ class RootRole final : public PoolRole {
   PoolContext& ctx_;
   const std::vector<std::weak_ptr<CallState>>& pending_;
   std::vector<void*> dests_;
+  std::vector<Range> part_ranges_;  ///< the ranges of one part of a worker's results
   std::vector<double> last_busy_;
   // Outcome messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
