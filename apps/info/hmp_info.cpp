@@ -1,6 +1,7 @@
 // hmp-info: the layout and binding the job really has, one table, then one
 // line of warnings (oversubscription, shared cores, unbound threads).
 #include <hmp/detail/gather_strings.hpp>
+#include <hmp/detail/open_mpi_settings.hpp>
 #include <hmp/detail/segment_owner.hpp>
 #include <hmp/runtime.hpp>
 
@@ -12,6 +13,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "transport.hpp"
 
 namespace {
 
@@ -46,13 +49,14 @@ struct RankInfo {
   std::string host;
   std::vector<int> mask;
   std::vector<ThreadInfo> thread_info;
+  std::string components;  // hmp_info::encode(Components)
 };
 
 // One line per rank, space-separated, masks as comma lists: parsed on root.
 std::string encode(const RankInfo& r) {
   std::ostringstream out;
   out << r.rank << ' ' << r.node << ' ' << r.local << ' ' << r.threads << ' ' << r.cores << ' '
-      << r.host << ' ' << r.mask.size();
+      << r.host << ' ' << r.components << ' ' << r.mask.size();
   for (int c : r.mask) out << ' ' << c;
   for (const auto& t : r.thread_info) {
     out << ' ' << t.cpu << ' ' << t.mask.size();
@@ -65,7 +69,7 @@ RankInfo decode(const std::string& line) {
   std::istringstream in(line);
   RankInfo r;
   std::size_t n = 0;
-  in >> r.rank >> r.node >> r.local >> r.threads >> r.cores >> r.host >> n;
+  in >> r.rank >> r.node >> r.local >> r.threads >> r.cores >> r.host >> r.components >> n;
   r.mask.resize(n);
   for (auto& c : r.mask) in >> c;
   r.thread_info.resize(static_cast<std::size_t>(r.threads));
@@ -114,6 +118,33 @@ std::vector<std::string> warnings(const std::vector<RankInfo>& ranks) {
   return out;
 }
 
+// One row per host: its ranks, cores and how its ranks are bound.
+void print_hosts(const std::vector<RankInfo>& ranks) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const RankInfo*>> on;
+  for (const auto& r : ranks) {
+    if (!on.count(r.host)) order.push_back(r.host);
+    on[r.host].push_back(&r);
+  }
+  std::printf("%-20s %-6s %-12s %-6s %s\n", "host", "ranks", "world ranks", "cores", "binding (rank:cores)");
+  for (const auto& host : order) {
+    const auto& list = on[host];
+    std::vector<int> world;
+    std::string binding;
+    bool all_same = true;
+    for (const auto* r : list) {
+      world.push_back(r->rank);
+      binding += (binding.empty() ? "" : " ") + std::to_string(r->rank) + ":" + cpu_list(r->mask);
+      all_same = all_same && r->mask == list.front()->mask;
+    }
+    const auto* first = list.front();
+    if (all_same && static_cast<int>(first->mask.size()) >= first->cores)
+      binding = "none (every rank on cores " + cpu_list(first->mask) + ")";
+    std::printf("%-20s %-6zu %-12s %-6d %s\n", host.c_str(), list.size(), cpu_list(world).c_str(), first->cores,
+                binding.c_str());
+  }
+}
+
 // --clean: each node's first rank removes the named segments of ended
 // processes (the Runtime's start already did; this catches the rest) and
 // root prints one line per node.
@@ -144,7 +175,8 @@ int main(int argc, char** argv) {
       if (rt.is_root())
         std::puts("usage: mpirun -np R hmp-info [--clean]\n"
                   "Prints per rank: host, node, local rank, bound cores, OpenMP threads and the\n"
-                  "core each thread runs on; then one line of warnings.\n"
+                  "core each thread runs on; per host: its ranks, cores and binding; the transport\n"
+                  "within and between hosts (Open MPI's pml/btl, osc setting); then one line of warnings.\n"
                   "--clean: removes, on every node of the job, the named shared memory segments\n"
                   "whose creating process has ended (kill -9, out of memory) and prints them.");
       return 0;
@@ -169,6 +201,7 @@ int main(int argc, char** argv) {
   CPU_ZERO(&set);
   sched_getaffinity(0, sizeof set, &set);
   me.mask = cpus_of(set);
+  me.components = hmp_info::encode(hmp_info::loaded_components());
   me.thread_info.resize(static_cast<std::size_t>(me.threads));
 #pragma omp parallel num_threads(me.threads)
   {
@@ -200,6 +233,19 @@ int main(int argc, char** argv) {
     std::printf("%-5d %-20s %-5d %-6d %-12s %-8d %s\n", r.rank, r.host.c_str(), r.node, r.local,
                 cpu_list(r.mask).c_str(), r.threads, threads.c_str());
   }
+  print_hosts(ranks);
+  // The components of a rank on another host than root's where there is one
+  // (they may differ by host), else root's.
+  std::map<std::string, int> hosts;
+  const RankInfo* remote = &ranks.front();
+  for (const auto& r : ranks) {
+    hosts[r.host] += 1;
+    if (r.host != ranks.front().host && remote == &ranks.front()) remote = &r;
+  }
+  const auto osc = hmp::detail::open_mpi_setting("osc");
+  std::printf("transport: %s\n", hmp_info::describe_transport(hmp_info::decode_components(remote->components),
+                                                               static_cast<int>(hosts.size()),
+                                                               osc.value_or("?")).c_str());
   const auto warn = warnings(ranks);
   std::string line;
   for (const auto& w : warn) line += (line.empty() ? "" : "; ") + w;

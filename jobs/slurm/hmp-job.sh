@@ -12,7 +12,8 @@
 # HMP_BIN_DIR (default $HMP_ROOT/build/apps); HMP_LAUNCHER=srun|mpirun|auto:
 # auto uses srun --mpi=pmix where Slurm has PMIx and binds tasks (TaskPlugin
 # other than task/none), else mpirun inside the allocation (Open MPI reads
-# the Slurm allocation itself and binds with --map-by socket:PE=threads).
+# the Slurm allocation itself and binds with --map-by socket:PE=threads, or
+# ppr:<ntasks-per-node>:node:PE=threads when --ntasks-per-node is given).
 
 hmp_die() { echo "$(basename "${0}"): $*" >&2; exit 2; }
 
@@ -46,8 +47,12 @@ fi
 case "$launcher" in
   srun)   launch=(srun --mpi=pmix --cpus-per-task="$threads" --cpu-bind=cores
                   --distribution=block:block --kill-on-bad-exit=1) ;;
-  mpirun) launch=(mpirun --map-by "socket:PE=$threads" --bind-to core
-                  -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND -x HMP_STUDY) ;;
+  mpirun)
+    # --ntasks-per-node given: that many ranks on each node (ppr), as srun would.
+    mapping="socket:PE=$threads"
+    [ -z "${SLURM_NTASKS_PER_NODE:-}" ] || mapping="ppr:${SLURM_NTASKS_PER_NODE}:node:PE=$threads"
+    launch=(mpirun --map-by "$mapping" --bind-to core
+            -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND -x HMP_STUDY) ;;
   *) hmp_die "HMP_LAUNCHER: unknown '$launcher'; allowed: srun, mpirun, auto" ;;
 esac
 

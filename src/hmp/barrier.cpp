@@ -28,7 +28,7 @@ int Barrier::wait(Timeout timeout) {
         was_broken = broken();
         return was_broken;
       },
-      deadline);
+      deadline, cells_.progress_comm());
   if (!passed) {
     abort();
     throw BrokenBarrierError("Barrier::wait: timed out after waiting for " + std::to_string(parties_) +

@@ -5,7 +5,7 @@ namespace hmp {
 
 bool Event::wait(Timeout timeout) {
   const detail::Deadline deadline(timeout, true, "Event::wait");
-  return detail::wait_until([&] { return is_set(); }, deadline);
+  return detail::wait_until([&] { return is_set(); }, deadline, cells_.progress_comm());
 }
 
 }  // namespace hmp

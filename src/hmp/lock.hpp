@@ -3,19 +3,19 @@
 #pragma once
 
 #include <hmp/communicator.hpp>
-#include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/cohort_lock.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/timeout.hpp>
 
-#include <cstdint>
-
 namespace hmp {
 
-/// One word holding the owner (rank + 1, or 0 when free), changed by
-/// compare-and-swap: an atomic in a shared window when the communicator is
-/// on one node, MPI_Compare_and_swap on rank 0's window (passive target)
-/// when it spans several. Waiters spin with backoff (yield, then sleeps
-/// growing to 1 ms), so oversubscribed ranks still progress.
+/// A cohort lock (detail/cohort_lock.hpp): on one node, one word holding
+/// the owner, changed by compare-and-swap on a shared window; across nodes,
+/// a word per node (shared memory) and one global word (MPI RMA on rank 0's
+/// window), handed inside a node while its ranks wait, so the network is
+/// crossed once per batch of holders. Waiters poll with backoff: on one node
+/// they sleep at most 50 µs between polls; across nodes they keep entering
+/// MPI (so the RMA others aim at them progresses) and yield instead.
 ///
 /// Owned by the rank, not a thread: any thread of the holding rank may
 /// release it (on several nodes only the thread that made the Runtime may
@@ -25,7 +25,7 @@ namespace hmp {
 /// Construction and destruction are collective over the communicator.
 class Lock {
  public:
-  explicit Lock(const Communicator& comm) : cells_(comm, 1, 0) {}
+  explicit Lock(const Communicator& comm) : lock_(comm) {}
   explicit Lock(const Runtime& rt) : Lock(rt.world()) {}
 
   /// Python's acquire(block=True, timeout=None): true when acquired; false
@@ -40,13 +40,12 @@ class Lock {
   void unlock() { release(); }
 
   /// Whether some rank holds it now (a snapshot).
-  bool locked() const { return cells_.load(0) != 0; }
+  bool locked() const { return lock_.locked(); }
   /// Whether this rank holds it.
-  bool held_by_me() const { return cells_.load(0) == me(); }
+  bool held_by_me() const { return lock_.held_by_me(); }
 
  private:
-  std::int32_t me() const { return cells_.rank() + 1; }
-  detail::AtomicCells<std::int32_t> cells_;
+  detail::CohortLock lock_;
 };
 
 }  // namespace hmp

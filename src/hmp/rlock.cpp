@@ -1,4 +1,3 @@
-#include <hmp/detail/wait_until.hpp>
 #include <hmp/rlock.hpp>
 
 namespace hmp {
@@ -9,13 +8,7 @@ bool RLock::acquire(bool blocking, Timeout timeout) {
     ++depth_;
     return true;
   }
-  const std::int32_t mine = me();
-  const bool got = detail::wait_until(
-      [&] {
-        std::int32_t expected = 0;
-        return cells_.compare_exchange(0, expected, mine);
-      },
-      deadline);
+  const bool got = lock_.acquire(deadline);
   if (got) {
     holder_.store(std::this_thread::get_id());
     depth_ = 1;
@@ -28,10 +21,7 @@ void RLock::release() {
     throw UsageError("RLock::release: this thread of this rank does not hold the lock; release only what you acquired");
   if (--depth_ > 0) return;
   holder_.store(std::thread::id{});
-  std::int32_t expected = me();
-  if (!cells_.compare_exchange(0, expected, 0))
-    throw Error("RLock::release: the lock word was changed by rank " + std::to_string(expected - 1) +
-                " while this rank held it");
+  lock_.release("RLock::release");
 }
 
 int RLock::depth() const { return holder_.load() == std::this_thread::get_id() ? depth_ : 0; }

@@ -2,24 +2,23 @@
 #pragma once
 
 #include <hmp/communicator.hpp>
-#include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/cohort_lock.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/timeout.hpp>
 
 #include <atomic>
-#include <cstdint>
 #include <thread>
 
 namespace hmp {
 
 /// Owned by one (rank, thread): that thread may acquire it again and must
 /// release it as often; another thread of the same rank waits like any
-/// other rank. The cross-rank part is a Lock's word (see lock.hpp); the
+/// other rank. The cross-rank part is a Lock's (see lock.hpp); the
 /// thread and the depth are kept in the rank. Releasing it when this
 /// thread does not hold it throws UsageError. Collective construction.
 class RLock {
  public:
-  explicit RLock(const Communicator& comm) : cells_(comm, 1, 0) {}
+  explicit RLock(const Communicator& comm) : lock_(comm) {}
   explicit RLock(const Runtime& rt) : RLock(rt.world()) {}
   RLock(const RLock&) = delete;
   RLock& operator=(const RLock&) = delete;
@@ -36,8 +35,7 @@ class RLock {
   int depth() const;
 
  private:
-  std::int32_t me() const { return cells_.rank() + 1; }
-  detail::AtomicCells<std::int32_t> cells_;
+  detail::CohortLock lock_;
   std::atomic<std::thread::id> holder_{};
   int depth_ = 0;  // touched only by the holding thread
 };

@@ -1,4 +1,5 @@
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/open_mpi_settings.hpp>
 #include <hmp/detail/segment_owner.hpp>
 #include <hmp/detail/segment_registry.hpp>
 #include <hmp/detail/segment_tracker.hpp>
@@ -124,10 +125,7 @@ void Runtime::init(int* argc, char*** argv, const RuntimeOptions& options) {
   if (initialized) {
     MPI_Query_thread(&provided);  // the user started MPI; they finalize it
   } else {
-    // Open MPI 4.1's one-sided atomics over the vader BTL's single-copy path
-    // crash in containers (seen on Debian 12 under KVM); without single copy
-    // they work. A user's own setting of the variable wins.
-    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
+    detail::apply_open_mpi_defaults();  // a user's own settings win
     HMP_MPI_CHECK(MPI_Init_thread(argc, argv, to_mpi(options.requested), &provided));
     finalize_ = true;
   }
@@ -188,6 +186,9 @@ void Runtime::build_topology() {
   HMP_MPI_CHECK(MPI_Comm_split_type(world_.native(), MPI_COMM_TYPE_SHARED, t.world_rank,
                                     MPI_INFO_NULL, &shared));
   Communicator real_node(shared, true);
+  int real_leader = real_node.rank() == 0 ? 1 : 0, real_nodes = 0;
+  HMP_MPI_CHECK(MPI_Allreduce(&real_leader, &real_nodes, 1, MPI_INT, MPI_SUM, world_.native()));
+  detail::check_one_sided_between_nodes(world_.native(), real_nodes);
   const int k = detail::simulated_nodes_from_environment(t.world_size);
   if (k > 0) {
     // Contiguous blocks of world ranks; a block never spans two real nodes.

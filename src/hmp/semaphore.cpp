@@ -24,7 +24,7 @@ bool Semaphore::acquire(bool blocking, Timeout timeout) {
           if (cells_.compare_exchange(0, v, v - 1)) return true;
         return false;
       },
-      deadline);
+      deadline, cells_.progress_comm());
 }
 
 void Semaphore::release(std::int32_t n) {

@@ -1,17 +1,52 @@
 #include <gtest/gtest.h>
+#include <hmp/detail/open_mpi_settings.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mpi.h>
 #include <omp.h>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
-int expected_nodes() {
+// The layout expected from what MPI says, not from the code under test:
+// ranks on one host (MPI_Get_processor_name) share a node; with
+// HMP_SIMULATE_NODES=k a host's ranks split further into the contiguous
+// blocks floor(r * k / size). Nodes are numbered by their lowest world rank.
+struct ExpectedLayout {
+  int nodes = 0, node_index = -1, local_rank = -1, ranks_per_node = 0;
+};
+
+ExpectedLayout expected_layout(int rank, int size) {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  MPI_Get_processor_name(name, &length);
+  std::vector<char> all(static_cast<std::size_t>(size) * MPI_MAX_PROCESSOR_NAME);
+  MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME,
+                MPI_CHAR, MPI_COMM_WORLD);
   const char* sim = std::getenv("HMP_SIMULATE_NODES");
-  return sim ? std::atoi(sim) : 1;  // the tests run on one machine
+  const int k = sim ? std::atoi(sim) : 1;
+  auto node_of = [&](int r) {
+    return std::pair(std::string(&all[static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME]),
+                     r * k / size);
+  };
+  std::vector<std::pair<std::string, int>> first_seen;
+  ExpectedLayout e;
+  for (int r = 0; r < size; ++r) {
+    if (std::find(first_seen.begin(), first_seen.end(), node_of(r)) == first_seen.end())
+      first_seen.push_back(node_of(r));
+    if (node_of(r) != node_of(rank)) continue;
+    if (r == rank) e.local_rank = e.ranks_per_node;
+    ++e.ranks_per_node;
+  }
+  e.nodes = static_cast<int>(first_seen.size());
+  e.node_index = static_cast<int>(std::find(first_seen.begin(), first_seen.end(), node_of(rank)) -
+                                  first_seen.begin());
+  return e;
 }
 
 TEST(Runtime, WorldMatchesMpi) {
@@ -25,30 +60,30 @@ TEST(Runtime, WorldMatchesMpi) {
   EXPECT_GE(rt.thread_level_provided(), hmp::ThreadLevel::funneled);
 }
 
-TEST(Runtime, TopologyMatchesBlocks) {
+TEST(Runtime, TopologyMatchesHostsAndBlocks) {
   auto& rt = hmp::Runtime::current();
   const auto& t = rt.topology();
-  const int k = expected_nodes();
-  EXPECT_EQ(t.nodes, k);
+  const ExpectedLayout e = expected_layout(t.world_rank, t.world_size);
+  EXPECT_EQ(t.nodes, e.nodes);
   EXPECT_EQ(t.simulated, std::getenv("HMP_SIMULATE_NODES") != nullptr);
-  // Contiguous blocks: node of rank r is floor(r * k / size).
-  const int node = t.world_rank * k / t.world_size;
-  int first = -1, count = 0;
-  for (int r = 0; r < t.world_size; ++r)
-    if (r * k / t.world_size == node) {
-      if (first < 0) first = r;
-      ++count;
-    }
-  EXPECT_EQ(t.node_index, node);
-  EXPECT_EQ(t.ranks_per_node, count);
-  EXPECT_EQ(t.local_rank, t.world_rank - first);
-  EXPECT_EQ(rt.node().size(), count);
+  EXPECT_EQ(t.node_index, e.node_index);
+  EXPECT_EQ(t.ranks_per_node, e.ranks_per_node);
+  EXPECT_EQ(t.local_rank, e.local_rank);
+  EXPECT_EQ(rt.node().size(), e.ranks_per_node);
   EXPECT_EQ(rt.leaders().valid(), t.local_rank == 0);
   if (rt.leaders().valid()) {
-    EXPECT_EQ(rt.leaders().size(), k);
+    EXPECT_EQ(rt.leaders().size(), e.nodes);
   }
   EXPECT_GE(t.sockets_per_node, 1);
   EXPECT_GE(t.cores_per_node, 1);
+}
+
+// The host a rank reports is the one MPI places it on.
+TEST(Runtime, HostIsMpisProcessorName) {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  MPI_Get_processor_name(name, &length);
+  EXPECT_EQ(hmp::Runtime::current().topology().host, std::string(name, static_cast<std::size_t>(length)));
 }
 
 TEST(Runtime, NodeRanksAddUpToWorld) {
@@ -116,6 +151,17 @@ TEST(Environment, SimulatedNodesAreValidated) {
       EXPECT_NE(std::string(e.what()).find("from 1 to"), std::string::npos);
     }
   }
+}
+
+// Open MPI's exclude lists lose only the component hmp needs back.
+TEST(Environment, OscExclusionDropsOnlyPt2pt) {
+  using hmp::detail::without_excluded;
+  EXPECT_EQ(without_excluded("^ucx,pt2pt", "pt2pt"), "^ucx");
+  EXPECT_EQ(without_excluded("^pt2pt,ucx", "pt2pt"), "^ucx");
+  EXPECT_EQ(without_excluded("^pt2pt", "pt2pt"), "");
+  EXPECT_EQ(without_excluded("^ucx", "pt2pt"), "^ucx");
+  EXPECT_EQ(without_excluded("rdma,sm", "pt2pt"), "rdma,sm");
+  EXPECT_EQ(without_excluded("", "pt2pt"), "");
 }
 
 }  // namespace

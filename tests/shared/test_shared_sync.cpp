@@ -25,6 +25,13 @@ using namespace std::chrono_literals;
 
 hmp::Runtime& rt() { return hmp::Runtime::current(); }
 
+// Loop counts: the one-node count, or a smaller one when the job spans
+// nodes, where every operation is a network round trip (the assertions stay
+// exact either way; speed is measured by apps/bench/hmp-bench-sync).
+long per_rank(long one_node, long several_nodes) {
+  return rt().topology().nodes == 1 ? one_node : several_nodes;
+}
+
 long sum_over_world(long v) {
   long out = 0;
   MPI_Allreduce(&v, &out, 1, MPI_LONG, MPI_SUM, rt().world().native());
@@ -42,7 +49,7 @@ TEST(Value, OneValueForTheWholeJob) {
 }
 
 TEST(Value, FetchAddLosesNothing) {
-  const long M = 2000;
+  const long M = per_rank(2000, 250);
   hmp::RawValue<long> v(rt(), 0);
   hmp::Value<double> d(rt(), 0.0);
   for (long k = 0; k < M; ++k) {
@@ -84,7 +91,7 @@ TEST(Value, GetLockMakesReadModifyWriteAtomic) {
 }
 
 TEST(Lock, CounterUnderLockLosesNothing) {
-  const long M = 10000;
+  const long M = per_rank(10000, 300);
   hmp::Lock lock(rt());
   hmp::RawValue<int> inside(rt(), 0);           // ranks in the critical section now
   hmp::SharedArray<long> node_counter(rt(), 1);  // plain memory, one per node
@@ -127,6 +134,98 @@ TEST(Lock, AcquireTimesOutWhileHeldAndReleaseUnheldThrows) {
   EXPECT_THROW(lock.acquire(-1s), hmp::UsageError);
 }
 
+// Busy work outside MPI: RMA aimed at this rank does not move meanwhile
+// (osc pt2pt over TCP progresses only inside MPI calls).
+void compute_outside_mpi(std::chrono::microseconds how_long) {
+  const auto until = std::chrono::steady_clock::now() + how_long;
+  volatile double x = 1;
+  while (std::chrono::steady_clock::now() < until) x = x * 1.0000001;
+}
+
+// The holder (rank 0, where the cross-node words live, or the last rank, on
+// the last node) computes outside MPI while every other rank waits: each
+// still gets the lock after the release, and counts stay exact.
+class LockWhileHolderComputes : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LockWhileHolderComputes, WaitersGetItAfterTheRelease) {
+  const int holder = GetParam() ? rt().size() - 1 : 0;
+  const long rounds = 20;
+  hmp::Lock lock(rt());
+  hmp::RawValue<long> count(rt(), 0);
+  hmp::RawValue<int> released(rt(), 0);
+  if (rt().rank() == holder) {
+    ASSERT_TRUE(lock.acquire(10s)) << "rank " << holder << " could not take a free lock in 10 s";
+  }
+  rt().world().barrier();
+  if (rt().rank() == holder) {
+    compute_outside_mpi(300ms);
+    released.store(1);
+    lock.release();
+  } else {
+    ASSERT_TRUE(lock.acquire(60s)) << "rank " << rt().rank() << " waited 60 s for the lock rank " << holder
+                                   << " released after computing";
+    EXPECT_EQ(released.load(), 1) << "rank " << rt().rank() << " got the lock before its holder released it";
+    count.set_value(count.value() + 1);
+    lock.release();
+  }
+  for (long k = 0; k < rounds; ++k) {
+    std::lock_guard<hmp::Lock> guard(lock);
+    count.set_value(count.value() + 1);  // two calls: only the lock makes this safe
+    compute_outside_mpi(200us);
+  }
+  rt().world().barrier();
+  EXPECT_EQ(count.load(), rt().size() - 1 + rounds * rt().size());
+  EXPECT_FALSE(lock.locked());
+}
+
+INSTANTIATE_TEST_SUITE_P(Holder, LockWhileHolderComputes, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "LastRank" : "RankZero"; });
+
+// Waits that time out while the lock is handed from rank to rank of a node
+// (see detail/cohort_lock.hpp) must never leave it held by nobody.
+TEST(Lock, TimedOutWaitersNeverStrandIt) {
+  hmp::Lock lock(rt());
+  hmp::RawValue<long> taken(rt(), 0);
+  long mine = 0;
+  for (long k = 0; k < per_rank(400, 60); ++k) {
+    const auto timeout = std::chrono::microseconds((k * 37 + rt().rank() * 101) % 400);
+    if (!lock.acquire(timeout)) continue;
+    ++mine;
+    taken.fetch_add(1);
+    compute_outside_mpi(50us);
+    lock.release();
+  }
+  rt().world().barrier();
+  EXPECT_EQ(taken.load(), sum_over_world(mine));
+  EXPECT_FALSE(lock.locked()) << "every rank released, yet the lock is held";
+  rt().world().barrier();
+  ASSERT_TRUE(lock.acquire(10s)) << "rank " << rt().rank() << " waited 10 s for a lock nobody holds";
+  lock.release();
+}
+
+// While the ranks of one node keep passing the lock among themselves, a
+// rank of another node still gets it (hand-overs inside a node are bounded).
+TEST(Lock, OtherNodesGetItWhileANodeKeepsPassingIt) {
+  hmp::Lock lock(rt());
+  hmp::RawValue<int> outsider_got(rt(), 0);
+  const bool on_first_node = rt().topology().node_index == 0;
+  const bool outsider = rt().rank() == rt().size() - 1 && !on_first_node;
+  rt().world().barrier();
+  if (outsider) {
+    ASSERT_TRUE(lock.acquire(60s)) << "rank " << rt().rank() << " waited 60 s while node 0 passed the lock around";
+    outsider_got.store(1);
+    lock.release();
+  } else if (on_first_node) {
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    while (outsider_got.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+      std::lock_guard<hmp::Lock> guard(lock);
+      compute_outside_mpi(20us);
+    }
+  }
+  rt().world().barrier();
+  EXPECT_EQ(outsider_got.load(), rt().topology().nodes > 1 ? 1 : 0);
+}
+
 TEST(RLock, ReentrantForItsOwnerOnly) {
   hmp::RLock lock(rt());
   if (rt().is_root()) {
@@ -162,10 +261,10 @@ TEST(RLock, ReentrantForItsOwnerOnly) {
 }
 
 TEST(Semaphore, NeverMoreHoldersThanItsValue) {
-  const int K = 200;
+  const long K = per_rank(200, 50);
   hmp::Semaphore sem(rt(), 2);
   hmp::RawValue<long> holders(rt(), 0), most(rt(), 0);
-  for (int k = 0; k < K; ++k) {
+  for (long k = 0; k < K; ++k) {
     ASSERT_TRUE(sem.acquire(20s)) << "rank " << rt().rank() << " waited 20 s for the semaphore";
     const long now = holders.fetch_add(1) + 1;
     long seen = most.load();

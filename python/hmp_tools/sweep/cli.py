@@ -132,20 +132,49 @@ def _state(study_dir, config) -> str:
     return "failed" if path.exists() else "to run"
 
 
+def _cluster_capacity(study, path, partition) -> tuple:
+    """A cluster study on Slurm: (CPUs per node, what they are, nodes of the
+    partition), its "threads": "fill" made a number."""
+    cpus, total, name = slurm.partition_nodes(path, partition)
+    studies.fill_threads(study, cpus)
+    left_out = [n for n in study.nodes if n > total]
+    if left_out:
+        print(f"{PROG}: partition {name} has {total} nodes: the configurations on "
+              f"{', '.join(map(str, left_out))} nodes are left out", flush=True)
+    return cpus, f"CPUs per node of partition {name}", total
+
+
+def _plan_here(study, oversubscribe) -> tuple:
+    """(configs, capacity, what) on this machine: one node, so a cluster
+    study runs its one-node configurations."""
+    capacity, what = _local_capacity()
+    max_nodes = None
+    if study.cluster:
+        studies.fill_threads(study, capacity)
+        max_nodes = 1
+        if max(study.nodes) > 1:
+            print(f"{PROG}: one node here: the configurations on more nodes run on Slurm "
+                  "(hmp-sweep slurm)", flush=True)
+    return studies.plan(study, capacity, what, oversubscribe, max_nodes), capacity, what
+
+
 def cmd_check(args) -> int:
     study = _load(args)
-    if args.slurm:
-        partition = args.partition or study.slurm.get("partition")
+    partition = args.partition or study.slurm.get("partition")
+    if args.slurm and study.cluster:
+        capacity, what, max_nodes = _cluster_capacity(study, args.study, partition)
+        configs = studies.plan(study, capacity, what, args.allow_oversubscribe, max_nodes)
+    elif args.slurm:
         capacity, name = slurm.partition_capacity(args.study, partition,
                                                   study.slurm.get("nodes", 1))
         what = f"CPUs of partition {name}"
+        configs = studies.plan(study, capacity, what, args.allow_oversubscribe)
     else:
-        capacity, what = _local_capacity()
-    configs = studies.plan(study, capacity, what, args.allow_oversubscribe)
+        configs, capacity, what = _plan_here(study, args.allow_oversubscribe)
     if args.list:
         for c in configs:
             print(f"{c.index:4d} {c.id}")
-    worst = max(c.workers for c in configs)
+    worst = max(c.workers_per_node if study.cluster else c.workers for c in configs)
     print(f"{args.study}: ok: study {study.name}, {study.scaling} scaling, "
           f"{len(configs)} configurations, up to {worst} of {capacity} {what}")
     return 0
@@ -164,8 +193,7 @@ def _lock(study_dir: Path):
 
 def cmd_local(args) -> int:
     study = _load(args)
-    capacity, what = _local_capacity()
-    configs = studies.plan(study, capacity, what, args.allow_oversubscribe)
+    configs, capacity, what = _plan_here(study, args.allow_oversubscribe)
     bin_dir = _bin_dir(args.bin)
     _check_apps(study, configs, bin_dir)
     study_dir = Path(args.results).resolve() / study.name
@@ -200,6 +228,10 @@ def cmd_run_one(args) -> int:
     alloc = launch.allocation_cpus()
     if alloc is not None:
         capacity, what = alloc, "CPUs of this Slurm allocation"
+        if study.cluster:  # the frozen study bounds one node
+            nodes = os.environ.get("SLURM_JOB_NUM_NODES", "1")
+            capacity //= int(nodes) if nodes.isdigit() and int(nodes) > 0 else 1
+            what = "CPUs per node of this Slurm allocation"
         launcher, mpi = launch.slurm_launcher()
     else:
         (capacity, what), launcher, mpi = _local_capacity(), "local", None
@@ -215,7 +247,8 @@ def cmd_run_one(args) -> int:
     study_dir.mkdir(parents=True, exist_ok=True)
     ctx = runner.Context(_source(), study_dir, bin_dir, launcher, capacity, mpi)
     runner.install_signal_handlers()
-    print(f"{PROG}: {config.id} ({config.ranks} ranks x {config.threads} threads, "
+    print(f"{PROG}: {config.id} ({config.ranks} ranks x {config.threads} threads"
+          f"{f' on {config.nodes} nodes' if study.cluster else ''}, "
           f"launcher {launcher}{'/' + mpi if mpi else ''})", flush=True)
     complete = records.is_complete(study_dir, config)
     progress = Progress(1, 0 if complete else 1)
@@ -226,15 +259,33 @@ def cmd_run_one(args) -> int:
     return 0
 
 
+def _array_argv(study, indices, nodes, tasks, time_limit, log_dir, results, frozen_path,
+                bin_dir, extra) -> list:
+    """sbatch of one job array: the configurations `indices`, each task on
+    `nodes` nodes with `tasks` (--ntasks or --ntasks-per-node) one-CPU tasks."""
+    argv = ["sbatch", "--parsable", f"--job-name=hmp-{study.name}",
+            f"--array={slurm.array_spec(indices)}", f"--nodes={nodes}", tasks,
+            "--cpus-per-task=1", f"--time={time_limit}",
+            f"--output={log_dir}/%x-%A_%a.out", f"--chdir={results.parent}"] + extra
+    if study.slurm.get("exclusive", True):
+        argv.append("--exclusive")
+    return argv + [str(SBATCH / "sweep-array.sbatch"), sys.executable,
+                   str(frozen_path), str(results), str(bin_dir)]
+
+
 def cmd_slurm(args) -> int:
     study = _load(args)
     partition = args.partition or study.slurm.get("partition")
     if partition:
         studies.Checker(args.study).token(partition, "--partition")
-    nodes = study.slurm.get("nodes", 1)
-    capacity, part_name = slurm.partition_capacity(args.study, partition, nodes)
-    what = f"CPUs of {nodes} node(s) of partition {part_name}"
-    configs = studies.plan(study, capacity, what, False)
+    max_nodes = None
+    if study.cluster:
+        capacity, what, max_nodes = _cluster_capacity(study, args.study, partition)
+    else:
+        nodes = study.slurm.get("nodes", 1)
+        capacity, part_name = slurm.partition_capacity(args.study, partition, nodes)
+        what = f"CPUs of {nodes} node(s) of partition {part_name}"
+    configs = studies.plan(study, capacity, what, False, max_nodes)
     if len(configs) > 1000:
         raise studies.StudyError(args.study, "apps", f"{len(configs)} configurations",
                                  "at most 1000 (Slurm's default MaxArraySize is 1001)")
@@ -245,8 +296,7 @@ def cmd_slurm(args) -> int:
     _check_apps(study, configs, bin_dir)
     results = Path(args.results).resolve()
     study_dir = results / study.name
-    todo = [c.index for c in configs if not records.is_complete(study_dir, c)]
-    workers = max(c.workers for c in configs)
+    todo = [c for c in configs if not records.is_complete(study_dir, c)]
     limit = capacity if study.max_workers == "cores" else study.max_workers
 
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -257,16 +307,22 @@ def cmd_slurm(args) -> int:
         extra.append(f"--partition={partition}")
     if study.slurm.get("account"):
         extra.append(f"--account={study.slurm['account']}")
-    array = None
-    if todo:
-        array = ["sbatch", "--parsable", f"--job-name=hmp-{study.name}",
-                 f"--array={slurm.array_spec(todo)}", f"--nodes={nodes}",
-                 f"--ntasks={workers}", "--cpus-per-task=1", f"--time={time_limit}",
-                 f"--output={log_dir}/%x-%A_%a.out", f"--chdir={results.parent}"] + extra
-        if study.slurm.get("exclusive", True):
-            array.append("--exclusive")
-        array += [str(SBATCH / "sweep-array.sbatch"), sys.executable,
-                  str(frozen_path), str(results), str(bin_dir)]
+    # One array per node count (every task of an array gets the same
+    # allocation); a plain study is one array on slurm.nodes.
+    arrays = []
+    if study.cluster:
+        # The same CPUs per node for every array: a task checks the whole plan
+        # against its allocation.
+        per_node = max(c.workers_per_node for c in configs)
+        for n in sorted({c.nodes for c in todo}):
+            group = [c for c in todo if c.nodes == n]
+            arrays.append((group, n, per_node, f"--ntasks-per-node={per_node}"))
+    elif todo:
+        workers = max(c.workers for c in configs)
+        arrays.append((todo, study.slurm.get("nodes", 1), workers, f"--ntasks={workers}"))
+    submits = [(group, n, cpus, _array_argv(study, [c.index for c in group], n, tasks, time_limit,
+                                            log_dir, results, frozen_path, bin_dir, extra))
+               for group, n, cpus, tasks in arrays]
     analysis = ["sbatch", "--parsable", f"--job-name=hmp-{study.name}-report",
                 "--ntasks=1", "--time=00:30:00", f"--output={log_dir}/%x-%j.out",
                 f"--chdir={results.parent}"] + extra
@@ -274,26 +330,36 @@ def cmd_slurm(args) -> int:
     if args.dry_run:
         for c in configs:
             print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}]")
-        if array:
-            print(json.dumps(array))
+        for *_, argv in submits:
+            print(json.dumps(argv))
         print(json.dumps(analysis + ["--dependency=afterok:ARRAY", "--kill-on-invalid-dep=yes"]
                          + analysis_script))
         return 0
 
     for folder in (frozen_path.parent, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    records.write_whole(frozen_path, [json.dumps(studies.frozen(study, limit), indent=1)])
-    if array:
-        array_id = slurm.sbatch(array)
-        print(f"{PROG}: submitted array job {array_id}: {len(todo)} of {len(configs)} "
-              f"configurations (tasks {slurm.array_spec(todo)}), {workers} CPUs each, "
-              f"logs in {log_dir}", flush=True)
-        analysis += [f"--dependency=afterok:{array_id}", "--kill-on-invalid-dep=yes"]
+    records.write_whole(frozen_path, [json.dumps(studies.frozen(study, limit, max_nodes), indent=1)])
+    array_ids = []
+    for group, n, cpus, argv in submits:
+        array_id = slurm.sbatch(argv)
+        array_ids.append(array_id)
+        spec = slurm.array_spec([c.index for c in group])
+        if study.cluster:
+            print(f"{PROG}: submitted array job {array_id} on {n} node(s): {len(group)} of "
+                  f"{len(configs)} configurations (tasks {spec}), {cpus} CPUs per node, "
+                  f"logs in {log_dir}", flush=True)
+        else:
+            print(f"{PROG}: submitted array job {array_id}: {len(group)} of {len(configs)} "
+                  f"configurations (tasks {spec}), {cpus} CPUs each, logs in {log_dir}",
+                  flush=True)
+    if array_ids:
+        analysis += [f"--dependency=afterok:{':'.join(array_ids)}", "--kill-on-invalid-dep=yes"]
     else:
         print(f"{PROG}: every configuration of {study.name} is complete; "
               "submitting only the analysis", flush=True)
     report_id = slurm.sbatch(analysis + analysis_script)
-    after = f" after array job {array_id} (afterok)" if array else ""
+    after = (f" after array job{'s' if len(array_ids) > 1 else ''} {', '.join(array_ids)} (afterok)"
+             if array_ids else "")
     print(f"{PROG}: submitted analysis job {report_id}{after}: report in "
           f"{study_dir / 'report'}", flush=True)
     return 0

@@ -55,9 +55,14 @@ def omp_env(threads: int, bound: bool) -> dict:
     return env
 
 
-def mpirun_argv(mpirun: str, ranks: int, threads: int, bound: bool) -> list:
+def mpirun_argv(mpirun: str, ranks: int, threads: int, bound: bool,
+                per_node: int | None = None) -> list:
+    """`per_node`: ranks per node of a run on several nodes of an allocation
+    (Open MPI reads the Slurm allocation; ppr places that many on each)."""
     argv = [mpirun, "-np", str(ranks)]
-    if bound:
+    if per_node:
+        argv += ["--map-by", f"ppr:{per_node}:node:PE={threads}", "--bind-to", "core"]
+    elif bound:
         argv += ["--map-by", f"socket:PE={threads}", "--bind-to", "core"]
     else:
         argv += ["--oversubscribe", "--bind-to", "none"]
@@ -66,9 +71,13 @@ def mpirun_argv(mpirun: str, ranks: int, threads: int, bound: bool) -> list:
     return argv
 
 
-def srun_argv(srun: str, ranks: int, threads: int, mpi: str | None) -> list:
+def srun_argv(srun: str, ranks: int, threads: int, mpi: str | None,
+              nodes: int | None = None) -> list:
+    """`nodes`: a run placed on that many nodes, ranks / nodes on each."""
     argv = [srun, f"--ntasks={ranks}", f"--cpus-per-task={threads}",
             "--cpu-bind=cores", "--distribution=block:block", "--kill-on-bad-exit=1"]
+    if nodes:
+        argv[1:1] = [f"--nodes={nodes}", f"--ntasks-per-node={-(-ranks // nodes)}"]
     if mpi:
         argv.append(f"--mpi={mpi}")
     return argv

@@ -155,7 +155,9 @@ def failed_record(study, config, root: Path, exit_code, reason: str, stderr_tail
         "stderr_tail": stderr_tail, "elapsed_seconds": round(elapsed, 3),
     }
     nodes = os.environ.get("SLURM_JOB_NUM_NODES")
-    if nodes and nodes.isdigit():
+    if config.nodes > 1:
+        obj["nodes"], obj["ranks_per_node"] = config.nodes, config.ranks_per_node
+    elif nodes and nodes.isdigit():
         obj["nodes"] = min(int(nodes), config.ranks)
         obj["ranks_per_node"] = -(-config.ranks // obj["nodes"])
     return tag(obj, study, config)

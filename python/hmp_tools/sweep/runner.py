@@ -54,17 +54,23 @@ def executable(ctx: Context, app: str) -> Path:
 
 def command(ctx: Context, study, config, part: Path) -> tuple:
     """(argv, extra environment) for one configuration."""
-    bound = config.workers <= ctx.capacity
+    # A cluster study's capacity is one node's.
+    bound = (config.workers_per_node if study.cluster else config.workers) <= ctx.capacity
     exe = str(executable(ctx, config.app))
     args = app_argv(study, config, str(part))
     env = launch.omp_env(config.threads, bound or ctx.launcher == "srun")
     env.update(HMP_STUDY=study.name, HMP_CONFIG=config.id)
     if os.getuid() == 0:
         env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    # A cluster study places its ranks per node; a plain one leaves it to Slurm.
+    placed = study.cluster
     if ctx.launcher == "srun":
-        argv = launch.srun_argv("srun", config.ranks, config.threads, ctx.mpi)
+        argv = launch.srun_argv("srun", config.ranks, config.threads, ctx.mpi,
+                                config.nodes if placed else None)
     else:
-        argv = launch.mpirun_argv(launch.find_mpirun(), config.ranks, config.threads, bound)
+        per_node = config.ranks_per_node if placed and ctx.launcher == "mpirun" else None
+        argv = launch.mpirun_argv(launch.find_mpirun(), config.ranks, config.threads, bound,
+                                  per_node)
     return argv + [exe] + args, env
 
 

@@ -24,9 +24,9 @@ def _run(argv) -> str:
     return done.stdout
 
 
-def partition_capacity(path: str, partition: str | None, nodes: int) -> tuple:
-    """(CPUs a configuration may use, partition name) from sinfo: the
-    smallest node's CPUs times the nodes asked for."""
+def partition_nodes(path: str, partition: str | None) -> tuple:
+    """(CPUs of the partition's smallest node, its node count, its name),
+    from sinfo."""
     argv = ["sinfo", "-h", "-o", "%P %c %D"]
     if partition:
         argv[1:1] = ["-p", partition]
@@ -44,9 +44,13 @@ def partition_capacity(path: str, partition: str | None, nodes: int) -> tuple:
     if not rows:
         raise StudyError(path, "slurm.partition", f"no partition {partition or '(default)'} "
                          "answers sinfo", "a partition listed by sinfo")
-    name = rows[0][0].rstrip("*")
-    cpus = min(r[1] for r in rows)
-    total_nodes = sum(r[2] for r in rows)
+    return min(r[1] for r in rows), sum(r[2] for r in rows), rows[0][0].rstrip("*")
+
+
+def partition_capacity(path: str, partition: str | None, nodes: int) -> tuple:
+    """(CPUs a configuration may use, partition name) from sinfo: the
+    smallest node's CPUs times the nodes asked for."""
+    cpus, total_nodes, name = partition_nodes(path, partition)
     if nodes > total_nodes:
         raise StudyError(path, "slurm.nodes", f"{nodes} nodes asked, partition {name} has "
                          f"{total_nodes}", f"1..{total_nodes}")

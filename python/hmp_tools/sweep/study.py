@@ -29,8 +29,8 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 TIME_RE = re.compile(r"(\d{1,3}-)?\d{1,2}(:\d{2}){0,2}")
 INT_MAX = 2**31 - 1
 
-TOP_KEYS = ("name", "description", "scaling", "ranks", "threads", "max_workers",
-            "repeats", "warmup", "seed", "check", "timeout", "apps", "slurm")
+TOP_KEYS = ("name", "description", "scaling", "ranks", "nodes", "ranks_per_node", "threads",
+            "max_workers", "repeats", "warmup", "seed", "check", "timeout", "apps", "slurm")
 APP_KEYS = ("app", "methods", "sizes", "items", "args")
 SLURM_KEYS = ("partition", "account", "time", "nodes", "exclusive")
 
@@ -53,10 +53,19 @@ class Config:
     ranks: int
     threads: int
     args: tuple  # ((key, value), ...) extra app options
+    nodes: int = 1
 
     @property
     def workers(self) -> int:
         return self.ranks * self.threads
+
+    @property
+    def ranks_per_node(self) -> int:
+        return -(-self.ranks // self.nodes)
+
+    @property
+    def workers_per_node(self) -> int:
+        return self.ranks_per_node * self.threads
 
 
 @dataclass
@@ -76,6 +85,15 @@ class Study:
     slurm: dict
     description: str = ""
     raw: dict = field(default_factory=dict)
+    # A cluster study ("nodes" given): node counts and ranks per node; then
+    # "ranks" is absent, `threads` may be "fill" (CPUs per node / ranks per
+    # node, fixed by fill_threads) and max_workers bounds one node.
+    nodes: list = field(default_factory=list)
+    ranks_per_node: list = field(default_factory=list)
+
+    @property
+    def cluster(self) -> bool:
+        return bool(self.nodes)
 
 
 def _show(value) -> str:
@@ -174,14 +192,26 @@ def load(path, methods_of, text=None) -> Study:
     except ValueError as error:
         c.fail("(json)", f"malformed JSON: {error}", "one JSON object (see docs/jobs.md)")
 
-    c.keys(raw, "", TOP_KEYS, ("name", "ranks", "threads", "apps"))
+    cluster = isinstance(raw, dict) and "nodes" in raw
+    c.keys(raw, "", TOP_KEYS, ("name", "nodes", "ranks_per_node", "threads", "apps") if cluster
+           else ("name", "ranks", "threads", "apps"))
+    if cluster and "ranks" in raw:
+        c.fail("ranks", "a study with \"nodes\" gives \"ranks_per_node\" instead",
+               "\"nodes\" with \"ranks_per_node\", or \"ranks\" alone")
+    if not cluster and "ranks_per_node" in raw:
+        c.fail("ranks_per_node", "only with \"nodes\"", "\"nodes\" with \"ranks_per_node\", or \"ranks\" alone")
     name = c.token(raw["name"], "name", NAME_RE)
     description = raw.get("description", "")
     if not isinstance(description, str):
         c.fail("description", f"expected a string, got {_show(description)}", "a string")
     scaling = c.choice(raw.get("scaling", "strong"), "scaling", ("strong", "weak"))
-    ranks = c.int_list(raw["ranks"], "ranks", 1, 4096)
-    threads = c.int_list(raw["threads"], "threads", 1, 1024)
+    nodes = c.int_list(raw["nodes"], "nodes", 1, 4096) if cluster else []
+    ranks_per_node = c.int_list(raw["ranks_per_node"], "ranks_per_node", 1, 1024) if cluster else []
+    ranks = [] if cluster else c.int_list(raw["ranks"], "ranks", 1, 4096)
+    if cluster and raw["threads"] == "fill":
+        threads = "fill"
+    else:
+        threads = c.int_list(raw["threads"], "threads", 1, 1024)
     max_workers = raw.get("max_workers")
     if max_workers is not None and max_workers != "cores":
         if isinstance(max_workers, str):
@@ -211,6 +241,8 @@ def load(path, methods_of, text=None) -> Study:
                 "minutes, MM:SS, HH:MM:SS or D-HH:MM:SS")
     if "nodes" in slurm:
         c.integer(slurm["nodes"], "slurm.nodes", 1, 4096)
+        if cluster:
+            c.fail("slurm.nodes", "the study's \"nodes\" list sets the nodes", "no slurm.nodes with \"nodes\"")
     if "exclusive" in slurm:
         c.boolean(slurm["exclusive"], "slurm.exclusive")
 
@@ -257,28 +289,44 @@ def load(path, methods_of, text=None) -> Study:
     return Study(path=path, name=name, scaling=scaling, ranks=ranks, threads=threads,
                  max_workers=max_workers, repeats=repeats, warmup=warmup, seed=seed,
                  check=check, timeout=float(timeout), apps=checked, slurm=dict(slurm),
-                 description=description, raw=raw)
+                 description=description, raw=raw, nodes=nodes, ranks_per_node=ranks_per_node)
 
 
-def _layouts(method, ranks, threads):
+def fill_threads(study: Study, cpus_per_node: int) -> Study:
+    """"threads": "fill" made a number: the node's CPUs shared by the most
+    ranks per node (so every layout fits one node)."""
+    if study.threads == "fill":
+        study.threads = [max(1, cpus_per_node // max(study.ranks_per_node))]
+    return study
+
+
+def _layouts(method, study):
+    """(nodes, ranks, threads) of each run of `method`."""
+    threads = study.threads
     if method in SERIAL:
-        return [(1, 1)]
+        return [(1, 1, 1)]
     if method in ONE_RANK:
-        return [(1, t) for t in threads]
-    return [(r, t) for r in ranks for t in threads]
+        return [(1, 1, t) for t in threads]
+    if study.cluster:
+        return [(n, n * q, t) for n in study.nodes for q in study.ranks_per_node for t in threads]
+    return [(1, r, t) for r in study.ranks for t in threads]
 
 
-def config_id(app, method, items, size, ranks, threads, args) -> str:
+def config_id(app, method, items, size, ranks, threads, args, nodes=None) -> str:
     extra = "".join(f"-{k}-{v}" for k, v in args)
-    return f"{app}-{method}-i{items}-s{size}-r{ranks}-t{threads}{extra}"
+    where = f"-n{nodes}" if nodes is not None else ""
+    return f"{app}-{method}-i{items}-s{size}{where}-r{ranks}-t{threads}{extra}"
 
 
-def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool) -> list:
+def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
+         max_nodes: int | None = None) -> list:
     """Every configuration, in a fixed order (array indices depend on it).
 
     `capacity` is the number of cores (or allocated CPUs) a configuration may
     use; "max_workers": "cores" drops larger layouts unless `oversubscribe`,
-    anything else larger is an error unless `oversubscribe`.
+    anything else larger is an error unless `oversubscribe`. In a cluster
+    study both bound one node (ranks per node x threads) and `max_nodes`,
+    when given, leaves out the configurations on more nodes.
     """
     c = Checker(study.path)
     if study.max_workers == "cores":
@@ -290,14 +338,18 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool) -
         for method in entry["methods"]:
             for size in entry["sizes"]:
                 for base in entry["items"]:
-                    for r, t in _layouts(method, study.ranks, study.threads):
-                        if limit is not None and r * t > limit:
+                    for n, r, t in _layouts(method, study):
+                        per_node = -(-r // n) * t
+                        if limit is not None and per_node > limit:
+                            continue
+                        if max_nodes is not None and n > max_nodes:
                             continue
                         items = base * r * t if study.scaling == "weak" else base
                         if items > INT_MAX:
                             c.fail(f"apps[{i}].items", f"weak scaling gives {items} items "
                                    f"at {r} ranks x {t} threads", f"at most {INT_MAX}")
-                        cid = config_id(entry["app"], method, items, size, r, t, entry["args"])
+                        cid = config_id(entry["app"], method, items, size, r, t, entry["args"],
+                                        n if study.cluster else None)
                         if cid in owner:
                             if owner[cid] == i:
                                 continue  # e.g. two item counts meeting under weak scaling
@@ -305,16 +357,17 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool) -
                                    f"apps[{owner[cid]}]", "each configuration once")
                         owner[cid] = i
                         configs.append(Config(len(configs), cid, entry["app"], method,
-                                              items, size, r, t, entry["args"]))
+                                              items, size, r, t, entry["args"], n))
     if not configs:
         c.fail("max_workers", f"no configuration has ranks x threads <= {limit}",
                "a limit that keeps at least one layout")
     if not oversubscribe:
-        worst = max(configs, key=lambda k: k.workers)
-        if worst.workers > capacity:
-            c.fail("ranks x threads", f"{worst.id} needs {worst.ranks} x {worst.threads} = "
-                   f"{worst.workers} cores, more than the {capacity} {capacity_what}",
-                   f"ranks x threads <= {capacity}; or \"max_workers\": \"cores\" to skip "
+        worst = max(configs, key=lambda k: k.workers_per_node)
+        if worst.workers_per_node > capacity:
+            what = "ranks per node x threads" if study.cluster else "ranks x threads"
+            c.fail(what, f"{worst.id} needs {worst.ranks_per_node} x {worst.threads} = "
+                   f"{worst.workers_per_node} cores, more than the {capacity} {capacity_what}",
+                   f"{what} <= {capacity}; or \"max_workers\": \"cores\" to skip "
                    "larger layouts; or --allow-oversubscribe")
     return configs
 
@@ -333,10 +386,14 @@ def app_argv(study: Study, config: Config, records: str) -> list:
     return argv + ["--records", records]
 
 
-def frozen(study: Study, max_workers) -> dict:
-    """The study as submitted, with "max_workers" fixed to a number, so array
-    tasks expand exactly the plan the submission made."""
+def frozen(study: Study, max_workers, max_nodes=None) -> dict:
+    """The study as submitted, with "max_workers" fixed to a number (and a
+    cluster study's threads and the nodes the partition has), so array tasks
+    expand exactly the plan the submission made."""
     raw = dict(study.raw)
+    if study.cluster:
+        raw["threads"] = study.threads  # "fill" made a number
+        raw["nodes"] = [n for n in study.nodes if max_nodes is None or n <= max_nodes]
     if max_workers is None:
         raw.pop("max_workers", None)
     else:

@@ -10,22 +10,29 @@
 // initialized with MPI_THREAD_FUNNELED).
 //
 // Open MPI 4.x crashes in MPI_Compare_and_swap on 64-bit types when osc/rdma
-// runs over the vader BTL (open-mpi/ompi#7967; 32-bit works). So across
-// nodes, 8-byte cells are changed under a 32-bit guard word taken by CAS:
-// every write (store, exchange, fetch_add, compare_exchange) holds it, plain
-// loads do not need it (one MPI_NO_OP fetch is atomic against them).
+// runs over the vader BTL's single-copy path (open-mpi/ompi#7967; 32-bit
+// works). hmp::Runtime turns single copy off (then osc/rdma is not chosen
+// over vader and 64-bit atomics work); where a user turned it back on,
+// 8-byte cells across nodes are changed under a 32-bit guard word taken by
+// CAS: every write (store, exchange, fetch_add, compare_exchange) holds it,
+// plain loads do not need it (one MPI_NO_OP fetch is atomic against them).
+//
+// The RMA of the cross-node case moves only while rank 0 enters MPI (osc
+// pt2pt over TCP has no other progress): every wait of hmp's on such cells
+// enters MPI as it polls (wait_until.hpp, progress_comm()).
 #pragma once
 
 #include <hmp/communicator.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/detail/window.hpp>
-#include <hmp/detail/backoff.hpp>
+#include <hmp/detail/wait_until.hpp>
 
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -85,19 +92,23 @@ class AtomicCells {
     win_.sync();
     // Doubles as the barrier after initialization; failing on every rank
     // together keeps a collective constructor from leaving ranks waiting.
-    int any_bad = 0;
-    HMP_MPI_CHECK(MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, groups_.group.native()));
-    if (any_bad) throw Error("hmp: MPI gave a window too poorly aligned for atomics");
+    int mine[2] = {bad, sizeof(T) == 8 && !single_node_ && vader_single_copy_on()}, any[2] = {0, 0};
+    HMP_MPI_CHECK(MPI_Allreduce(mine, any, 2, MPI_INT, MPI_MAX, groups_.group.native()));
+    if (any[0]) throw Error("hmp: MPI gave a window too poorly aligned for atomics");
     win_.sync();
-    if constexpr (sizeof(T) == 8)
-      if (!single_node_) guard_ = std::make_unique<AtomicCells<std::int32_t>>(groups_.group, 1, 0);
+    if (any[1]) guard_ = std::make_unique<AtomicCells<std::int32_t>>(groups_.group, 1, 0);
   }
 
   std::size_t size() const noexcept { return count_; }
   /// True when every rank reaches the cells through shared memory.
   bool single_node() const noexcept { return single_node_; }
   const Communicator& comm() const noexcept { return groups_.group; }
+  /// The group split by node (see node_groups.hpp).
+  const NodeGroups& groups() const noexcept { return groups_; }
   int rank() const noexcept { return rank_; }
+  /// What a wait on these cells passes to wait_until: the group's
+  /// communicator when the cells are reached by RMA (see the top), else null.
+  MPI_Comm progress_comm() const noexcept { return single_node_ ? MPI_COMM_NULL : groups_.group.native(); }
 
   T load(std::size_t i) const {
     if (single_node_) return ref(i).load();
@@ -148,12 +159,12 @@ class AtomicCells {
    public:
     explicit Guard(AtomicCells<std::int32_t>* guard) : guard_(guard) {
       if (!guard_) return;
-      Backoff backoff;
-      for (;;) {
-        std::int32_t expected = 0;
-        if (guard_->compare_exchange(0, expected, 1)) break;
-        backoff.pause();
-      }
+      wait_until(
+          [&] {
+            std::int32_t expected = 0;
+            return guard_->compare_exchange(0, expected, 1);
+          },
+          Deadline(std::nullopt, true, "AtomicCells guard"), guard_->progress_comm());
     }
     ~Guard() {
       if (guard_) guard_->store(0, 0);
@@ -184,6 +195,11 @@ class AtomicCells {
     return false;
   }
 
+  // The setting hmp::Runtime sets to "none" unless the user set it.
+  static bool vader_single_copy_on() {
+    const char* v = std::getenv("OMPI_MCA_btl_vader_single_copy_mechanism");
+    return !v || std::string(v) != "none";
+  }
   static MPI_Datatype type() { return mpi_integer_type<Bits>(); }
   std::atomic_ref<T> ref(std::size_t i) const { return std::atomic_ref<T>(cells_[i]); }
   static MPI_Aint disp(std::size_t i) { return static_cast<MPI_Aint>(i); }

@@ -1,9 +1,11 @@
 // Polling without hogging a core: spin briefly, then yield, then sleep in
-// growing steps up to 1 ms, so oversubscribed ranks still let others run.
+// growing steps up to a cap (1 ms unless told), so oversubscribed ranks
+// still let others run.
 #pragma once
 
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -15,7 +17,11 @@ class Backoff {
   /// Also spins (no yield, no sleep) for `spin` after the first 64 rounds:
   /// for waits that are usually short, where a yield or a sleep costs more
   /// than the wait (on a loaded machine the core may come back ms later).
-  explicit Backoff(std::chrono::microseconds spin) : spin_(spin) {}
+  /// `max_sleep` caps each sleep (a waiter wakes at most that late after its
+  /// event); 0 never sleeps, only yields: for waits that must keep entering
+  /// MPI so that the ranks they wait for progress (see wait_until.hpp).
+  explicit Backoff(std::chrono::microseconds spin, std::chrono::microseconds max_sleep = kMaxSleep)
+      : sleep_(std::min(kFirstSleep, max_sleep)), spin_(spin), max_sleep_(max_sleep) {}
 
   void pause() {
     ++rounds_;
@@ -32,23 +38,25 @@ class Backoff {
       }
       spun_ = true;
     }
-    if (rounds_ < 256) {
+    if (rounds_ < 256 || max_sleep_.count() == 0) {
       sched_yield();
       return;
     }
     std::this_thread::sleep_for(sleep_);
-    if (sleep_ < std::chrono::microseconds(1000)) sleep_ *= 2;
+    if (sleep_ < max_sleep_) sleep_ = std::min(sleep_ * 2, max_sleep_);
   }
   void reset() {
     rounds_ = 0;
-    sleep_ = std::chrono::microseconds(10);
+    sleep_ = std::min(kFirstSleep, max_sleep_);
     spinning_ = spun_ = false;
   }
 
  private:
+  static constexpr std::chrono::microseconds kFirstSleep{10}, kMaxSleep{1000};
   int rounds_ = 0;
-  std::chrono::microseconds sleep_{10};
+  std::chrono::microseconds sleep_ = kFirstSleep;
   std::chrono::microseconds spin_{0};
+  std::chrono::microseconds max_sleep_ = kMaxSleep;
   std::chrono::steady_clock::time_point spin_until_{};
   bool spinning_ = false, spun_ = false;
 };

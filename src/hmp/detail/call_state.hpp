@@ -5,6 +5,7 @@
 #pragma once
 
 #include <hmp/detail/call_schedule.hpp>
+#include <hmp/detail/claim_clock.hpp>
 #include <hmp/detail/message_parts.hpp>
 #include <hmp/detail/range.hpp>
 #include <hmp/schedule.hpp>
@@ -87,7 +88,6 @@ struct RootProgress {
   std::uint64_t items_in_place = 0;
   std::vector<std::uint64_t> progress_base;  ///< per-rank counters at the call's start
   std::chrono::steady_clock::time_point last_draw;
-  std::chrono::steady_clock::time_point last_probe{};  ///< last_claim_end when root last looked for messages
 
   bool all_workers_done() const;
 };
@@ -99,7 +99,7 @@ struct LocalWork {
   std::vector<Range> claimed;    ///< the latest claim (reused: no allocation per claim)
   std::vector<Range> unsent;     ///< worker: computed, not yet sent (results staged in that order)
   double busy = 0;               ///< seconds in tasks, not yet reported
-  std::chrono::steady_clock::time_point last_claim_end{};
+  ClaimClock clock;              ///< times runs of claims into `busy`
   // Failures, possibly recorded by several OpenMP threads at once.
   std::mutex failure_mutex;
   std::optional<TaskFailure> failure;

@@ -65,11 +65,7 @@ bool PoolContext::claim(CallState& call) {
 
 void PoolContext::run_claimed(CallState& call, std::span<void* const> dests) {
   auto& local = call.local;
-  const auto t0 = Clock::now();
   call.run(local.claimed, dests, threads, rank);
-  const auto t1 = Clock::now();
-  local.last_claim_end = t1;
-  local.busy += std::chrono::duration<double>(t1 - t0).count();
   if (progress) counters.fetch_add(1 + static_cast<std::size_t>(rank), items_in(local.claimed));
 }
 

@@ -42,7 +42,8 @@ struct PoolContext {
   /// The next items of this rank's share into call.local.claimed; false
   /// when it has none left (or a task of it failed).
   bool claim(CallState& call);
-  /// Runs call.local.claimed, results to `dests` (one per range).
+  /// Runs call.local.claimed, results to `dests` (one per range); the
+  /// caller times it (call.local.clock).
   void run_claimed(CallState& call, std::span<void* const> dests);
   /// Whether a message with `tag` from `source` is waiting.
   bool probe(int source, int tag) const;

@@ -112,20 +112,28 @@ class RootRole final : public PoolRole {
   const std::vector<double>& last_busy() const noexcept override { return last_busy_; }
 
  private:
-  // One step: take messages that arrived, else run one claim of root's own.
+  // One step: take messages that arrived, else run root's own claims.
   bool step(CallState& call) {
-    auto& local = call.local;
-    const bool may_compute = !local.done && !call.failed();
+    bool any = try_receive(call);
+    if (!any && !call.local.done && !call.failed()) any = run_own_claims(call);
+    if (call.failed()) call.local.done = true;  // the call fails anyway: stop computing
+    return any;
+  }
+
+  // Root's own claims of `call` until kProbeInterval has passed (one claim
+  // for imap*, whose reader waits for each new range); false if none was left.
+  bool run_own_claims(CallState& call) {
+    auto& clock = call.local.clock;
+    clock.begin();
+    const auto since = clock.last();
     bool any = false;
-    if (!may_compute || call.desc.streaming() || local.last_claim_end - call.root.last_probe >= kProbeInterval) {
-      call.root.last_probe = local.last_claim_end;
-      any = try_receive(call);
-    }
-    if (!any && may_compute && ctx_.claim(call)) {
+    while (ctx_.claim(call)) {
       run_own_claim(call);
       any = true;
+      if (call.desc.streaming()) break;
+      if (clock.after_claim(call.local.busy) && clock.last() - since >= kProbeInterval) break;
     }
-    if (call.failed()) local.done = true;  // the call fails anyway: stop computing
+    clock.end(call.local.busy);
     return any;
   }
 
@@ -156,10 +164,7 @@ class RootRole final : public PoolRole {
       if (!other || other.get() == &waiting || other->joined) continue;
       // Workers may wait for root to take a batch of their results.
       if (try_receive(*other)) return true;
-      if (!other->local.done && ctx_.claim(*other)) {
-        run_own_claim(*other);
-        return true;
-      }
+      if (!other->local.done && run_own_claims(*other)) return true;
     }
     return false;
   }

@@ -75,6 +75,7 @@ class WorkerRole final : public PoolRole {
 
   void work_share(CallState& call) {
     auto& local = call.local;
+    local.clock.begin();
     while (ctx_.claim(call)) {
       call.stage(local.claimed, dests_);
       ctx_.run_claimed(call, dests_);
@@ -86,11 +87,16 @@ class WorkerRole final : public PoolRole {
         call.unstage(items_in(local.claimed));
       else
         for (const auto& r : local.claimed) append_merged(local.unsent, r);
-      if (call.desc.streaming())
+      if (call.desc.streaming()) {
+        local.clock.end(local.busy);
         send(call, false);
-      else if (call.unsent_bytes() >= kBatchBytes)
+        local.clock.begin();
+      } else if (local.clock.after_claim(local.busy) && call.unsent_bytes() >= kBatchBytes) {
         send_batch(call);
+        local.clock.begin();
+      }
     }
+    local.clock.end(local.busy);
   }
 
   // A worker that outpaces root holds at most two batches of results (one

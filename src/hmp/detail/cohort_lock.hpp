@@ -1,0 +1,60 @@
+// The job-wide mutex under hmp::Lock and hmp::RLock: one word per node and,
+// across nodes, one word for the whole job (a cohort lock, after Dice,
+// Marathe and Shavit, "Lock Cohorting", PPoPP 2012).
+//
+// One node: a single word in a shared window holds the owner (group rank
+// + 1, or 0), changed by compare-and-swap.
+// Several nodes: the ranks of a node first take their node's word (shared
+// memory atomics); the winner then takes the global word (MPI RMA on group
+// rank 0, see atomic_cells.hpp) for its node. A releaser that sees ranks of
+// its own node counted as waiting hands the lock to them with the global
+// word still held (the node word's `cohort` bit), up to kMaxPasses times in
+// a row; then, or with no one waiting on its node, it releases the global
+// word for the other nodes. So a lock used by ranks of several nodes
+// crosses the network once per batch of holders, not once per acquire.
+#pragma once
+
+#include <hmp/communicator.hpp>
+#include <hmp/detail/atomic_cells.hpp>
+#include <hmp/timeout.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace hmp::detail {
+
+class CohortLock {
+ public:
+  /// Collective over `comm`.
+  explicit CohortLock(const Communicator& comm);
+
+  /// True when acquired before the deadline (a non-blocking deadline tries once).
+  bool acquire(const Deadline& deadline);
+  /// Throws UsageError, prefixed with `what`, when this rank is not the holder.
+  void release(const char* what);
+
+  /// Whether some rank holds it (a snapshot; a hand-over counts as held).
+  bool locked() const;
+  bool held_by_me() const;
+  /// This rank in the communicator the lock was made on.
+  int rank() const noexcept { return global_.rank(); }
+
+  /// Hand-overs inside a node before the global word is given up.
+  static constexpr std::int64_t kMaxPasses = 32;
+
+ private:
+  std::int32_t me() const { return global_.rank() + 1; }
+  bool acquire_node(const Deadline& deadline);
+  void give_up_node_wait();
+  void hand_back_or_release();
+  void release_global();
+  std::string holder(const char* what) const;
+
+  AtomicCells<std::int32_t> global_;  // [0]: owner (one node) or owning node + 1
+  // Several nodes only: [0] the node word (owner | waiters | cohort bit),
+  // [1] hand-overs since the node took the global word (touched by the owner).
+  std::unique_ptr<AtomicCells<std::int64_t>> node_;
+};
+
+}  // namespace hmp::detail
