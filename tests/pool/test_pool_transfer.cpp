@@ -5,6 +5,7 @@
 // worker's results grow large). Every result is compared with the task run
 // sequentially on root.
 #include <gtest/gtest.h>
+#include <mpi.h>
 #include <hmp/detail/range.hpp>
 #include <hmp/detail/share_index.hpp>
 #include <hmp/pool.hpp>
@@ -165,6 +166,29 @@ TEST(PoolTransfer, LargeResultsLeaveInBatches) {
   hmp::MapOptions o;
   o.schedule = hmp::Schedule::dynamic(500);
   const auto got = pool().map(make, std::views::iota(std::size_t{0}, n), o);
+  if (root()) {
+    ASSERT_EQ(got.size(), n);
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i].v, make(i).v) << "item " << i;
+  }
+}
+
+TEST(PoolTransfer, AsyncLargeResultsDoNotWaitForRoot) {
+  // map_async returns on a worker though root takes nothing before the
+  // barrier (a worker waits for root only inside calls every rank waits for).
+  struct Block {
+    std::array<double, 256> v;
+  };
+  auto make = [](std::size_t i) {
+    Block b;
+    b.v.fill(static_cast<double>(i));
+    return b;
+  };
+  const std::size_t n = 20000;
+  hmp::MapOptions o;
+  o.schedule = hmp::Schedule::dynamic(500);
+  auto r = pool().map_async(make, std::views::iota(std::size_t{0}, n), o);
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto& got = r.get();
   if (root()) {
     ASSERT_EQ(got.size(), n);
     for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i].v, make(i).v) << "item " << i;

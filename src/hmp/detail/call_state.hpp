@@ -68,6 +68,9 @@ struct CallDescription {
   Delivery delivery = Delivery::to_root;
   Flow flow = Flow::batch;
   bool inputs_from_root = false;
+  /// Every rank waits for the call where it makes it (map, not map_async):
+  /// a worker may then wait for root inside the call.
+  bool waited_for = false;
   int owner = -1;  ///< apply/Process: the one rank that runs the call's items
   /// from_root, root: the items of some ranges as message parts.
   std::function<void(std::span<const Range>, std::vector<Part>&, std::vector<std::vector<std::byte>>&)> input_parts;

@@ -155,16 +155,12 @@ class RootRole final : public PoolRole {
   }
 
   // Root waiting for one call does its own share of later calls meanwhile:
-  // a loop of apply_async then get() runs the tasks side by side. It takes
-  // their workers' messages too: a worker far ahead waits for root to take
-  // its results before it goes on (see the worker's send_batch).
+  // a loop of apply_async then get() runs the tasks side by side.
   bool work_on_other_call(const CallState& waiting) {
     for (const auto& weak : pending_) {
       auto other = weak.lock();
-      if (!other || other.get() == &waiting || other->joined) continue;
-      // Workers may wait for root to take a batch of their results.
-      if (try_receive(*other)) return true;
-      if (!other->local.done && run_own_claims(*other)) return true;
+      if (!other || other.get() == &waiting || other->joined || other->local.done) continue;
+      if (run_own_claims(*other)) return true;
     }
     return false;
   }

@@ -6,7 +6,6 @@
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/errors.hpp>
 
-
 namespace hmp::detail {
 
 namespace {
@@ -91,7 +90,8 @@ class WorkerRole final : public PoolRole {
         local.clock.end(local.busy);
         send(call, false);
         local.clock.begin();
-      } else if (local.clock.after_claim(local.busy) && call.unsent_bytes() >= kBatchBytes) {
+      } else if (local.clock.after_claim(local.busy) && call.desc.waited_for &&
+                 call.unsent_bytes() >= kBatchBytes) {
         send_batch(call);
         local.clock.begin();
       }
@@ -101,6 +101,9 @@ class WorkerRole final : public PoolRole {
 
   // A worker that outpaces root holds at most two batches of results (one
   // in flight, one staged) beyond the claim it runs, whatever its share.
+  // Only in calls every rank waits for, where root is inside the call and
+  // takes them (an async call's worker goes on to its own code, which may
+  // wait for root in MPI, so there it sends only at the end).
   void send_batch(CallState& call) {
     ctx_.wait_until(call, "root to take results", std::nullopt, [&] { return PoolContext::sends_done(call); });
     call.release_sent();
