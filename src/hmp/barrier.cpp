@@ -31,7 +31,8 @@ int Barrier::wait(Timeout timeout) {
       deadline, cells_.progress_comm());
   if (!passed) {
     abort();
-    throw BrokenBarrierError("Barrier::wait: timed out after waiting for " + std::to_string(parties_) +
+    throw BrokenBarrierError("Barrier::wait: rank " + std::to_string(cells_.rank()) +
+                             " timed out after waiting for " + std::to_string(parties_) +
                              " parties (" + std::to_string(n_waiting()) + " arrived); the barrier is now broken");
   }
   if (was_broken) throw BrokenBarrierError("Barrier::wait: the barrier was broken while waiting");

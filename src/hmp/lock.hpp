@@ -13,9 +13,10 @@ namespace hmp {
 /// the owner, changed by compare-and-swap on a shared window; across nodes,
 /// a word per node (shared memory) and one global word (MPI RMA on rank 0's
 /// window), handed inside a node while its ranks wait, so the network is
-/// crossed once per batch of holders. Waiters poll with backoff: on one node
-/// they sleep at most 50 µs between polls; across nodes they keep entering
-/// MPI (so the RMA others aim at them progresses) and yield instead.
+/// crossed once per batch of holders. Waiters poll, sleeping at most 50 µs
+/// between polls; across nodes, rank 0 (where the global word lives) enters
+/// MPI in every poll and sleeps at most 20 µs, so the RMA of the others
+/// progresses (detail/wait_until.hpp).
 ///
 /// Owned by the rank, not a thread: any thread of the holding rank may
 /// release it (on several nodes only the thread that made the Runtime may

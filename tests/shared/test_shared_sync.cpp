@@ -158,7 +158,7 @@ TEST_P(LockWhileHolderComputes, WaitersGetItAfterTheRelease) {
   }
   rt().world().barrier();
   if (rt().rank() == holder) {
-    compute_outside_mpi(300ms);
+    compute_outside_mpi(100ms);
     released.store(1);
     lock.release();
   } else {
@@ -187,7 +187,7 @@ TEST(Lock, TimedOutWaitersNeverStrandIt) {
   hmp::Lock lock(rt());
   hmp::RawValue<long> taken(rt(), 0);
   long mine = 0;
-  for (long k = 0; k < per_rank(400, 60); ++k) {
+  for (long k = 0; k < per_rank(100, 60); ++k) {
     const auto timeout = std::chrono::microseconds((k * 37 + rt().rank() * 101) % 400);
     if (!lock.acquire(timeout)) continue;
     ++mine;
@@ -215,7 +215,7 @@ TEST(Lock, OtherNodesGetItWhileANodeKeepsPassingIt) {
     ASSERT_TRUE(lock.acquire(60s)) << "rank " << rt().rank() << " waited 60 s while node 0 passed the lock around";
     outsider_got.store(1);
     lock.release();
-  } else if (on_first_node) {
+  } else if (on_first_node && rt().topology().nodes > 1) {
     const auto give_up = std::chrono::steady_clock::now() + 60s;
     while (outsider_got.load() == 0 && std::chrono::steady_clock::now() < give_up) {
       std::lock_guard<hmp::Lock> guard(lock);

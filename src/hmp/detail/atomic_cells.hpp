@@ -71,16 +71,16 @@ class AtomicCells {
  public:
   /// Collective over `comm`: `count` cells, each set to `initial`.
   AtomicCells(const Communicator& comm, std::size_t count, T initial = T{})
-      : groups_(split_by_node(comm)), count_(count) {
-    rank_ = groups_.group.rank();
-    single_node_ = groups_.nodes == 1;
+      : groups_(shared_node_groups(comm)), count_(count) {
+    rank_ = groups_->group.rank();
+    single_node_ = groups_->nodes == 1;
     void* base = nullptr;
     const std::size_t bytes = rank_ == 0 ? count * sizeof(T) : 0;
     if (single_node_) {
-      win_ = Window::allocate_shared(groups_.group, bytes, sizeof(T), &base);
+      win_ = Window::allocate_shared(groups_->group, bytes, sizeof(T), &base);
       cells_ = static_cast<T*>(win_.shared_query(0));
     } else {
-      win_ = Window::allocate(groups_.group, bytes, sizeof(T), &base);
+      win_ = Window::allocate(groups_->group, bytes, sizeof(T), &base);
       cells_ = static_cast<T*>(base);
     }
     // Only rank 0's memory holds cells across nodes (others have none).
@@ -93,22 +93,29 @@ class AtomicCells {
     // Doubles as the barrier after initialization; failing on every rank
     // together keeps a collective constructor from leaving ranks waiting.
     int mine[2] = {bad, sizeof(T) == 8 && !single_node_ && vader_single_copy_on()}, any[2] = {0, 0};
-    HMP_MPI_CHECK(MPI_Allreduce(mine, any, 2, MPI_INT, MPI_MAX, groups_.group.native()));
+    HMP_MPI_CHECK(MPI_Allreduce(mine, any, 2, MPI_INT, MPI_MAX, groups_->group.native()));
     if (any[0]) throw Error("hmp: MPI gave a window too poorly aligned for atomics");
     win_.sync();
-    if (any[1]) guard_ = std::make_unique<AtomicCells<std::int32_t>>(groups_.group, 1, 0);
+    if (any[1]) guard_ = std::make_unique<AtomicCells<std::int32_t>>(groups_->group, 1, 0);
+    target_ = !single_node_ && rank_ == 0;
+    if (target_) ++rma_targets_here();
   }
+  ~AtomicCells() {
+    if (target_) --rma_targets_here();
+  }
+  AtomicCells(const AtomicCells&) = delete;
+  AtomicCells& operator=(const AtomicCells&) = delete;
 
   std::size_t size() const noexcept { return count_; }
   /// True when every rank reaches the cells through shared memory.
   bool single_node() const noexcept { return single_node_; }
-  const Communicator& comm() const noexcept { return groups_.group; }
+  const Communicator& comm() const noexcept { return groups_->group; }
   /// The group split by node (see node_groups.hpp).
-  const NodeGroups& groups() const noexcept { return groups_; }
+  const NodeGroups& groups() const noexcept { return *groups_; }
   int rank() const noexcept { return rank_; }
   /// What a wait on these cells passes to wait_until: the group's
   /// communicator when the cells are reached by RMA (see the top), else null.
-  MPI_Comm progress_comm() const noexcept { return single_node_ ? MPI_COMM_NULL : groups_.group.native(); }
+  MPI_Comm progress_comm() const noexcept { return single_node_ ? MPI_COMM_NULL : groups_->group.native(); }
 
   T load(std::size_t i) const {
     if (single_node_) return ref(i).load();
@@ -204,10 +211,11 @@ class AtomicCells {
   std::atomic_ref<T> ref(std::size_t i) const { return std::atomic_ref<T>(cells_[i]); }
   static MPI_Aint disp(std::size_t i) { return static_cast<MPI_Aint>(i); }
 
-  NodeGroups groups_;
+  std::shared_ptr<const NodeGroups> groups_;
   std::size_t count_ = 0;
   int rank_ = 0;
   bool single_node_ = true;
+  bool target_ = false;  // other nodes reach these cells by RMA on this rank
   T* cells_ = nullptr;
   Window win_;
   std::unique_ptr<AtomicCells<std::int32_t>> guard_;  // 8-byte cells across nodes only

@@ -24,4 +24,41 @@ NodeGroups split_by_node(const Communicator& comm) {
   return g;
 }
 
+namespace {
+
+// The attribute holds a weak_ptr: the objects own the groups (freed while
+// MPI lives), the communicator's attribute only finds them.
+extern "C" int delete_cached_groups(MPI_Comm, int, void* value, void*) {
+  delete static_cast<std::weak_ptr<const NodeGroups>*>(value);
+  return MPI_SUCCESS;
+}
+
+int groups_keyval() {
+  static const int keyval = [] {
+    int k = MPI_KEYVAL_INVALID;
+    HMP_MPI_CHECK(MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, delete_cached_groups, &k, nullptr));
+    return k;
+  }();
+  return keyval;
+}
+
+}  // namespace
+
+std::shared_ptr<const NodeGroups> shared_node_groups(const Communicator& comm) {
+  if (!comm.valid()) throw UsageError("shared object made on a null communicator: pass one this rank belongs to");
+  void* value = nullptr;
+  int found = 0;
+  HMP_MPI_CHECK(MPI_Comm_get_attr(comm.native(), groups_keyval(), &value, &found));
+  if (found)
+    if (auto live = static_cast<std::weak_ptr<const NodeGroups>*>(value)->lock()) return live;
+  auto made = std::make_shared<const NodeGroups>(split_by_node(comm));
+  // Setting the attribute again deletes the old weak_ptr through the callback.
+  HMP_MPI_CHECK(MPI_Comm_set_attr(comm.native(), groups_keyval(), new std::weak_ptr<const NodeGroups>(made)));
+  // The Runtime's world, where most objects are made, keeps its groups until
+  // the Runtime ends (before MPI_Finalize), not only while an object lives.
+  Runtime& rt = Runtime::current();
+  if (comm.native() == rt.world().native()) rt.at_exit([keep = made]() mutable { keep.reset(); });
+  return made;
+}
+
 }  // namespace hmp::detail

@@ -4,6 +4,8 @@
 
 #include <hmp/communicator.hpp>
 
+#include <memory>
+
 namespace hmp::detail {
 
 struct NodeGroups {
@@ -17,5 +19,13 @@ struct NodeGroups {
 /// Collective over `comm`. Nodes are the Runtime's (so simulated nodes count
 /// as separate nodes); group rank 0 is node rank 0 of node 0.
 NodeGroups split_by_node(const Communicator& comm);
+
+/// The same, shared by every object made on `comm` while one of them lives
+/// (cached on the communicator as an MPI attribute): making a group spans
+/// four collectives, each a network round trip across nodes, and objects
+/// such as a Value (its cells and its Lock's) are made several at a time.
+/// Collective over `comm` when nothing is cached (the same on every rank,
+/// as objects are made and destroyed collectively).
+std::shared_ptr<const NodeGroups> shared_node_groups(const Communicator& comm);
 
 }  // namespace hmp::detail

@@ -2,6 +2,11 @@
 
 namespace hmp::detail {
 
+std::atomic<int>& rma_targets_here() {
+  static std::atomic<int> n{0};
+  return n;
+}
+
 bool may_call_mpi() {
   int level = MPI_THREAD_SINGLE, main = 0;
   MPI_Query_thread(&level);
