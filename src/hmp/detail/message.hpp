@@ -39,17 +39,18 @@ struct DataHeader {
   std::vector<Range> ranges;
   std::vector<std::uint64_t> parts;  ///< items in each message that follows
   double busy = 0;
+  bool written = false;  ///< the results are in root's vector already (result_board.hpp)
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
-    ar(parts, busy);
+    ar(parts, busy, written);
   }
   template <class A>
   void load(A& ar) {
     ar(seq, sig, done, failure);
     load_ranges(ar, ranges);
-    ar(parts, busy);
+    ar(parts, busy, written);
   }
 };
 

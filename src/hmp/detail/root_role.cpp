@@ -3,6 +3,7 @@
 // results into the result vector, and sends the outcome to every worker.
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/errors.hpp>
 
@@ -32,10 +33,9 @@ class RootRole final : public PoolRole {
  public:
   RootRole(PoolContext& ctx, const std::vector<std::weak_ptr<CallState>>& pending) : ctx_(ctx), pending_(pending) {}
   ~RootRole() override {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (!finalized)
-      for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+    if (mpi_finalized()) return;
+    for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+    for (const auto& call : published_) ctx_.board.close(call->seq);  // calls never joined (a timeout)
   }
 
   void start(CallState& call) override {
@@ -48,6 +48,7 @@ class RootRole final : public PoolRole {
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     if (call.desc.inputs_from_root) send_inputs(call);
     call.size_results(call.desc.n);
+    publish_results(call);
     auto& root = call.root;
     root.worker_done.assign(size, 0);
     root.worker_done[static_cast<std::size_t>(ctx_.root)] = 1;
@@ -200,7 +201,7 @@ class RootRole final : public PoolRole {
   // The parts that follow a worker's header, into the result vector (`keep`)
   // or taken and dropped (so the next message read is a header again).
   void receive_results(CallState& call, int source, const DataHeader& h, bool keep) {
-    if (keep) check_parts(h.parts, call.has_results() ? items_in(h.ranges) : 0);
+    if (keep) check_parts(h.parts, call.has_results() && !h.written ? items_in(h.ranges) : 0);
     RangeCursor cursor(h.ranges);
     for (const auto items : h.parts) {
       const auto bytes = ctx_.receive_probed(source, call.data_tag);
@@ -233,7 +234,25 @@ class RootRole final : public PoolRole {
     ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
   }
 
+  // Workers of root's node may write raw results straight into the result
+  // vector (result_board.hpp); the call is kept until its entry is closed.
+  void publish_results(CallState& call) {
+    const std::size_t item = call.raw_item_bytes();
+    if (item == 0 || call.desc.n == 0 || ctx_.size == 1) return;
+    ctx_.board.publish(call.seq, call.result_slot(0), call.desc.n * item);
+    call.root.published = true;
+    published_.push_back(pending_.back().lock());
+  }
+
+  void unpublish_results(CallState& call) {
+    if (!call.root.published) return;
+    ctx_.board.close(call.seq);
+    call.root.published = false;
+    std::erase_if(published_, [&](const auto& p) { return p.get() == &call; });
+  }
+
   void finish(CallState& call) {
+    unpublish_results(call);
     take_own_failure(call);
     call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
@@ -295,6 +314,7 @@ class RootRole final : public PoolRole {
   std::vector<void*> dests_;
   std::vector<Range> part_ranges_;  ///< the ranges of one part of a worker's results
   std::vector<double> last_busy_;
+  std::vector<std::shared_ptr<CallState>> published_;  // calls whose result vector workers may write
   // Outcome messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
 };

@@ -4,6 +4,7 @@
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 namespace hmp::detail {
@@ -90,10 +91,12 @@ class WorkerRole final : public PoolRole {
         local.clock.end(local.busy);
         send(call, false);
         local.clock.begin();
-      } else if (local.clock.after_claim(local.busy) && call.desc.waited_for &&
-                 call.unsent_bytes() >= kBatchBytes) {
-        send_batch(call);
-        local.clock.begin();
+      } else if (local.clock.after_claim(local.busy)) {
+        serve_counter(local.clock.last());
+        if (call.desc.waited_for && call.unsent_bytes() >= kBatchBytes) {
+          send_batch(call);
+          local.clock.begin();
+        }
       }
     }
     local.clock.end(local.busy);
@@ -129,6 +132,10 @@ class WorkerRole final : public PoolRole {
     std::vector<Part> parts;
     std::vector<std::vector<std::byte>> encoded;  // results that are not raw bytes
     if (!h.failure) call.staged_parts(parts, encoded);
+    if (!h.failure && !call.desc.streaming() && write_to_root(call, parts, h.ranges)) {
+      h.written = true;  // their blocks are freed with the next batch's, or at the call's end
+      parts.clear();
+    }
     if (call.desc.streaming() && !parts.empty()) {
       // Later claims stage into the same blocks: send a copy, start afresh.
       std::vector<std::byte> copy;
@@ -144,7 +151,28 @@ class WorkerRole final : public PoolRole {
                   local.send_requests);
   }
 
+  // Across nodes the pool's counter lives on rank 0 and other nodes fetch
+  // blocks from it by one-sided MPI, which moves only while rank 0 is in MPI:
+  // rank 0 enters it every kServeInterval while it computes (root does anyway).
+  void serve_counter(Clock::time_point now) {
+    if (!ctx_.node_blocks || rma_targets_here().load() == 0 || now - last_served_ < kServeInterval) return;
+    last_served_ = now;
+    progress_mpi(ctx_.comm.native());
+  }
+
+  // On root's node, raw results go straight into root's result vector
+  // (result_board.hpp); false when they must be sent.
+  bool write_to_root(CallState& call, std::span<const Part> parts, std::span<const Range> ranges) {
+    const std::size_t item = call.raw_item_bytes();
+    if (item == 0 || parts.empty()) return false;
+    std::vector<std::span<const std::byte>> blocks;
+    for (const auto& p : parts) blocks.push_back(p.bytes);
+    return ctx_.board.write(call.seq, blocks, ranges, item);
+  }
+
+  static constexpr auto kServeInterval = std::chrono::microseconds(20);
   PoolContext& ctx_;
+  Clock::time_point last_served_{};
   std::vector<void*> dests_;
   std::vector<double> none_;
 };
