@@ -3,9 +3,11 @@
 // static kinds give rank r exactly the items owner_of names, in the layout
 // the kind promises (chunk j to rank j % ranks; numpy.array_split blocks);
 // dynamic and guided hand out positions of the shared counter once each,
-// even across (simulated) nodes where the counter is reached over MPI.
+// even across (simulated) nodes where the counter is reached over MPI, and
+// through node blocks, fetched from the counter a block at a time.
 #include <gtest/gtest.h>
 #include <hmp/detail/call_schedule.hpp>
+#include <hmp/detail/node_groups.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/split.hpp>
 
@@ -152,6 +154,45 @@ TEST(CallSchedules, ConcurrentClaimsAcrossRanksTakeEachChunkOnce) {
     MPI_Allreduce(mine.data(), all.data(), static_cast<int>(n), MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(all[i], 1) << "chunk " << i << " in round " << round;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Across nodes, ranks claim through their node's block and fetch a block
+// from the pool's counter only when it is used up (node_blocks.hpp): every
+// position still goes to exactly one rank, and the fetches, which cross
+// nodes, are far fewer than the claims.
+struct NodeLevel {
+  hmp::detail::AtomicCells<std::uint64_t> cells{hmp::Runtime::current().world(), 1};
+  hmp::detail::NodeGroups groups = hmp::detail::split_by_node(hmp::Runtime::current().world());
+  hmp::detail::NodeBlocks blocks{groups.node, groups.nodes, 60, hmp::Runtime::current().rank()};
+  ClaimCounter counter{cells, 0, &blocks};
+};
+
+TEST(CallSchedules, ClaimsThroughNodeBlocksTakeEachPositionOnce) {
+  auto& rt = hmp::Runtime::current();
+  static NodeLevel level;
+  MPI_Allreduce(MPI_IN_PLACE, &g_seq, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  constexpr std::uint64_t n = 20000;
+  std::uint64_t claims = 0;
+  for (auto kind : {Schedule::dynamic(1), Schedule::dynamic(7), Schedule::guided(), Schedule::guided(5)}) {
+    auto s = hmp::detail::make_call_schedule(kind, shape(n, rt.size(), 2), level.counter);
+    std::vector<int> mine(n, 0);
+    Cursor c;
+    for (std::vector<Range> out; s->next(rt.rank(), c, out); out.clear(), ++claims)
+      for (const auto& r : out)
+        for (auto i = r.begin; i < r.end; ++i) mine[i] += 1;
+    EXPECT_TRUE(s->exhausted(rt.rank(), c));
+    std::vector<int> all(n, 0);
+    MPI_Allreduce(mine.data(), all.data(), static_cast<int>(n), MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(all[i], 1) << "item " << i << " of " << hmp::to_string(kind.kind);
+  }
+  std::uint64_t totals[2] = {claims, level.blocks.fetches()};
+  MPI_Allreduce(MPI_IN_PLACE, totals, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  EXPECT_GT(totals[0], 20000 / 7u) << "claims";
+  EXPECT_LT(totals[1] * 20, totals[0]) << totals[1] << " fetches from the pool's counter for " << totals[0] << " claims";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -199,6 +200,49 @@ TEST(Imap, RootComputesWhileNothingArrived) {
   for (int r : pool().imap([me](int) { return me; }, in)) who.push_back(r);
   if (pool().is_root() && pool().size() == 1) EXPECT_EQ(std::count(who.begin(), who.end(), 0), 64);
   if (pool().is_root()) EXPECT_EQ(who.size(), in.size());
+}
+
+}  // namespace
+
+namespace {
+
+// Dynamic and guided maps large enough that, across (simulated or real)
+// nodes, ranks claim through their node's blocks many times over: results
+// right and in input order, for map, imap and imap_unordered.
+TEST(Schedule, DynamicAndGuidedAcrossNodesGiveEveryResultInOrder) {
+  const auto in = iota(3000);
+  auto f = [](int x) { return static_cast<long>(x) * x - 7; };
+  std::vector<long> expected;
+  for (int x : in) expected.push_back(f(x));
+  for (auto s : {hmp::Schedule::dynamic(1), hmp::Schedule::dynamic(), hmp::Schedule::guided(), hmp::Schedule::guided(3)}) {
+    hmp::MapOptions o;
+    o.schedule = s;
+    const auto got = pool().map(f, in, o);
+    std::vector<long> ordered, unordered;
+    const std::size_t chunk = std::max<std::size_t>(s.chunksize, 250);  // imap sends every chunk
+    for (long v : pool().imap(f, in, chunk)) ordered.push_back(v);
+    for (long v : pool().imap_unordered(f, in, chunk)) unordered.push_back(v);
+    if (!pool().is_root()) continue;
+    EXPECT_EQ(got, expected) << hmp::to_string(s.kind) << " chunksize " << s.chunksize;
+    EXPECT_EQ(ordered, expected) << hmp::to_string(s.kind);
+    std::sort(unordered.begin(), unordered.end());
+    EXPECT_EQ(unordered, expected) << hmp::to_string(s.kind);
+  }
+}
+
+// Raw results in chunks of many KB: workers on root's node write them into
+// root's vector themselves (result_board.hpp), the others send them.
+TEST(Schedule, LargeRawResultsLandInPlace) {
+  const std::size_t n = 300000;
+  for (auto s : {hmp::Schedule::dynamic(), hmp::Schedule::guided(), hmp::Schedule::static_block()}) {
+    hmp::MapOptions o;
+    o.schedule = s;
+    const auto got = pool().map([](std::size_t i) { return 3.0 * static_cast<double>(i) + 0.5; },
+                                std::views::iota(std::size_t{0}, n), o);
+    if (!pool().is_root()) continue;
+    ASSERT_EQ(got.size(), n);
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], 3.0 * static_cast<double>(i) + 0.5) << hmp::to_string(s.kind) << " item " << i;
+  }
 }
 
 }  // namespace

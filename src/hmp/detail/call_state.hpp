@@ -85,6 +85,7 @@ struct RootProgress {
   std::uint64_t items_in_place = 0;
   std::vector<std::uint64_t> progress_base;  ///< per-rank counters at the call's start
   std::chrono::steady_clock::time_point last_draw;
+  bool published = false;  ///< the result vector is on the node's ResultBoard
 
   bool all_workers_done() const;
 };
@@ -131,6 +132,8 @@ class CallState {
   /// ranges[j].begin + k goes to slot k from dests[j].
   virtual void run(std::span<const Range> ranges, std::span<void* const> dests, int threads, int rank) = 0;
   virtual bool has_results() const noexcept = 0;
+  /// Bytes of one result when results are raw bytes (trivially copyable), else 0.
+  virtual std::size_t raw_item_bytes() const noexcept = 0;
   /// Sizes the result vector (root; every rank when delivered everywhere).
   virtual void size_results(std::uint64_t n) = 0;
   /// Address of item i's slot in the result vector.

@@ -3,9 +3,13 @@
 // earlier call's number there moves it to its own call, and every claim is a
 // compare-and-swap, so a rank still finishing an earlier call can never take
 // positions of a later one.
+//
+// When the pool spans nodes, ranks claim through their node's block
+// (node_blocks.hpp) and only a node's fetch of a new block comes here.
 #pragma once
 
 #include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/node_blocks.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -22,26 +26,51 @@ class ClaimCounter {
   /// Positions a call may hand out: below 2^32 - 1 (the low half of the cell).
   static constexpr std::uint64_t kLimit = 0xffffffffULL;
 
-  ClaimCounter(AtomicCells<std::uint64_t>& cells, std::size_t slot) : cells_(&cells), slot_(slot) {}
+  /// The counter in `cells[slot]`; with `node`, ranks claim through their node's blocks.
+  ClaimCounter(AtomicCells<std::uint64_t>& cells, std::size_t slot, NodeBlocks* node = nullptr)
+      : cells_(&cells), slot_(slot), node_(node) {}
 
   /// Takes up to want(pos) positions of call `seq` starting at the next free
   /// one `pos`, never past `limit`; nullopt when none are left.
   template <class Want>
   std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, Want&& want) {
+    if (node_) return node_->take(seq, limit, NodeBlocks::Want(want), *this);
+    return take_here(seq, limit, want);
+  }
+
+  /// Whether call `seq` has nothing left below `limit` (without claiming).
+  bool exhausted(std::uint64_t seq, std::uint64_t limit) const {
+    return node_ ? node_->exhausted(seq, limit, *this) : exhausted_here(seq, limit);
+  }
+
+  /// take() on this counter itself (a node's fetch of a block).
+  template <class Want>
+  std::optional<Positions> take_here(std::uint64_t seq, std::uint64_t limit, Want&& want) {
     const std::uint64_t s = seq & kLimit;
-    std::uint64_t v = cells_->load(slot_);
+    // In shared memory the first compare-and-swap goes on the value this rank
+    // last saw: if it is stale, the swap fails, returns the value and leaves
+    // the cell in this core's cache for the next try (a load first would
+    // move the contended cell twice). Across nodes a stale guess costs a round trip.
+    std::uint64_t v = cells_->single_node() ? guess_ : cells_->load(slot_);
     for (;;) {
+      guess_ = v;
       const auto ahead = calls_ahead(v, s);
       if (ahead > 0) return std::nullopt;  // a later call owns the counter: this one is all claimed
       const std::uint64_t pos = ahead == 0 ? (v & kLimit) : 0;
       if (pos >= limit) return std::nullopt;
       const std::uint64_t end = pos + std::min<std::uint64_t>(want(pos), limit - pos);
-      if (cells_->compare_exchange(slot_, v, (s << 32) | end)) return Positions{pos, end};
+      if (cells_->compare_exchange(slot_, v, (s << 32) | end)) {
+        guess_ = (s << 32) | end;
+        return Positions{pos, end};
+      }
     }
   }
 
-  /// Whether call `seq` has nothing left below `limit` (without claiming).
-  bool exhausted(std::uint64_t seq, std::uint64_t limit) const {
+  /// Where a wait on this counter enters MPI (wait_until.hpp); null on one node.
+  MPI_Comm progress_comm() const noexcept { return cells_->progress_comm(); }
+
+  /// exhausted() of this counter itself.
+  bool exhausted_here(std::uint64_t seq, std::uint64_t limit) const {
     const std::uint64_t v = cells_->load(slot_);
     const auto ahead = calls_ahead(v, seq & kLimit);
     return limit == 0 || ahead > 0 || (ahead == 0 && (v & kLimit) >= limit);
@@ -56,6 +85,8 @@ class ClaimCounter {
 
   AtomicCells<std::uint64_t>* cells_;
   std::size_t slot_;
+  NodeBlocks* node_;
+  std::uint64_t guess_ = 0;  ///< the cell's value as this rank last left it
 };
 
 }  // namespace hmp::detail

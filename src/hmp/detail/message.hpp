@@ -37,17 +37,18 @@ struct DataHeader {
   std::optional<TaskFailure> failure;
   std::vector<Range> ranges;
   double busy = 0;
+  bool written = false;  ///< the results are in root's vector already (result_board.hpp)
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
-    ar(busy);
+    ar(busy, written);
   }
   template <class A>
   void load(A& ar) {
     ar(seq, sig, done, failure);
     load_ranges(ar, ranges);
-    ar(busy);
+    ar(busy, written);
   }
 };
 

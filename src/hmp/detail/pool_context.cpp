@@ -45,8 +45,12 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       progress(progress_from_environment(options.progress)),
       tty(isatty(STDERR_FILENO) != 0),
       wait_timeout(timeout_from_environment(options.wait_timeout)),
+      groups(split_by_node(comm)),
       counters(comm, 1 + static_cast<std::size_t>(comm.size())),
-      claims(counters, 0) {
+      node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups.node, groups.nodes, wait_timeout, rank)
+                                   : nullptr),
+      claims(counters, 0, node_blocks.get()),
+      board(groups.node) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
                      std::to_string(size - 1) + ")");

@@ -9,9 +9,12 @@
 #include <hmp/detail/backoff.hpp>
 #include <hmp/detail/call_state.hpp>
 #include <hmp/detail/claim_counter.hpp>
+#include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/result_board.hpp>
 #include <hmp/pool_options.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,8 +35,11 @@ struct PoolContext {
   bool progress = false;  ///< root draws a progress line; ranks count their items
   bool tty = false;
   double wait_timeout = 600;
+  NodeGroups groups;                    ///< the pool's ranks by node
   AtomicCells<std::uint64_t> counters;  ///< 0: the claim counter; 1 + r: items rank r ran
+  std::unique_ptr<NodeBlocks> node_blocks;  ///< claims inside a node, when the pool spans nodes
   ClaimCounter claims;
+  ResultBoard board;                    ///< root's result vectors, for workers of its node
   std::vector<std::byte> recv_buffer;  ///< reused between messages (see receive_probed)
 
   bool is_root() const noexcept { return rank == root; }

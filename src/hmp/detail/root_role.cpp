@@ -34,8 +34,9 @@ class RootRole final : public PoolRole {
   ~RootRole() override {
     int finalized = 0;
     MPI_Finalized(&finalized);
-    if (!finalized)
-      for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+    if (finalized) return;
+    for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+    for (const auto& call : published_) ctx_.board.close(call->seq);  // calls never joined (a timeout)
   }
 
   void start(CallState& call) override {
@@ -48,6 +49,7 @@ class RootRole final : public PoolRole {
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     if (call.desc.inputs_from_root) send_inputs(call);
     call.size_results(call.desc.n);
+    publish_results(call);
     auto& root = call.root;
     root.worker_done.assign(size, 0);
     root.worker_done[static_cast<std::size_t>(ctx_.root)] = 1;
@@ -185,7 +187,7 @@ class RootRole final : public PoolRole {
     } else if (h.failure) {
       if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
     } else {
-      call.unpack_results(payload, h.ranges);
+      if (!h.written) call.unpack_results(payload, h.ranges);
       call.root.arrived.insert(call.root.arrived.end(), h.ranges.begin(), h.ranges.end());
       call.root.items_in_place += items_in(h.ranges);
     }
@@ -221,7 +223,25 @@ class RootRole final : public PoolRole {
     local.send_buffers.push_back(std::move(bytes));
   }
 
+  // Workers of root's node may write raw results straight into the result
+  // vector (result_board.hpp); the call is kept until its entry is closed.
+  void publish_results(CallState& call) {
+    const std::size_t item = call.raw_item_bytes();
+    if (item == 0 || call.desc.n == 0 || ctx_.size == 1) return;
+    ctx_.board.publish(call.seq, call.result_slot(0), call.desc.n * item);
+    call.root.published = true;
+    published_.push_back(pending_.back().lock());
+  }
+
+  void unpublish_results(CallState& call) {
+    if (!call.root.published) return;
+    ctx_.board.close(call.seq);
+    call.root.published = false;
+    std::erase_if(published_, [&](const auto& p) { return p.get() == &call; });
+  }
+
   void finish(CallState& call) {
+    unpublish_results(call);
     take_own_failure(call);
     call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
@@ -282,6 +302,7 @@ class RootRole final : public PoolRole {
   const std::vector<std::weak_ptr<CallState>>& pending_;
   std::vector<void*> dests_;
   std::vector<double> last_busy_;
+  std::vector<std::shared_ptr<CallState>> published_;  // calls whose result vector workers may write
   // Outcome messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
 };

@@ -103,6 +103,12 @@ class TypedCall : public CallState {
   }
 
   bool has_results() const noexcept override { return !std::is_void_v<R>; }
+  std::size_t raw_item_bytes() const noexcept override {
+    if constexpr (std::is_void_v<R>)
+      return 0;
+    else
+      return raw_value<Stored> ? sizeof(Stored) : 0;
+  }
   void size_results(std::uint64_t n) override {
     if constexpr (!std::is_void_v<R>) slots.resize(n);
   }

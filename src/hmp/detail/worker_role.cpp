@@ -4,6 +4,7 @@
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <climits>
@@ -116,8 +117,8 @@ class WorkerRole final : public PoolRole {
         local.clock.end(local.busy);
         send(call, false);
         local.clock.begin();
-      } else {
-        local.clock.after_claim(local.busy);
+      } else if (local.clock.after_claim(local.busy)) {
+        serve_counter(local.clock.last());
       }
     }
     local.clock.end(local.busy);
@@ -139,10 +140,11 @@ class WorkerRole final : public PoolRole {
       std::lock_guard lock(local.failure_mutex);
       h.failure = local.failure;
     }
+    if (last && !h.failure && !call.desc.streaming()) h.written = write_to_root(call, h.ranges);
     auto header = encode(h);
     std::vector<std::span<const std::byte>> parts{header};
     std::vector<std::vector<std::byte>> encoded;  // results that are not raw bytes
-    if (!h.failure) call.staged_blocks(parts, encoded);
+    if (!h.failure && !h.written) call.staged_blocks(parts, encoded);
     if (call.desc.streaming()) {
       // Later claims stage into the same blocks: send a copy, start afresh.
       for (std::size_t k = 1; k < parts.size(); ++k) header.insert(header.end(), parts[k].begin(), parts[k].end());
@@ -156,7 +158,29 @@ class WorkerRole final : public PoolRole {
     local.send_requests.push_back(send_parts(parts, ctx_.root, call.data_tag, ctx_.comm.native()));
   }
 
+  // Across nodes the pool's counter lives on rank 0 and other nodes fetch
+  // blocks from it by one-sided MPI, which moves only while rank 0 is in MPI:
+  // rank 0 enters it every kServeInterval while it computes (root does anyway).
+  void serve_counter(Clock::time_point now) {
+    if (!ctx_.node_blocks || rma_targets_here().load() == 0 || now - last_served_ < kServeInterval) return;
+    last_served_ = now;
+    progress_mpi(ctx_.comm.native());
+  }
+
+  // On root's node, raw results go straight into root's result vector
+  // (result_board.hpp); false when they must be sent.
+  bool write_to_root(CallState& call, std::span<const Range> ranges) {
+    const std::size_t item = call.raw_item_bytes();
+    if (item == 0) return false;
+    std::vector<std::span<const std::byte>> blocks;
+    std::vector<std::vector<std::byte>> none;  // raw results are never encoded
+    call.staged_blocks(blocks, none);
+    return ctx_.board.write(call.seq, blocks, ranges, item);
+  }
+
+  static constexpr auto kServeInterval = std::chrono::microseconds(20);
   PoolContext& ctx_;
+  Clock::time_point last_served_{};
   std::vector<void*> dests_;
   std::vector<double> none_;
 };

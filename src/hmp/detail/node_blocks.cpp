@@ -1,0 +1,120 @@
+#include <hmp/detail/claim_counter.hpp>
+#include <hmp/detail/node_blocks.hpp>
+#include <hmp/detail/wait_until.hpp>
+#include <hmp/errors.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace hmp::detail {
+
+namespace {
+
+enum Cell : std::size_t { kState, kBlock0, kBlock1 };
+constexpr std::uint64_t kLow = 0xffffffffULL;
+constexpr std::uint64_t kRefilling = kLow;  // state position: a rank fetches the next block
+constexpr std::uint64_t kDone = kLow;       // block end: the pool's counter had nothing left
+
+// A block is a node's part of the pool's counter: half of what is left per
+// node (so blocks shrink as the call ends, as guided's claims do), at least
+// four claims for each rank of the node (so the last blocks are not fetched
+// a claim at a time).
+constexpr std::uint64_t kClaimsPerRank = 4;
+constexpr std::uint64_t kSplit = 2;
+
+std::size_t block_cell(std::uint64_t epoch) { return (epoch & 1) ? kBlock1 : kBlock0; }
+
+// How many calls the call number in the high half of `v` is ahead of `s`.
+std::int32_t calls_ahead(std::uint64_t v, std::uint64_t s) {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>((v >> 32) - s));
+}
+
+}  // namespace
+
+struct NodeBlocks::Seen {
+  std::uint64_t state = 0, epoch = 0, pos = 0, block = 0;
+};
+
+NodeBlocks::NodeBlocks(const Communicator& node, int nodes, double timeout, int rank)
+    : cells_(node, 3, 0),
+      node_ranks_(static_cast<std::uint64_t>(node.size())),
+      nodes_(static_cast<std::uint64_t>(nodes)),
+      timeout_(timeout),
+      rank_(rank) {}
+
+NodeBlocks::Seen NodeBlocks::read() const {
+  for (;;) {
+    Seen s;
+    s.state = cells_.load(kState);
+    s.epoch = s.state >> 32;
+    s.pos = s.state & kLow;
+    s.block = cells_.load(block_cell(s.epoch));
+    // A block is rewritten only two epochs later: an unchanged state means it was this epoch's.
+    if (cells_.load(kState) == s.state) return s;
+  }
+}
+
+std::optional<Positions> NodeBlocks::take(std::uint64_t seq, std::uint64_t limit, const Want& want,
+                                          ClaimCounter& pool) {
+  const std::uint64_t s = seq & kLow;
+  for (;;) {
+    const Seen seen = read();
+    if (seen.pos == kRefilling) {
+      wait_for_refill(seq, pool.progress_comm());
+      continue;
+    }
+    const auto ahead = calls_ahead(seen.block, s);
+    if (ahead > 0) return std::nullopt;  // a later call's block: this call is all claimed
+    const std::uint64_t end = seen.block & kLow;
+    if (ahead == 0 && end == kDone) return std::nullopt;
+    std::uint64_t state = seen.state;
+    if (ahead == 0 && seen.pos < end) {
+      const std::uint64_t stop = seen.pos + std::min(want(seen.pos), end - seen.pos);
+      if (cells_.compare_exchange(kState, state, (seen.epoch << 32) | stop)) return Positions{seen.pos, stop};
+    } else if (cells_.compare_exchange(kState, state, (seen.epoch << 32) | kRefilling)) {
+      refill(seq, limit, want, pool, seen.epoch);  // used up, or an earlier call's
+    }
+  }
+}
+
+void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, const Want& want, ClaimCounter& pool,
+                        std::uint64_t epoch) {
+  const auto block = pool.take_here(seq, limit, [&](std::uint64_t pos) { return block_size(pos, limit, want); });
+  ++fetches_;
+  const std::uint64_t next = (epoch + 1) & kLow;
+  cells_.store(block_cell(next), ((seq & kLow) << 32) | (block ? block->end : kDone));
+  cells_.store(kState, (next << 32) | (block ? block->begin : 0));  // last: the block is whole
+}
+
+// The fetch is one round trip to the pool's counter on rank 0, which moves
+// only while rank 0 is inside MPI: a waiter that is rank 0 keeps entering it
+// (wait_until.hpp); the others sleep briefly, leaving it the cores.
+void NodeBlocks::wait_for_refill(std::uint64_t seq, MPI_Comm progress) const {
+  const auto refilled = [&] { return (cells_.load(kState) & kLow) != kRefilling; };
+  if (wait_until(refilled, Deadline(Seconds(timeout_), true, "hmp::Pool claim"), progress)) return;
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", timeout_);
+  throw TimeoutError("hmp: rank " + std::to_string(rank_) + " waited " + secs +
+                     " s for a rank of its node to fetch a block of call #" + std::to_string(seq) +
+                     " from the pool's counter (HMP_WAIT_TIMEOUT sets the limit)");
+}
+
+std::uint64_t NodeBlocks::block_size(std::uint64_t pos, std::uint64_t limit, const Want& want) const {
+  const std::uint64_t share = (limit - pos + kSplit * nodes_ - 1) / (kSplit * nodes_);
+  return std::max(kClaimsPerRank * node_ranks_ * want(pos), share);
+}
+
+bool NodeBlocks::exhausted(std::uint64_t seq, std::uint64_t limit, const ClaimCounter& pool) const {
+  const Seen seen = read();
+  if (seen.pos == kRefilling) return false;
+  const auto ahead = calls_ahead(seen.block, seq & kLow);
+  if (ahead > 0) return true;
+  const std::uint64_t end = seen.block & kLow;
+  if (ahead == 0 && end == kDone) return true;
+  if (ahead == 0 && seen.pos < end) return false;
+  return pool.exhausted_here(seq, limit);
+}
+
+}  // namespace hmp::detail
