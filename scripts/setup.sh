@@ -13,7 +13,7 @@ packages=(cmake g++ make pkg-config git
           libcereal-dev libcli11-dev nlohmann-json3-dev
           python3 python3-numpy python3-scipy python3-matplotlib python3-pytest
           python3-jsonschema python3-venv python3-pip python3-setuptools python3-wheel
-          chromium)
+          chromium libsimgrid-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

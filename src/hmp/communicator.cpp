@@ -1,5 +1,6 @@
 #include <hmp/communicator.hpp>
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/mpi_finalized.hpp>
 
 namespace hmp {
 
@@ -30,9 +31,7 @@ int Communicator::size() const {
 void Communicator::barrier() const { HMP_MPI_CHECK(MPI_Barrier(comm_)); }
 
 void Communicator::reset() noexcept {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (owned_ && comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
+  if (owned_ && comm_ != MPI_COMM_NULL && !detail::mpi_finalized()) MPI_Comm_free(&comm_);
   comm_ = MPI_COMM_NULL;
   owned_ = false;
 }

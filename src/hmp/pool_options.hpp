@@ -39,6 +39,10 @@ namespace detail {
 /// The OpenMP threads of each of the pool's ranks: the options', else the
 /// Runtime's (`default_threads`), at least 1.
 inline int pool_threads(const PoolOptions& options, int default_threads) noexcept {
+#ifdef HMP_SMPI
+  (void)options, (void)default_threads;
+  return 1;  // a simulated rank is one thread of the simulator
+#endif
   return options.threads > 0 ? options.threads : (default_threads > 1 ? default_threads : 1);
 }
 }  // namespace detail

@@ -6,6 +6,7 @@
 #include <hmp/detail/thread_cores.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
+#include <hmp/detail/mpi_finalized.hpp>
 
 #include <cxxabi.h>
 #include <omp.h>
@@ -178,6 +179,12 @@ void Runtime::build_topology() {
   t.sockets_per_node = detail::count_sockets();
   t.cores_per_node = detail::count_cores();
   t.threads_per_rank = detail::threads_from_environment();
+#ifdef HMP_SMPI
+  t.threads_per_rank = 1;  // a simulated rank is one thread of the simulator
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  if (MPI_Get_processor_name(name, &length) == MPI_SUCCESS) t.host = name;  // the simulated host
+#endif
   // Without this, each rank's OpenMP runtime would start one thread per core
   // and R ranks would run R x cores threads.
   omp_set_num_threads(t.threads_per_rank);
@@ -246,7 +253,10 @@ Runtime::~Runtime() {
   node_.reset();
   world_.reset();
   g_current = nullptr;
-  if (finalize_) MPI_Finalize();
+  if (finalize_) {
+    detail::note_mpi_finalized();
+    MPI_Finalize();
+  }
 }
 
 Runtime& Runtime::current() {

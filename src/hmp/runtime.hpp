@@ -19,7 +19,13 @@ struct RuntimeOptions {
   /// made the Runtime, with OpenMP teams in between: funneled suffices.
   ThreadLevel requested = ThreadLevel::funneled;
   /// Below this, the constructor throws UsageError naming both levels.
+#ifdef HMP_SMPI
+  // SimGrid's SMPI provides MPI_THREAD_SINGLE; a simulated rank runs one
+  // thread (teams of one), so no other thread ever calls MPI.
+  ThreadLevel required = ThreadLevel::single;
+#else
   ThreadLevel required = ThreadLevel::funneled;
+#endif
   /// An uncaught exception on any rank aborts the whole job (MPI_Abort) with
   /// a message naming the rank, instead of leaving the other ranks waiting.
   bool abort_on_uncaught_exception = true;

@@ -1,6 +1,7 @@
 // Timeouts for blocking waits (Lock::acquire, Semaphore, Barrier, Event).
 #pragma once
 
+#include <hmp/detail/clock.hpp>
 #include <hmp/errors.hpp>
 
 #include <chrono>
@@ -26,16 +27,16 @@ class Deadline {
     if (timeout && !blocking)
       throw UsageError(std::string(what) + ": a timeout on a non-blocking call; pass blocking=true or no timeout");
     if (!blocking) {
-      at_ = std::chrono::steady_clock::now();
+      at_ = Clock::now();
     } else if (timeout) {
-      at_ = std::chrono::steady_clock::now() +
-            std::chrono::duration_cast<std::chrono::steady_clock::duration>(*timeout);
+      at_ = Clock::now() +
+            std::chrono::duration_cast<Clock::duration>(*timeout);
     }
   }
-  bool expired() const { return at_ && std::chrono::steady_clock::now() >= *at_; }
+  bool expired() const { return at_ && Clock::now() >= *at_; }
 
  private:
-  std::optional<std::chrono::steady_clock::time_point> at_;
+  std::optional<Clock::time_point> at_;
 };
 
 }  // namespace detail

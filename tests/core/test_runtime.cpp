@@ -57,7 +57,7 @@ TEST(Runtime, WorldMatchesMpi) {
   EXPECT_EQ(rt.rank(), rank);
   EXPECT_EQ(rt.size(), size);
   EXPECT_EQ(rt.world().size(), size);
-  EXPECT_GE(rt.thread_level_provided(), hmp::ThreadLevel::funneled);
+  EXPECT_GE(rt.thread_level_provided(), hmp::RuntimeOptions{}.required);
 }
 
 TEST(Runtime, TopologyMatchesHostsAndBlocks) {

@@ -20,6 +20,12 @@
 // The RMA of the cross-node case moves only while rank 0 enters MPI (osc
 // pt2pt over TCP has no other progress): every wait of hmp's on such cells
 // enters MPI as it polls (wait_until.hpp, progress_comm()).
+//
+// Simulated build (SMPI): MPI_Compare_and_swap there is a get then a put, not
+// atomic. Simulated ranks share one address space and run one at a time, so
+// across nodes every rank works on group rank 0's cells in memory, right
+// after a MPI_NO_OP fetch that puts the atomic's round trip into simulated
+// time (in_memory()).
 #pragma once
 
 #include <hmp/communicator.hpp>
@@ -96,6 +102,14 @@ class AtomicCells {
     HMP_MPI_CHECK(MPI_Allreduce(mine, any, 2, MPI_INT, MPI_MAX, groups_->group.native()));
     if (any[0]) throw Error("hmp: MPI gave a window too poorly aligned for atomics");
     win_.sync();
+#ifdef HMP_SMPI
+    if (!single_node_) {
+      auto where = reinterpret_cast<std::uintptr_t>(cells_);  // valid on every simulated rank
+      HMP_MPI_CHECK(MPI_Bcast(&where, sizeof where, MPI_BYTE, 0, groups_->group.native()));
+      cells_ = reinterpret_cast<T*>(where);
+    }
+    any[1] = 0;  // no guard word: in_memory() operations are atomic
+#endif
     if (any[1]) guard_ = std::make_unique<AtomicCells<std::int32_t>>(groups_->group, 1, 0);
     target_ = !single_node_ && rank_ == 0;
     if (target_) ++rma_targets_here();
@@ -118,7 +132,7 @@ class AtomicCells {
   MPI_Comm progress_comm() const noexcept { return single_node_ ? MPI_COMM_NULL : groups_->group.native(); }
 
   T load(std::size_t i) const {
-    if (single_node_) return ref(i).load();
+    if (in_memory(i)) return ref(i).load();
     Bits out{};
     HMP_MPI_CHECK(MPI_Fetch_and_op(nullptr, &out, type(), 0, disp(i), MPI_NO_OP, win_.native()));
     win_.flush(0);
@@ -128,7 +142,7 @@ class AtomicCells {
   void store(std::size_t i, T v) { (void)exchange(i, v); }
 
   T exchange(std::size_t i, T v) {
-    if (single_node_) return ref(i).exchange(v);
+    if (in_memory(i)) return ref(i).exchange(v);
     Guard g(guard_.get());
     Bits in = std::bit_cast<Bits>(v), out{};
     HMP_MPI_CHECK(MPI_Fetch_and_op(&in, &out, type(), 0, disp(i), MPI_REPLACE, win_.native()));
@@ -139,13 +153,13 @@ class AtomicCells {
   /// Like std::atomic::compare_exchange_strong: on failure `expected` gets
   /// the value found. Floating-point values compare by their bits.
   bool compare_exchange(std::size_t i, T& expected, T desired) {
-    if (single_node_) return ref(i).compare_exchange_strong(expected, desired);
+    if (in_memory(i)) return ref(i).compare_exchange_strong(expected, desired);
     Guard g(guard_.get());
     return rma_compare_exchange(i, expected, desired);
   }
 
   T fetch_add(std::size_t i, T v) {
-    if (single_node_) return ref(i).fetch_add(v);
+    if (in_memory(i)) return ref(i).fetch_add(v);
     Guard g(guard_.get());
     if constexpr (std::is_integral_v<T>) {
       T out{};
@@ -200,6 +214,21 @@ class AtomicCells {
     if (out == want) return true;
     expected = std::bit_cast<T>(out);
     return false;
+  }
+
+  // Whether cell i is used in memory (see the top): on one node, and in a
+  // simulated build after the round trip of an MPI atomic.
+  bool in_memory([[maybe_unused]] std::size_t i) const {
+#ifdef HMP_SMPI
+    if (!single_node_) {
+      Bits ignored{};
+      HMP_MPI_CHECK(MPI_Fetch_and_op(nullptr, &ignored, type(), 0, disp(i), MPI_NO_OP, win_.native()));
+      win_.flush(0);
+    }
+    return true;
+#else
+    return single_node_;
+#endif
   }
 
   // The setting hmp::Runtime sets to "none" unless the user set it.

@@ -9,6 +9,10 @@
 #include <chrono>
 #include <thread>
 
+#ifdef HMP_SMPI
+#include <mpi.h>  // SMPI's: smpi_usleep
+#endif
+
 namespace hmp::detail {
 
 class Backoff {
@@ -24,6 +28,15 @@ class Backoff {
       : sleep_(std::min(kFirstSleep, max_sleep)), spin_(spin), max_sleep_(max_sleep) {}
 
   void pause() {
+#ifdef HMP_SMPI
+    // Simulated ranks are threads of one simulator: an OS sleep or a spin
+    // stops the simulation's clock, not the rank. Sleep in simulated time
+    // instead, growing as the OS version does, so that a long wait costs a
+    // few simulated events, not one per poll.
+    smpi_usleep(static_cast<useconds_t>(std::max<long>(sleep_.count(), 1)));
+    sleep_ = std::min(sleep_ * 2, max_sleep_);
+    return;
+#endif
     ++rounds_;
     if (rounds_ < 64) return;
     if (spin_.count() > 0 && !spun_) {
@@ -52,7 +65,11 @@ class Backoff {
   }
 
  private:
+#ifdef HMP_SMPI
+  static constexpr std::chrono::microseconds kFirstSleep{1}, kMaxSleep{64};
+#else
   static constexpr std::chrono::microseconds kFirstSleep{10}, kMaxSleep{1000};
+#endif
   int rounds_ = 0;
   std::chrono::microseconds sleep_ = kFirstSleep;
   std::chrono::microseconds spin_{0};

@@ -6,6 +6,7 @@
 
 #include <hmp/detail/call_schedule.hpp>
 #include <hmp/detail/claim_clock.hpp>
+#include <hmp/detail/clock.hpp>
 #include <hmp/detail/range.hpp>
 #include <hmp/schedule.hpp>
 
@@ -84,7 +85,7 @@ struct RootProgress {
   std::vector<Range> arrived;            ///< ranges whose results are in place, in arrival order
   std::uint64_t items_in_place = 0;
   std::vector<std::uint64_t> progress_base;  ///< per-rank counters at the call's start
-  std::chrono::steady_clock::time_point last_draw;
+  Clock::time_point last_draw;
   bool published = false;  ///< the result vector is on the node's ResultBoard
 
   bool all_workers_done() const;
@@ -115,7 +116,7 @@ class CallState {
   std::uint64_t seq = 0;
   int data_tag = 0, status_tag = 0, input_tag = 0;
   std::unique_ptr<CallSchedule> plan;  ///< who takes which items
-  std::chrono::steady_clock::time_point started;
+  Clock::time_point started;
   bool joined = false;
   std::optional<TaskFailure> failure;  ///< the call's outcome, once joined
   std::optional<std::string> mismatch;

@@ -5,6 +5,8 @@
 // read comes about every kClockEvery of claiming.
 #pragma once
 
+#include <hmp/detail/clock.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -13,8 +15,6 @@ namespace hmp::detail {
 
 class ClaimClock {
  public:
-  using Clock = std::chrono::steady_clock;
-
   /// A run of claims starts now.
   void begin() {
     last_ = Clock::now();

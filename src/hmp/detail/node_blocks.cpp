@@ -19,9 +19,10 @@ constexpr std::uint64_t kDone = kLow;       // block end: the pool's counter had
 
 // A block is a node's part of the pool's counter: half of what is left per
 // node (so blocks shrink as the call ends, as guided's claims do), at least
-// four claims for each rank of the node (so the last blocks are not fetched
-// a claim at a time).
-constexpr std::uint64_t kClaimsPerRank = 4;
+// two claims for each rank of the node (so the last blocks are not fetched
+// a claim at a time; at Python's default chunking, four chunks a worker,
+// that is half a node's share, so nodes still balance).
+constexpr std::uint64_t kClaimsPerRank = 2;
 constexpr std::uint64_t kSplit = 2;
 
 std::size_t block_cell(std::uint64_t epoch) { return (epoch & 1) ? kBlock1 : kBlock0; }

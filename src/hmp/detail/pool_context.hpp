@@ -9,6 +9,7 @@
 #include <hmp/detail/backoff.hpp>
 #include <hmp/detail/call_state.hpp>
 #include <hmp/detail/claim_counter.hpp>
+#include <hmp/detail/clock.hpp>
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/detail/result_board.hpp>
 #include <hmp/pool_options.hpp>
@@ -21,8 +22,6 @@
 #include <vector>
 
 namespace hmp::detail {
-
-using Clock = std::chrono::steady_clock;
 
 /// A deadline to give up at (a timed get/wait), or none.
 using GiveUpAt = std::optional<Clock::time_point>;

@@ -1,3 +1,4 @@
+#include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_core.hpp>
 #include <hmp/errors.hpp>
 
@@ -15,9 +16,7 @@ PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int def
       role_(ctx_.is_root() ? make_root_role(ctx_, pending_) : make_worker_role(ctx_)) {}
 
 PoolCore::~PoolCore() {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (finalized) return;  // a pool that outlived the Runtime (a static): MPI already cleaned up
+  if (mpi_finalized()) return;  // a pool that outlived the Runtime (a static): MPI already cleaned up
   try {
     join_all(Outcome::keep);
   } catch (...) {

@@ -3,6 +3,7 @@
 // results into the result vector, and sends the outcome to every worker.
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/errors.hpp>
 
@@ -32,9 +33,7 @@ class RootRole final : public PoolRole {
  public:
   RootRole(PoolContext& ctx, const std::vector<std::weak_ptr<CallState>>& pending) : ctx_(ctx), pending_(pending) {}
   ~RootRole() override {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (finalized) return;
+    if (mpi_finalized()) return;
     for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
     for (const auto& call : published_) ctx_.board.close(call->seq);  // calls never joined (a timeout)
   }

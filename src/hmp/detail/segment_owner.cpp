@@ -17,6 +17,12 @@
 #include <iterator>
 #include <sstream>
 
+// SMPI's compiler wrapper renames getpid to the simulated rank's id; a
+// segment's owner is the OS process (the simulator), as /proc knows it.
+#ifdef getpid
+#undef getpid
+#endif
+
 namespace hmp::detail {
 
 namespace {

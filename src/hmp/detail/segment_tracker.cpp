@@ -43,6 +43,11 @@ void keep_only(int fd) {
 }  // namespace
 
 void start_segment_tracker() noexcept {
+#ifdef HMP_SMPI
+  // Simulated ranks are threads of one simulator process: no fork there;
+  // the Runtime's exit and signal handlers remove what the job made.
+  return;
+#endif
   static bool started = false;
   if (started) return;
   started = true;

@@ -1,4 +1,5 @@
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/window.hpp>
 
 #include <limits>
@@ -52,9 +53,7 @@ void* Window::shared_query(int rank, std::size_t* bytes) const {
 }
 
 void Window::reset() noexcept {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (win_ != MPI_WIN_NULL && !finalized) {
+  if (win_ != MPI_WIN_NULL && !mpi_finalized()) {
     if (locked_) MPI_Win_unlock_all(win_);
     MPI_Win_free(&win_);
   }

@@ -1,0 +1,127 @@
+"""Simulated runs: SimGrid's smpirun on a platform of jobs/platforms/.
+
+A platform file describes hosts (SimGrid's <cluster> and <host> elements);
+ranks fill its hosts in order, `ranks_per_host` each (default: every core),
+as mpirun's block mapping does. The program must be built with -DHMP_SMPI=ON.
+
+    python3 -m hmp_tools.sweep.smpi --platform jobs/platforms/fat-tree-256.xml \\
+        --np 1024 build-smpi/apps/hmp-bench-scale --items 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+# The reference speed a platform's hosts are given (speed="1Gf"): SMPI
+# scales the computation it measures on this machine by platform speed /
+# host speed, so equal values replay it at this machine's pace.
+HOST_SPEED = "1Gf"
+# What MPI_Iprobe and MPI_Test cost in simulated time (SMPI's default,
+# 100 us, would make root's scan of 4,096 workers last 0.4 s).
+PROBE_COST = "1e-7"
+MAX_RANKS = 65536
+RADICAL_RE = re.compile(r"\d{1,6}(-\d{1,6})?")
+
+
+class PlatformError(Exception):
+    """One line: what is wrong with the platform or the rank count."""
+
+
+def hosts(platform: str | os.PathLike) -> list:
+    """(name, cores) of every host the platform file describes, in order."""
+    try:
+        root = ET.parse(platform).getroot()
+    except (OSError, ET.ParseError) as e:
+        raise PlatformError(f"{platform}: not a readable SimGrid platform ({e})") from None
+    found = []
+    for el in root.iter():
+        cores = el.get("core", "1")
+        if not cores.isdigit() or not 1 <= int(cores) <= 4096:
+            raise PlatformError(f"{platform}: core='{cores}' is not allowed; allowed: 1..4096")
+        if el.tag == "host":
+            found.append((el.get("id"), int(cores)))
+        elif el.tag == "cluster":
+            for part in el.get("radical", "").split(","):
+                if not RADICAL_RE.fullmatch(part):
+                    raise PlatformError(f"{platform}: radical='{el.get('radical')}' is not allowed;"
+                                        " allowed: N or N-M, comma-separated")
+                lo, _, hi = part.partition("-")
+                for i in range(int(lo), int(hi or lo) + 1):
+                    found.append((f"{el.get('prefix', '')}{i}{el.get('suffix', '')}", int(cores)))
+    if not found:
+        raise PlatformError(f"{platform}: describes no host")
+    return found
+
+
+def hostfile(platform, ranks: int, ranks_per_host: int | None = None) -> str:
+    """smpirun's hostfile: `host:k` lines placing `ranks` ranks in order."""
+    if not 1 <= ranks <= MAX_RANKS:
+        raise PlatformError(f"ranks {ranks} is not allowed; allowed: 1..{MAX_RANKS}")
+    lines, left = [], ranks
+    for name, cores in hosts(platform):
+        if left == 0:
+            break
+        k = min(left, ranks_per_host or cores)
+        lines.append(f"{name}:{k}")
+        left -= k
+    if left:
+        room = ranks - left
+        raise PlatformError(f"{platform} holds {room} ranks at "
+                            f"{ranks_per_host or 'one per core'} per host, not {ranks}")
+    return "\n".join(lines) + "\n"
+
+
+def smpirun_argv(platform, hostfile_path, ranks: int, program, args=()) -> list:
+    argv = [shutil.which("smpirun") or "smpirun", "-np", str(ranks),
+            "-platform", str(platform), "-hostfile", str(hostfile_path)]
+    argv += [f"--cfg=smpi/host-speed:{HOST_SPEED}",
+             f"--cfg=smpi/iprobe:{PROBE_COST}", f"--cfg=smpi/test:{PROBE_COST}",
+             # Open MPI's choice of collective algorithms: SMPI's default
+             # ones send n^2 messages (a window's creation at 256 ranks took
+             # minutes of wall time).
+             "--cfg=smpi/coll-selector:ompi",
+             "--log=xbt_cfg.thresh:warning", "--log=smpi_config.thresh:error",
+             # MPI_Win_sync is a no-op there (ranks share one address space).
+             "--log=smpi_mpi.thresh:error",
+             str(program), *map(str, args)]
+    return argv
+
+
+def run(platform, ranks: int, program, args=(), ranks_per_host=None, **kwargs):
+    """Runs `program` at `ranks` simulated ranks; subprocess.run's result."""
+    with tempfile.TemporaryDirectory(prefix="hmp-smpi-") as tmp:
+        path = Path(tmp, "hostfile")
+        path.write_text(hostfile(platform, ranks, ranks_per_host))
+        # smpirun copies the program once per rank into TMPDIR (its -tmpdir
+        # option takes the next word for the program in SimGrid 3.32).
+        env = dict(kwargs.pop("env", None) or os.environ, TMPDIR=tmp)
+        return subprocess.run(smpirun_argv(Path(platform).resolve(), path, ranks, Path(program).resolve(), args),
+                              cwd=tmp, env=env, **kwargs)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python3 -m hmp_tools.sweep.smpi",
+                                description="Run an HMP_SMPI build's program under smpirun on a platform.")
+    p.add_argument("--platform", required=True, help="SimGrid platform file (jobs/platforms/)")
+    p.add_argument("--np", type=int, required=True, help="simulated ranks")
+    p.add_argument("--ranks-per-host", type=int, default=None, help="default: one per core")
+    p.add_argument("program")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    o = p.parse_args(argv)
+    try:
+        return run(o.platform, o.np, o.program, o.args, o.ranks_per_host).returncode
+    except PlatformError as e:
+        print(f"hmp-smpi: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
