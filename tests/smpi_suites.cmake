@@ -17,7 +17,7 @@ function(hmp_add_mpi_suite name)
            COMMAND /usr/bin/python3 -m hmp_tools.sweep.smpi --platform ${HMP_SMPI_TEST_PLATFORM}
                    --np ${HMP_SMPI_TEST_RANKS} --ranks-per-host ${HMP_SMPI_TEST_RANKS_PER_HOST}
                    $<TARGET_FILE:${name}>)
-  set_tests_properties(${test} PROPERTIES TIMEOUT 120 LABELS smpi
+  set_tests_properties(${test} PROPERTIES TIMEOUT 300 LABELS smpi
     ENVIRONMENT "PYTHONPATH=${PROJECT_SOURCE_DIR}/python;PYTHONDONTWRITEBYTECODE=1;HMP_WAIT_TIMEOUT=60")
 endfunction()
 

@@ -260,6 +260,9 @@ TEST(PoolLifecycle, FailingInitializerThrowsEverywhere) {
 }
 
 TEST(PoolProgress, RootPrintsAProgressLine) {
+#ifdef HMP_SMPI
+  GTEST_SKIP() << "simulated ranks share one process's stderr: root's capture would catch the others' lines";
+#endif
   hmp::PoolOptions o;
   o.progress = true;
   hmp::Pool p(hmp::Runtime::current(), o);

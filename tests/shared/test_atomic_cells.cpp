@@ -73,6 +73,9 @@ TEST(AtomicCells, DoubleByItsBits) { check_cells<double>(1099511627776.0, 0.5); 
 // The MPI calls themselves, with no hmp logic between: 64-bit
 // MPI_Compare_and_swap and MPI_Fetch_and_op on rank 0's window.
 TEST(AtomicCells, RawMpiSixtyFourBitAtomics) {
+#ifdef HMP_SMPI
+  GTEST_SKIP() << "SMPI's MPI_Compare_and_swap is a get then a put, not atomic (AtomicCells works around it)";
+#endif
   void* base = nullptr;
   auto win = hmp::detail::Window::allocate(rt().world(), rt().rank() == 0 ? 2 * sizeof(std::int64_t) : 0,
                                            sizeof(std::int64_t), &base);

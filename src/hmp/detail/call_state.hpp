@@ -7,6 +7,7 @@
 #include <hmp/detail/call_schedule.hpp>
 #include <hmp/detail/claim_clock.hpp>
 #include <hmp/detail/clock.hpp>
+#include <hmp/detail/message_parts.hpp>
 #include <hmp/detail/range.hpp>
 #include <hmp/schedule.hpp>
 
@@ -68,9 +69,14 @@ struct CallDescription {
   Delivery delivery = Delivery::to_root;
   Flow flow = Flow::batch;
   bool inputs_from_root = false;
+  /// Every rank waits for the call where it makes it (map, not map_async):
+  /// a worker may then wait for root inside the call.
+  bool waited_for = false;
   int owner = -1;  ///< apply/Process: the one rank that runs the call's items
-  std::function<void(std::vector<std::byte>&, std::span<const Range>)> pack_inputs;  ///< from_root, root
-  std::function<void(std::uint64_t n, std::span<const std::byte>, std::span<const Range>)> unpack_inputs;
+  /// from_root, root: the items of some ranges as message parts.
+  std::function<void(std::span<const Range>, std::vector<Part>&, std::vector<std::vector<std::byte>>&)> input_parts;
+  /// from_root, worker: receives its share (these ranges) from the parts of root's message.
+  std::function<void(std::span<const Range>, std::span<const std::uint64_t>, const ReceivePart&)> receive_inputs;
   std::function<void()> on_success;                ///< root: callback
   std::function<void(const TaskError&)> on_error;  ///< root: error_callback
 
@@ -147,10 +153,15 @@ class CallState {
   virtual void stage(std::span<const Range> ranges, std::vector<void*>& dests) = 0;
   /// Worker: drops the last `count` staged results (a claim that failed).
   virtual void unstage(std::uint64_t count) = 0;
-  /// Worker: the staged results as blocks of bytes to send, in staging order
-  /// (valid until clear_staged); raw results are sent from where they are.
-  virtual void staged_blocks(std::vector<std::span<const std::byte>>& out,
-                             std::vector<std::vector<std::byte>>& encoded) = 0;
+  /// Worker: the results staged since the last call as parts to send, in
+  /// staging order (valid until release_sent or clear_staged); raw results
+  /// are sent from where they are, others are encoded into `encoded`.
+  virtual void staged_parts(std::vector<Part>& out, std::vector<std::vector<std::byte>>& encoded) = 0;
+  /// Worker: bytes of the results staged and not yet handed to staged_parts
+  /// (by their size in memory).
+  virtual std::size_t unsent_bytes() const noexcept = 0;
+  /// Worker: frees the results handed to staged_parts (their sends completed).
+  virtual void release_sent() = 0;
   virtual void clear_staged() = 0;
 };
 

@@ -2,13 +2,17 @@
 // is, a synchronous call refers to the caller's range (it outlives the
 // call), an async call keeps a copy (root runs its share only when it waits;
 // Python copies the inputs at the call too), and from_root items travel
-// from root to the rank that runs them.
+// from root to the rank that runs them (which holds only those).
 #pragma once
 
 #include <hmp/codec.hpp>
 #include <hmp/detail/pool_traits.hpp>
+#include <hmp/detail/call_state.hpp>
 #include <hmp/detail/range.hpp>
+#include <hmp/detail/share_index.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <ranges>
@@ -22,12 +26,14 @@ namespace hmp::detail {
 enum class InputLifetime { call, copy };
 
 /// from_root: root's items where they are (a synchronous call over a
-/// contiguous range) or a copy; workers fill `own` with the items root
-/// sends them.
+/// contiguous range) or a copy (`own`); a worker holds the items root sends
+/// it, its share only (`share`, item i at index(i)).
 template <class T>
 struct RootItems {
   std::vector<T> own;
+  std::unique_ptr<T[]> share;
   std::span<const T> view;
+  ShareIndex index;  ///< root: identity
 };
 
 template <class V>
@@ -45,21 +51,70 @@ auto capture_root_items(const V& range, InputLifetime lifetime, bool is_root) {
   return items;
 }
 
-/// The ways root's items travel: root packs each worker's ranges, a worker
-/// unpacks its own.
+// Raw items of ranges at least this long (on average) travel a range per
+// message, straight from root's memory into the worker's; shorter ones are
+// copied into one message first.
+inline constexpr std::size_t kDirectRangeBytes = std::size_t{64} << 10;
+// No message part longer than this (MPI counts bytes in an int).
+inline constexpr std::size_t kMaxPartBytes = std::size_t{1} << 30;
+
+/// Root: the items of `ranges` as message parts.
+template <class T>
+void root_item_parts(std::span<const T> view, std::span<const Range> ranges, std::vector<Part>& out,
+                     std::vector<std::vector<std::byte>>& encoded) {
+  const std::uint64_t count = items_in(ranges);
+  if constexpr (raw_value<T>) {
+    if (!ranges.empty() && count * sizeof(T) / ranges.size() >= kDirectRangeBytes) {
+      constexpr std::uint64_t most = std::max<std::uint64_t>(1, kMaxPartBytes / sizeof(T));
+      for (const auto& r : ranges)
+        for (std::uint64_t b = r.begin; b < r.end; b += most) {
+          const auto items = view.subspan(b, std::min(most, r.end - b));
+          out.push_back({std::as_bytes(items), items.size()});
+        }
+      return;
+    }
+  }
+  encoded.emplace_back();
+  for (const auto& r : ranges) pack(encoded.back(), view.subspan(r.begin, r.size()));
+  out.push_back({encoded.back(), count});
+}
+
+/// Worker: its share, `ranges`, from the parts that follow root's header
+/// (raw items received straight into place).
+template <class T>
+void receive_share(RootItems<T>& items, std::span<const Range> ranges, std::span<const std::uint64_t> parts,
+                   const ReceivePart& receive) {
+  const std::uint64_t count = items_in(ranges);
+  items.index = ShareIndex::of(ranges);
+  if constexpr (raw_value<T>) {
+    items.share = std::make_unique_for_overwrite<T[]>(count);  // each byte is received before it is read
+    advise_huge_pages(items.share.get(), count * sizeof(T));
+  } else {
+    items.share = std::make_unique<T[]>(count);
+  }
+  items.view = std::span<const T>(items.share.get(), count);
+  std::uint64_t at = 0;
+  for (const auto p : parts) {
+    const std::span<T> dest(items.share.get() + at, p);
+    if constexpr (raw_value<T>)
+      receive(std::as_writable_bytes(dest));
+    else
+      unpack(receive({}), dest);
+    at += p;
+  }
+}
+
+/// The ways root's items travel: root sends each worker's ranges, a worker
+/// receives its own.
 template <class Call, class T>
 void wire_root_items(Call& call, const std::shared_ptr<RootItems<T>>& items) {
   call.desc.inputs_from_root = true;
-  call.desc.pack_inputs = [items](std::vector<std::byte>& out, std::span<const Range> ranges) {
-    for (const auto& r : ranges) pack(out, items->view.subspan(r.begin, r.size()));
+  call.desc.input_parts = [items](std::span<const Range> ranges, std::vector<Part>& out,
+                                  std::vector<std::vector<std::byte>>& encoded) {
+    root_item_parts(items->view, ranges, out, encoded);
   };
-  call.desc.unpack_inputs = [items](std::uint64_t n, std::span<const std::byte> in, std::span<const Range> ranges) {
-    reserve_fresh(items->own, n);
-    items->own.resize(n);
-    items->view = items->own;
-    std::size_t off = 0;
-    for (const auto& r : ranges) off += unpack(in.subspan(off), std::span<T>(items->own.data() + r.begin, r.size()));
-  };
+  call.desc.receive_inputs = [items](std::span<const Range> ranges, std::span<const std::uint64_t> parts,
+                                     const ReceivePart& receive) { receive_share(*items, ranges, parts, receive); };
 }
 
 /// Calls make(n, access) with access(i) giving item i of `inputs`, held as
@@ -69,7 +124,8 @@ auto capture_inputs(In&& inputs, InputLifetime lifetime, bool is_root, Make&& ma
   using Raw = std::remove_cvref_t<In>;
   if constexpr (is_from_root<Raw>::value) {
     auto items = capture_root_items(inputs.range, lifetime, is_root);
-    auto call = make(items->view.size(), [items](std::uint64_t i) -> const auto& { return items->view[i]; });
+    auto call = make(items->view.size(),
+                     [items](std::uint64_t i) -> const auto& { return items->view[items->index(i)]; });
     wire_root_items(*call, items);
     return call;
   } else {

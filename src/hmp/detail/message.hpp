@@ -29,26 +29,28 @@ void load_ranges(A& ar, std::vector<Range>& ranges) {
   if (n) ar(cereal::binary_data(ranges.data(), ranges.size() * sizeof(Range)));
 }
 
-/// Worker -> root: results of some ranges of a call.
+/// Worker -> root: results of some ranges of a call, in `parts` messages
+/// that follow the header (see message_parts.hpp).
 struct DataHeader {
   std::uint64_t seq = 0;
   CallSignature sig;
   bool done = false;
   std::optional<TaskFailure> failure;
   std::vector<Range> ranges;
+  std::vector<std::uint64_t> parts;  ///< items in each message that follows
   double busy = 0;
   bool written = false;  ///< the results are in root's vector already (result_board.hpp)
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
-    ar(busy, written);
+    ar(parts, busy, written);
   }
   template <class A>
   void load(A& ar) {
     ar(seq, sig, done, failure);
     load_ranges(ar, ranges);
-    ar(busy, written);
+    ar(parts, busy, written);
   }
 };
 
@@ -62,17 +64,20 @@ struct StatusHeader {
   void serialize(A& ar) { ar(seq, failure, mismatch, with_results); }
 };
 
-/// Root -> worker: inputs only root holds (hmp::from_root).
+/// Root -> worker: inputs only root holds (hmp::from_root), in `parts`
+/// messages that follow the header.
 struct InputHeader {
   std::uint64_t seq = 0;
   CallSignature sig;
   std::uint64_t n = 0;
   Schedule schedule;  ///< as root resolved it (static, with its chunksize)
   std::vector<Range> ranges;
+  std::vector<std::uint64_t> parts;  ///< items in each message that follows
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, n, static_cast<std::uint8_t>(schedule.kind), static_cast<std::uint64_t>(schedule.chunksize));
     save_ranges(ar, ranges);
+    ar(parts);
   }
   template <class A>
   void load(A& ar) {
@@ -82,6 +87,7 @@ struct InputHeader {
     if (kind > static_cast<std::uint8_t>(Schedule::Kind::guided)) throw Error("hmp: a pool message is malformed");
     schedule = {static_cast<Schedule::Kind>(kind), static_cast<std::size_t>(chunksize)};
     load_ranges(ar, ranges);
+    ar(parts);
   }
 };
 

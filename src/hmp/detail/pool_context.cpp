@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 
@@ -100,6 +101,18 @@ std::span<const std::byte> PoolContext::receive_probed(int source, int tag) {
   if (recv_buffer.size() < bytes) recv_buffer.resize(bytes);
   HMP_MPI_CHECK(MPI_Recv(recv_buffer.data(), count, MPI_BYTE, source, tag, comm.native(), MPI_STATUS_IGNORE));
   return std::span<const std::byte>(recv_buffer.data(), bytes);
+}
+
+std::span<const std::byte> PoolContext::receive_part(int source, int tag, std::span<std::byte> dest) {
+  if (dest.empty()) return receive_probed(source, tag);
+  if (dest.size() > static_cast<std::size_t>(INT_MAX)) throw Error("hmp: a pool message is malformed");
+  MPI_Status status;
+  // A longer message fails the receive (MPI_ERR_TRUNCATE): an MpiError.
+  HMP_MPI_CHECK(MPI_Recv(dest.data(), static_cast<int>(dest.size()), MPI_BYTE, source, tag, comm.native(), &status));
+  int count = 0;
+  HMP_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
+  if (static_cast<std::size_t>(count) != dest.size()) throw Error("hmp: a message from another rank is truncated");
+  return dest;
 }
 
 void PoolContext::timed_out(const CallState& call, const std::string& what, const std::string& from) const {

@@ -54,6 +54,9 @@ struct PoolContext {
   bool probe(int source, int tag) const;
   /// Receives the message probe() found; the bytes stay valid until the next receive.
   std::span<const std::byte> receive_probed(int source, int tag);
+  /// Receives the next message from `source` with `tag` into `dest` (it
+  /// must hold exactly dest.size() bytes), or with dest empty as receive_probed.
+  std::span<const std::byte> receive_part(int source, int tag, std::span<std::byte> dest);
   /// Polls ready() until it holds; false if `deadline` passed first;
   /// TimeoutError after the pool's wait timeout, naming `what` (+ `from`).
   /// While call.local's sends are in flight, polls without sleeping (kSendSpin).

@@ -32,6 +32,7 @@ void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, Completion comp
   call.status_tag = base + 1;
   call.input_tag = base + 2;
   call.started = Clock::now();
+  call.desc.waited_for = completion == Completion::wait;
   std::erase_if(pending_, [](const auto& weak) {
     const auto c = weak.lock();
     return !c || c->joined;

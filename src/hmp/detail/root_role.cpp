@@ -175,18 +175,20 @@ class RootRole final : public PoolRole {
 
   bool receive_one(CallState& call, int source) {
     if (!ctx_.probe(source, call.data_tag)) return false;
-    const auto bytes = ctx_.receive_probed(source, call.data_tag);
     DataHeader h;
-    const auto payload = decode(bytes, h);
-    if (h.seq != call.seq || !h.sig.same_call(call.desc.sig)) {
+    decode(ctx_.receive_probed(source, call.data_tag), h);
+    const bool same = h.seq == call.seq && h.sig.same_call(call.desc.sig);
+    if (!same) {
       if (!call.mismatch)
         call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": rank " +
                         std::to_string(ctx_.root) + " made " + call.desc.sig.describe() + ", rank " +
                         std::to_string(source) + " made " + h.sig.describe();
     } else if (h.failure) {
       if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
-    } else {
-      if (!h.written) call.unpack_results(payload, h.ranges);
+    }
+    const bool keep = same && !h.failure;
+    receive_results(call, source, h, keep);
+    if (keep) {
       call.root.arrived.insert(call.root.arrived.end(), h.ranges.begin(), h.ranges.end());
       call.root.items_in_place += items_in(h.ranges);
     }
@@ -196,7 +198,22 @@ class RootRole final : public PoolRole {
     return true;
   }
 
+  // The parts that follow a worker's header, into the result vector (`keep`)
+  // or taken and dropped (so the next message read is a header again).
+  void receive_results(CallState& call, int source, const DataHeader& h, bool keep) {
+    if (keep) check_parts(h.parts, call.has_results() && !h.written ? items_in(h.ranges) : 0);
+    RangeCursor cursor(h.ranges);
+    for (const auto items : h.parts) {
+      const auto bytes = ctx_.receive_probed(source, call.data_tag);
+      if (!keep) continue;
+      cursor.take(items, part_ranges_);
+      call.unpack_results(bytes, part_ranges_);
+    }
+  }
+
   void send_inputs(CallState& call) {
+    auto& local = call.local;
+    std::vector<Part> parts;
     for (int w = 0; w < ctx_.size; ++w) {
       if (w == ctx_.root) continue;
       InputHeader h;
@@ -205,21 +222,16 @@ class RootRole final : public PoolRole {
       h.n = call.desc.n;
       h.schedule = call.desc.schedule;
       h.ranges = call.plan->share_of(w);
-      auto bytes = encode(h);
-      call.desc.pack_inputs(bytes, h.ranges);
-      isend(call, std::move(bytes), w, call.input_tag);
+      parts.clear();
+      std::vector<std::vector<std::byte>> encoded;
+      call.desc.input_parts(h.ranges, parts, encoded);
+      for (const auto& p : parts) h.parts.push_back(p.items);
+      for (auto& e : encoded) local.send_buffers.push_back(std::move(e));  // moved: `parts` still points into them
+      send_in_parts(ctx_.comm.native(), w, call.input_tag, encode(h), parts, local.send_buffers, local.send_requests);
     }
     // The items leave before root computes its own share: they would not
     // travel meanwhile (see kSendSpin).
     ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
-  }
-
-  void isend(CallState& call, std::vector<std::byte> bytes, int dest, int tag) {
-    auto& local = call.local;
-    local.send_requests.emplace_back();
-    HMP_MPI_CHECK(MPI_Isend(bytes.data(), checked_count(bytes.size()), MPI_BYTE, dest, tag, ctx_.comm.native(),
-                            &local.send_requests.back()));
-    local.send_buffers.push_back(std::move(bytes));
   }
 
   // Workers of root's node may write raw results straight into the result
@@ -300,6 +312,7 @@ class RootRole final : public PoolRole {
   PoolContext& ctx_;
   const std::vector<std::weak_ptr<CallState>>& pending_;
   std::vector<void*> dests_;
+  std::vector<Range> part_ranges_;  ///< the ranges of one part of a worker's results
   std::vector<double> last_busy_;
   std::vector<std::shared_ptr<CallState>> published_;  // calls whose result vector workers may write
   // Outcome messages still in flight, with their buffers.

@@ -1,10 +1,12 @@
 // A worker's results between computing and sending: blocks that grow by
 // whole claims, so a worker holds memory for its share only (not for the
 // whole input), nothing is moved when it grows, and raw results are sent
-// straight from the blocks.
+// straight from the blocks. Blocks handed out to be sent stay until their
+// sends complete (release_sent); later results go to new blocks.
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -16,7 +18,7 @@ class Staging {
  public:
   /// Room for `count` results, contiguous, after those staged before.
   S* stage(std::uint64_t count) {
-    if (blocks_.empty() || blocks_.back().capacity - blocks_.back().used < count) {
+    if (blocks_.size() == sent_ || blocks_.back().capacity - blocks_.back().used < count) {
       // Blocks grow with what is staged (a quarter more each), so a share
       // staged claim by claim takes few blocks, and the last block's unused
       // room, the only memory beyond the share, is at most a quarter of it
@@ -35,15 +37,28 @@ class Staging {
     blocks_.back().used -= count;
     total_ -= count;
   }
-  std::uint64_t size() const noexcept { return total_; }
+  /// Results staged and not yet handed out to be sent.
+  std::uint64_t unsent() const noexcept { return total_ - sent_items_; }
+  /// Hands out the blocks staged since the last call, f(data, count) each,
+  /// to be sent: they stay unchanged until release_sent() or clear().
   template <class F>
-  void for_each_block(F&& f) const {
-    for (const auto& b : blocks_)
-      if (b.used) f(b.data.get(), b.used);
+  void send_blocks(F&& f) {
+    for (std::size_t k = sent_; k < blocks_.size(); ++k)
+      if (blocks_[k].used) f(blocks_[k].data.get(), blocks_[k].used);
+    sent_ = blocks_.size();
+    sent_items_ = total_;
+  }
+  /// Frees the blocks handed out so far (their sends completed).
+  void release_sent() {
+    blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<std::ptrdiff_t>(sent_));
+    total_ -= sent_items_;
+    sent_ = 0;
+    sent_items_ = 0;
   }
   void clear() {
     blocks_.clear();
-    total_ = 0;
+    total_ = sent_items_ = 0;
+    sent_ = 0;
   }
 
  private:
@@ -53,7 +68,9 @@ class Staging {
     std::uint64_t capacity = 0, used = 0;
   };
   std::vector<Block> blocks_;
-  std::uint64_t total_ = 0;
+  std::uint64_t total_ = 0;       ///< results held (handed out or not)
+  std::size_t sent_ = 0;          ///< blocks_[0, sent_) are handed out
+  std::uint64_t sent_items_ = 0;  ///< results in them
 };
 
 }  // namespace hmp::detail

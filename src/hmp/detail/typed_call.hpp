@@ -138,19 +138,27 @@ class TypedCall : public CallState {
   void unstage(std::uint64_t count) override {
     if constexpr (!std::is_void_v<R>) staging_.unstage(count);
   }
-  void staged_blocks(std::vector<std::span<const std::byte>>& out,
-                     std::vector<std::vector<std::byte>>& encoded) override {
+  void staged_parts(std::vector<Part>& out, std::vector<std::vector<std::byte>>& encoded) override {
     if constexpr (!std::is_void_v<R>) {
-      staging_.for_each_block([&](const Stored* p, std::uint64_t count) {
+      staging_.send_blocks([&](const Stored* p, std::uint64_t count) {
         if constexpr (raw_value<Stored>) {
-          out.emplace_back(reinterpret_cast<const std::byte*>(p), count * sizeof(Stored));
+          out.push_back({{reinterpret_cast<const std::byte*>(p), count * sizeof(Stored)}, count});
         } else {
           encoded.emplace_back();
           pack(encoded.back(), std::span<const Stored>(p, count));
-          out.emplace_back(encoded.back());
+          out.push_back({encoded.back(), count});
         }
       });
     }
+  }
+  std::size_t unsent_bytes() const noexcept override {
+    if constexpr (std::is_void_v<R>)
+      return 0;
+    else
+      return staging_.unsent() * sizeof(Stored);
+  }
+  void release_sent() override {
+    if constexpr (!std::is_void_v<R>) staging_.release_sent();
   }
   void clear_staged() override { staging_.clear(); }
 

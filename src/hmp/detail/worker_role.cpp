@@ -1,47 +1,19 @@
 // A worker's part of a call: receive its inputs (from_root), do its share
 // inside the call, send the results to root (straight from where they were
-// computed), then wait for the call's outcome.
+// computed, a message per block), then wait for the call's outcome.
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
-#include <climits>
-
 namespace hmp::detail {
 
 namespace {
 
-int checked_count(std::size_t bytes) {
-  if (bytes > static_cast<std::size_t>(INT_MAX))
-    throw UsageError("hmp: one rank's part of a pool call exceeds 2 GiB in one message; use a "
-                     "smaller chunksize with imap, or write results into a hmp::SharedArray");
-  return static_cast<int>(bytes);
-}
-
-// Sends `parts` as one message, without copying them into one buffer first.
-MPI_Request send_parts(std::span<const std::span<const std::byte>> parts, int dest, int tag, MPI_Comm comm) {
-  std::vector<int> lengths;
-  std::vector<MPI_Aint> places;
-  std::size_t total = 0;
-  for (const auto& p : parts) {
-    if (p.empty()) continue;
-    lengths.push_back(checked_count(p.size()));
-    places.emplace_back();
-    HMP_MPI_CHECK(MPI_Get_address(p.data(), &places.back()));
-    total += p.size();
-  }
-  checked_count(total);
-  MPI_Datatype layout;
-  HMP_MPI_CHECK(MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(), places.data(), MPI_BYTE,
-                                         &layout));
-  HMP_MPI_CHECK(MPI_Type_commit(&layout));
-  MPI_Request req;
-  HMP_MPI_CHECK(MPI_Isend(MPI_BOTTOM, 1, layout, dest, tag, comm, &req));
-  HMP_MPI_CHECK(MPI_Type_free(&layout));  // freed once the send no longer needs it
-  return req;
-}
+// A worker sends the results it has staged once they reach this size,
+// before its share is done (see send_batch).
+constexpr std::size_t kBatchBytes = std::size_t{8} << 20;
 
 class WorkerRole final : public PoolRole {
  public:
@@ -87,16 +59,18 @@ class WorkerRole final : public PoolRole {
  private:
   void receive_inputs(CallState& call) {
     ctx_.wait_until(call, "inputs from root", std::nullopt, [&] { return ctx_.probe(ctx_.root, call.input_tag); });
-    const auto bytes = ctx_.receive_probed(ctx_.root, call.input_tag);
     InputHeader h;
-    const auto payload = decode(bytes, h);
+    decode(ctx_.receive_probed(ctx_.root, call.input_tag), h);
     if (h.sig.kind != call.desc.sig.kind)
       call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": root made " +
                       h.sig.describe() + ", rank " + std::to_string(ctx_.rank) + " made " + call.desc.sig.describe();
     call.desc.n = h.n;
     call.desc.sig.n = h.n;
     call.desc.schedule = h.schedule;  // as root resolved it for this n
-    call.desc.unpack_inputs(h.n, payload, h.ranges);
+    check_parts(h.parts, items_in(h.ranges));
+    call.desc.receive_inputs(h.ranges, h.parts, [&](std::span<std::byte> dest) {
+      return ctx_.receive_part(ctx_.root, call.input_tag, dest);
+    });
   }
 
   void work_share(CallState& call) {
@@ -119,9 +93,24 @@ class WorkerRole final : public PoolRole {
         local.clock.begin();
       } else if (local.clock.after_claim(local.busy)) {
         serve_counter(local.clock.last());
+        if (call.desc.waited_for && call.unsent_bytes() >= kBatchBytes) {
+          send_batch(call);
+          local.clock.begin();
+        }
       }
     }
     local.clock.end(local.busy);
+  }
+
+  // A worker that outpaces root holds at most two batches of results (one
+  // in flight, one staged) beyond the claim it runs, whatever its share.
+  // Only in calls every rank waits for, where root is inside the call and
+  // takes them (an async call's worker goes on to its own code, which may
+  // wait for root in MPI, so there it sends only at the end).
+  void send_batch(CallState& call) {
+    ctx_.wait_until(call, "root to take results", std::nullopt, [&] { return PoolContext::sends_done(call); });
+    call.release_sent();
+    send(call, false);
   }
 
   // Sends what this rank computed since its last message (with `last`, the
@@ -140,22 +129,26 @@ class WorkerRole final : public PoolRole {
       std::lock_guard lock(local.failure_mutex);
       h.failure = local.failure;
     }
-    if (last && !h.failure && !call.desc.streaming()) h.written = write_to_root(call, h.ranges);
-    auto header = encode(h);
-    std::vector<std::span<const std::byte>> parts{header};
+    std::vector<Part> parts;
     std::vector<std::vector<std::byte>> encoded;  // results that are not raw bytes
-    if (!h.failure && !h.written) call.staged_blocks(parts, encoded);
-    if (call.desc.streaming()) {
-      // Later claims stage into the same blocks: send a copy, start afresh.
-      for (std::size_t k = 1; k < parts.size(); ++k) header.insert(header.end(), parts[k].begin(), parts[k].end());
-      call.clear_staged();
-      encoded.clear();
-      parts.assign(1, header);
+    if (!h.failure) call.staged_parts(parts, encoded);
+    if (!h.failure && !call.desc.streaming() && write_to_root(call, parts, h.ranges)) {
+      h.written = true;  // their blocks are freed with the next batch's, or at the call's end
+      parts.clear();
     }
-    // Moved vectors keep their memory: `parts` still points into it.
-    local.send_buffers.push_back(std::move(header));
-    for (auto& e : encoded) local.send_buffers.push_back(std::move(e));
-    local.send_requests.push_back(send_parts(parts, ctx_.root, call.data_tag, ctx_.comm.native()));
+    if (call.desc.streaming() && !parts.empty()) {
+      // Later claims stage into the same blocks: send a copy, start afresh.
+      std::vector<std::byte> copy;
+      std::uint64_t items = 0;
+      for (const auto& p : parts) copy.insert(copy.end(), p.bytes.begin(), p.bytes.end()), items += p.items;
+      call.clear_staged();
+      encoded.assign(1, std::move(copy));
+      parts.assign(1, Part{encoded.back(), items});
+    }
+    for (const auto& p : parts) h.parts.push_back(p.items);
+    for (auto& e : encoded) local.send_buffers.push_back(std::move(e));  // moved: `parts` still points into them
+    send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(h), parts, local.send_buffers,
+                  local.send_requests);
   }
 
   // Across nodes the pool's counter lives on rank 0 and other nodes fetch
@@ -169,12 +162,11 @@ class WorkerRole final : public PoolRole {
 
   // On root's node, raw results go straight into root's result vector
   // (result_board.hpp); false when they must be sent.
-  bool write_to_root(CallState& call, std::span<const Range> ranges) {
+  bool write_to_root(CallState& call, std::span<const Part> parts, std::span<const Range> ranges) {
     const std::size_t item = call.raw_item_bytes();
-    if (item == 0) return false;
+    if (item == 0 || parts.empty()) return false;
     std::vector<std::span<const std::byte>> blocks;
-    std::vector<std::vector<std::byte>> none;  // raw results are never encoded
-    call.staged_blocks(blocks, none);
+    for (const auto& p : parts) blocks.push_back(p.bytes);
     return ctx_.board.write(call.seq, blocks, ranges, item);
   }
 
