@@ -21,9 +21,8 @@ class Backoff {
   /// Also spins (no yield, no sleep) for `spin` after the first 64 rounds:
   /// for waits that are usually short, where a yield or a sleep costs more
   /// than the wait (on a loaded machine the core may come back ms later).
-  /// `max_sleep` caps each sleep (a waiter wakes at most that late after its
-  /// event); 0 never sleeps, only yields: for waits that must keep entering
-  /// MPI so that the ranks they wait for progress (see wait_until.hpp).
+  /// `max_sleep` caps each sleep: a waiter wakes at most that late after its
+  /// event (see wait_until.hpp).
   explicit Backoff(std::chrono::microseconds spin, std::chrono::microseconds max_sleep = kMaxSleep)
       : sleep_(std::min(kFirstSleep, max_sleep)), spin_(spin), max_sleep_(max_sleep) {}
 
@@ -51,7 +50,7 @@ class Backoff {
       }
       spun_ = true;
     }
-    if (rounds_ < 256 || max_sleep_.count() == 0) {
+    if (rounds_ < 256) {
       sched_yield();
       return;
     }
