@@ -40,6 +40,12 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 
+# PMIx tries munge first: where munge is installed (Slurm brings it) but
+# munged is not running, every mpirun then retries for 2.3 s before it
+# starts. Ranks and their launcher on one machine need no munge; a user's
+# own setting wins.
+export PMIX_MCA_psec=${PMIX_MCA_psec:-^munge}
+
 step 2 "configuring the build in $HMP_BUILD_DIR (cmake)"
 cmake -S "$HMP_ROOT" -B "$HMP_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
 

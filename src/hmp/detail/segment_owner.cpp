@@ -13,8 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 // SMPI's compiler wrapper renames getpid to the simulated rank's id; a
@@ -41,9 +39,16 @@ struct Owner {
 
 // The start time of `pid`, or 0 when there is no such process (or only its
 // zombie).
+// POSIX read, not a stream: libstdc++'s filebuf throws when the process
+// ends between open and read (ESRCH), and a dead owner is an answer here.
 unsigned long long start_time(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const int fd = open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[1024];
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  const std::string text(buf, static_cast<std::size_t>(n));
   const auto paren = text.rfind(')');
   if (paren == std::string::npos) return 0;
   std::istringstream fields(text.substr(paren + 1));
