@@ -77,6 +77,8 @@ struct CallDescription {
   std::function<void(std::span<const Range>, std::vector<Part>&, std::vector<std::vector<std::byte>>&)> input_parts;
   /// from_root, worker: receives its share (these ranges) from the parts of root's message.
   std::function<void(std::span<const Range>, std::span<const std::uint64_t>, const ReceivePart&)> receive_inputs;
+  /// from_root, root: what holds the items, kept while workers read them from root's memory.
+  std::shared_ptr<const void> inputs;
   std::function<void()> on_success;                ///< root: callback
   std::function<void(const TaskError&)> on_error;  ///< root: error_callback
 

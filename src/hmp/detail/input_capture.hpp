@@ -109,6 +109,7 @@ void receive_share(RootItems<T>& items, std::span<const Range> ranges, std::span
 template <class Call, class T>
 void wire_root_items(Call& call, const std::shared_ptr<RootItems<T>>& items) {
   call.desc.inputs_from_root = true;
+  call.desc.inputs = items;
   call.desc.input_parts = [items](std::span<const Range> ranges, std::vector<Part>& out,
                                   std::vector<std::vector<std::byte>>& encoded) {
     root_item_parts(items->view, ranges, out, encoded);

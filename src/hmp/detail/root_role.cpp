@@ -7,6 +7,8 @@
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/errors.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -41,11 +43,13 @@ class RootRole final : public PoolRole {
   ~RootRole() override {
     if (mpi_finalized()) return;
     for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+    wait_for_loans();
     for (const auto& call : published_) ctx_.board.close(call->seq);  // calls never joined (a timeout)
   }
 
   void start(CallState& call) override {
     reap_sends();
+    reap_loans();
     const auto size = static_cast<std::size_t>(ctx_.size);
     if (call.desc.inputs_from_root) {
       const auto workers = size * static_cast<std::size_t>(ctx_.threads);
@@ -232,12 +236,64 @@ class RootRole final : public PoolRole {
       std::vector<std::vector<std::byte>> encoded;
       call.desc.input_parts(h.ranges, parts, encoded);
       for (const auto& p : parts) h.parts.push_back(p.items);
+      if (ctx_.reads_root_memory[static_cast<std::size_t>(w)]) {
+        lend_inputs(call, w, h, parts, std::move(encoded));
+        continue;
+      }
       for (auto& e : encoded) local.send_buffers.push_back(std::move(e));  // moved: `parts` still points into them
       send_in_parts(ctx_.comm.native(), w, call.input_tag, encode(h), parts, local.send_buffers, local.send_requests);
     }
     // The items leave before root computes its own share: they would not
-    // travel meanwhile (see kSendSpin).
+    // travel meanwhile (see kSendSpin). Lent items need no wait.
     ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
+  }
+
+  // A worker of root's node reads its parts from root's memory itself
+  // (cross_memory.hpp) while root computes: root sends where they are, and
+  // keeps them, and the items they point into, until the worker says it has
+  // read them (an empty message with the call's input tag).
+  void lend_inputs(CallState& call, int worker, InputHeader& h, std::span<const Part> parts,
+                   std::vector<std::vector<std::byte>> encoded) {
+    h.pid = static_cast<std::uint64_t>(getpid());
+    for (const auto& p : parts) {
+      h.at.push_back(reinterpret_cast<std::uintptr_t>(p.bytes.data()));
+      h.bytes.push_back(p.bytes.size());
+    }
+    auto& loan = loans_.emplace_back();
+    loan.items = call.desc.inputs;
+    loan.encoded = std::move(encoded);  // moved: `parts` still points into them
+    HMP_MPI_CHECK(MPI_Irecv(nullptr, 0, MPI_BYTE, worker, call.input_tag, ctx_.comm.native(), &loan.read));
+    send_in_parts(ctx_.comm.native(), worker, call.input_tag, encode(h), {}, call.local.send_buffers,
+                  call.local.send_requests);
+  }
+
+  void reap_loans() {
+    std::erase_if(loans_, [](Loan& loan) {
+      int done = 0;
+      HMP_MPI_CHECK(MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE));
+      return done != 0;
+    });
+  }
+
+  // Before the pool goes: lent memory stays until its reader is done (a call
+  // dropped unjoined may still be read); a worker that never says so within
+  // the wait timeout is given up (its receive cancelled).
+  void wait_for_loans() noexcept {
+    Backoff backoff(kSpin);
+    const auto since = Clock::now();
+    while (!loans_.empty() && seconds_since(since) < ctx_.wait_timeout) {
+      for (auto& loan : loans_) {
+        int done = 0;
+        MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE);
+      }
+      std::erase_if(loans_, [](const Loan& loan) { return loan.read == MPI_REQUEST_NULL; });
+      backoff.pause();
+    }
+    for (auto& loan : loans_) {
+      MPI_Cancel(&loan.read);
+      MPI_Request_free(&loan.read);
+    }
+    loans_.clear();
   }
 
   // Workers of root's node may write raw results straight into the result
@@ -259,6 +315,7 @@ class RootRole final : public PoolRole {
 
   void finish(CallState& call) {
     unpublish_results(call);
+    reap_loans();
     take_own_failure(call);
     call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
@@ -321,6 +378,13 @@ class RootRole final : public PoolRole {
   std::vector<Range> part_ranges_;  ///< the ranges of one part of a worker's results
   std::vector<double> last_busy_;
   std::vector<std::shared_ptr<CallState>> published_;  // calls whose result vector workers may write
+  // Inputs workers read from root's memory, kept until each says it has read them.
+  struct Loan {
+    MPI_Request read = MPI_REQUEST_NULL;     ///< the worker's word that it has read them
+    std::shared_ptr<const void> items;       ///< the call's items (the parts point into them)
+    std::vector<std::vector<std::byte>> encoded;  ///< or the parts themselves
+  };
+  std::vector<Loan> loans_;
   // Outcome messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
 };

@@ -1,6 +1,7 @@
 // A worker's part of a call: receive its inputs (from_root), do its share
 // inside the call, send the results to root (straight from where they were
 // computed, a message per block), then wait for the call's outcome.
+#include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
@@ -68,9 +69,37 @@ class WorkerRole final : public PoolRole {
     call.desc.sig.n = h.n;
     call.desc.schedule = h.schedule;  // as root resolved it for this n
     check_parts(h.parts, items_in(h.ranges));
+    if (h.pid) {
+      read_inputs(call, h);
+      return;
+    }
     call.desc.receive_inputs(h.ranges, h.parts, [&](std::span<std::byte> dest) {
       return ctx_.receive_part(ctx_.root, call.input_tag, dest);
     });
+  }
+
+  // Reads the parts from root's memory (cross_memory.hpp), then tells root
+  // it may free them. A read that fails (root's memory is readable since
+  // the pool's start, so this is rare) fails the call at the share's first
+  // item, with the system's reason, on every rank.
+  void read_inputs(CallState& call, const InputHeader& h) {
+    std::size_t k = 0;
+    try {
+      call.desc.receive_inputs(h.ranges, h.parts, [&](std::span<std::byte> dest) -> std::span<const std::byte> {
+        if (k == h.at.size() || (!dest.empty() && dest.size() != h.bytes[k]))
+          throw Error("hmp: a pool message is malformed");
+        if (dest.empty()) {
+          pulled_.resize(h.bytes[k]);
+          dest = pulled_;
+        }
+        read_process_memory(h.pid, h.at[k], dest);
+        ++k;
+        return dest;
+      });
+    } catch (...) {
+      call.fail(h.ranges.empty() ? 0 : h.ranges.front().begin, ctx_.rank);
+    }
+    HMP_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, ctx_.root, call.input_tag, ctx_.comm.native()));
   }
 
   void work_share(CallState& call) {
@@ -174,6 +203,7 @@ class WorkerRole final : public PoolRole {
   PoolContext& ctx_;
   Clock::time_point last_served_{};
   std::vector<void*> dests_;
+  std::vector<std::byte> pulled_;  ///< an encoded part read from root's memory
   std::vector<double> none_;
 };
 
