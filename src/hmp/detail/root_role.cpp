@@ -52,8 +52,10 @@ class RootRole final : public PoolRole {
     reap_loans();
     const auto size = static_cast<std::size_t>(ctx_.size);
     if (call.desc.inputs_from_root) {
+      call.desc.inputs_read_as_claimed = workers_read_claims(call);
       const auto workers = size * static_cast<std::size_t>(ctx_.threads);
-      call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
+      if (!call.desc.inputs_read_as_claimed)
+        call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
     }
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     if (call.desc.inputs_from_root) send_inputs(call);
@@ -221,6 +223,19 @@ class RootRole final : public PoolRole {
     }
   }
 
+  // Raw items that every worker can read from root's memory are lent whole:
+  // each worker reads the chunks it claims, so the call keeps its schedule
+  // (dynamic by default) and a worker slowed by its reads takes fewer. Only
+  // in calls every rank waits for: root takes its share of an async call
+  // when it waits, perhaps after later calls have moved the claim counter on.
+  bool workers_read_claims(const CallState& call) const {
+    if (call.desc.input_item_bytes == 0 || call.desc.owner >= 0 || !call.desc.waited_for || ctx_.size == 1)
+      return false;
+    for (int w = 0; w < ctx_.size; ++w)
+      if (w != ctx_.root && !ctx_.reads_root_memory[static_cast<std::size_t>(w)]) return false;
+    return true;
+  }
+
   void send_inputs(CallState& call) {
     auto& local = call.local;
     std::vector<Part> parts;
@@ -231,6 +246,13 @@ class RootRole final : public PoolRole {
       h.sig = call.desc.sig;
       h.n = call.desc.n;
       h.schedule = call.desc.schedule;
+      if (call.desc.inputs_read_as_claimed) {
+        h.claimed = true;
+        const Part all{{static_cast<const std::byte*>(call.desc.input_base), call.desc.n * call.desc.input_item_bytes},
+                       call.desc.n};
+        lend_inputs(call, w, h, std::span(&all, 1), {});
+        continue;
+      }
       h.ranges = call.plan->share_of(w);
       parts.clear();
       std::vector<std::vector<std::byte>> encoded;

@@ -69,6 +69,13 @@ class WorkerRole final : public PoolRole {
     call.desc.sig.n = h.n;
     call.desc.schedule = h.schedule;  // as root resolved it for this n
     check_parts(h.parts, items_in(h.ranges));
+    if (h.pid && h.claimed) {
+      if (call.desc.input_item_bytes == 0 || h.bytes[0] / call.desc.input_item_bytes != h.n ||
+          h.bytes[0] % call.desc.input_item_bytes != 0)
+        throw Error("hmp: a pool message is malformed");
+      lender_ = {h.pid, h.at[0]};
+      return;
+    }
     if (h.pid) {
       read_inputs(call, h);
       return;
@@ -99,13 +106,14 @@ class WorkerRole final : public PoolRole {
     } catch (...) {
       call.fail(h.ranges.empty() ? 0 : h.ranges.front().begin, ctx_.rank);
     }
-    HMP_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, ctx_.root, call.input_tag, ctx_.comm.native()));
+    say_inputs_read(call);
   }
 
   void work_share(CallState& call) {
     auto& local = call.local;
     local.clock.begin();
     while (ctx_.claim(call)) {
+      if (!read_claimed(call)) break;
       call.stage(local.claimed, dests_);
       ctx_.run_claimed(call, dests_);
       // A claim with a failed task holds items never computed (the failed
@@ -129,6 +137,28 @@ class WorkerRole final : public PoolRole {
       }
     }
     local.clock.end(local.busy);
+    if (lender_.pid) {
+      lender_ = {};
+      say_inputs_read(call);
+    }
+  }
+
+  // Items root lent whole (InputHeader::claimed) are read as they are
+  // claimed; a read that fails fails the call at the claim's first item.
+  bool read_claimed(CallState& call) {
+    if (!lender_.pid) return true;
+    try {
+      call.desc.read_claimed(lender_.pid, lender_.base, call.local.claimed);
+      return true;
+    } catch (...) {
+      call.fail(call.local.claimed.front().begin, ctx_.rank);
+      return false;
+    }
+  }
+
+  // Root keeps the items it lent until each reader says it is done with them.
+  void say_inputs_read(CallState& call) {
+    HMP_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, ctx_.root, call.input_tag, ctx_.comm.native()));
   }
 
   // A worker that outpaces root holds at most two batches of results (one
@@ -204,6 +234,9 @@ class WorkerRole final : public PoolRole {
   Clock::time_point last_served_{};
   std::vector<void*> dests_;
   std::vector<std::byte> pulled_;  ///< an encoded part read from root's memory
+  struct Lender {
+    std::uint64_t pid = 0, base = 0;
+  } lender_;
   std::vector<double> none_;
 };
 
