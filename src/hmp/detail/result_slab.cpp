@@ -21,7 +21,7 @@ namespace {
 // A worker's slab holds at most this many bytes of results; a node's
 // workers together at most kNodeBytes (each at least kMinBytes). Beyond,
 // results go by message, and a worker holds only what it must.
-constexpr std::size_t kMaxBytes = std::size_t{32} << 20;
+constexpr std::size_t kMaxBytes = std::size_t{16} << 20;
 constexpr std::size_t kMinBytes = std::size_t{4} << 20;
 constexpr std::size_t kNodeBytes = std::size_t{256} << 20;
 // The file grows in steps of at least this much (one ftruncate each).
