@@ -5,6 +5,26 @@
 set(HMP_SMPI_TEST_RANKS 64 CACHE STRING "ranks every MPI suite runs at in the simulated build")
 set(HMP_SMPI_TEST_RANKS_PER_HOST 4 CACHE STRING "simulated ranks per simulated host")
 set(HMP_SMPI_TEST_PLATFORM ${PROJECT_SOURCE_DIR}/jobs/platforms/ethernet-64.xml)
+# The quick simulated suite of the README's test command (scripts/test.sh
+# builds the target hmp_smpi_quick and runs `ctest -L smpi_quick`): the
+# suites below at HMP_SMPI_QUICK_RANKS ranks, and a simulated study end to
+# end. Chosen to build and run in about two minutes on 2 cores.
+set(HMP_SMPI_QUICK_SUITES test_runtime test_pool_values test_pool_errors test_shared_array test_shared_sync
+    CACHE STRING "the MPI suites of the quick simulated suite")
+set(HMP_SMPI_QUICK_RANKS 64 CACHE STRING "ranks of the quick simulated suite")
+set(HMP_SMPI_ENV "PYTHONPATH=${PROJECT_SOURCE_DIR}/python;PYTHONDONTWRITEBYTECODE=1;HMP_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+add_custom_target(hmp_smpi_quick)
+
+# hmp_smpi_test(SUITE RANKS TIMEOUT LABELS...): SUITE under smpirun at RANKS.
+function(hmp_smpi_test name ranks timeout)
+  set(test ${name}.smpi${ranks})
+  add_test(NAME ${test}
+           COMMAND /usr/bin/python3 -m hmp_tools.sweep.smpi --platform ${HMP_SMPI_TEST_PLATFORM}
+                   --np ${ranks} --ranks-per-host ${HMP_SMPI_TEST_RANKS_PER_HOST}
+                   $<TARGET_FILE:${name}>)
+  set_tests_properties(${test} PROPERTIES TIMEOUT ${timeout} LABELS "${ARGN}"
+    ENVIRONMENT "${HMP_SMPI_ENV};HMP_WAIT_TIMEOUT=60")
+endfunction()
 
 function(hmp_add_mpi_suite name)
   cmake_parse_arguments(S "" "TIMEOUT;THREADS" "SOURCES;LIBS" ${ARGN})
@@ -12,15 +32,28 @@ function(hmp_add_mpi_suite name)
   # Whole: a program here is a shared object, and nothing in it asks for
   # the archive's main() (smpirun looks it up by name).
   target_link_libraries(${name} PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,hmp_gtest_main>" ${S_LIBS})
-  set(test ${name}.smpi${HMP_SMPI_TEST_RANKS})
-  add_test(NAME ${test}
-           COMMAND /usr/bin/python3 -m hmp_tools.sweep.smpi --platform ${HMP_SMPI_TEST_PLATFORM}
-                   --np ${HMP_SMPI_TEST_RANKS} --ranks-per-host ${HMP_SMPI_TEST_RANKS_PER_HOST}
-                   $<TARGET_FILE:${name}>)
-  set_tests_properties(${test} PROPERTIES TIMEOUT 300 LABELS smpi
-    ENVIRONMENT "PYTHONPATH=${PROJECT_SOURCE_DIR}/python;PYTHONDONTWRITEBYTECODE=1;HMP_WAIT_TIMEOUT=60")
+  if(NOT name IN_LIST HMP_SMPI_QUICK_SUITES)
+    hmp_smpi_test(${name} ${HMP_SMPI_TEST_RANKS} 300 smpi)
+  elseif(HMP_SMPI_QUICK_RANKS EQUAL HMP_SMPI_TEST_RANKS)
+    hmp_smpi_test(${name} ${HMP_SMPI_TEST_RANKS} 300 smpi smpi_quick)
+    add_dependencies(hmp_smpi_quick ${name})
+  else()
+    hmp_smpi_test(${name} ${HMP_SMPI_TEST_RANKS} 300 smpi)
+    hmp_smpi_test(${name} ${HMP_SMPI_QUICK_RANKS} 300 smpi smpi_quick)
+    add_dependencies(hmp_smpi_quick ${name})
+  endif()
 endfunction()
 
 foreach(area core pool shared process)
   add_subdirectory(${area})
 endforeach()
+
+# A simulated study end to end: hmp-sweep simulate on a tiny study of
+# hmp-bench-scale, its records, hmp-report's tables/simulated_scaling.csv;
+# bad simulated studies (exit 2, one line).
+add_dependencies(hmp_smpi_quick hmp-bench-scale)
+add_test(NAME smpi.study
+         COMMAND /usr/bin/python3 -m pytest -q ${CMAKE_CURRENT_SOURCE_DIR}/smpi/test_simulated_study.py
+                 --arg=$<TARGET_FILE_DIR:hmp-bench-scale>
+         WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+set_tests_properties(smpi.study PROPERTIES TIMEOUT 600 LABELS "smpi;smpi_quick" ENVIRONMENT "${HMP_SMPI_ENV}")
