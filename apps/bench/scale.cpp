@@ -52,10 +52,14 @@ struct Outcome {
 };
 
 // A task's fixed cost: simulated time under SMPI, a busy wait otherwise.
+// Benched: SMPI times the host's computation between MPI calls by the
+// thread's CPU clock, which every simulated rank shares; a plain
+// smpi_execute inside that stretch would add the other ranks' host time to
+// this one's (200 us more per task at 64 ranks).
 void spend(double us) {
   if (us <= 0) return;
 #ifdef HMP_SMPI
-  smpi_execute(us * 1e-6);
+  smpi_execute_benched(us * 1e-6);
 #else
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(us);
   while (std::chrono::steady_clock::now() < until) {
