@@ -252,17 +252,9 @@ def cmd_local(args) -> int:
             print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}] "
                   f"OMP_NUM_THREADS={env['OMP_NUM_THREADS']} {json.dumps(argv)}")
         return 0
-    study_dir.mkdir(parents=True, exist_ok=True)
-    lock = _lock(study_dir)
-    runner.install_signal_handlers()
-    to_run = sum(1 for c in configs if not records.is_complete(study_dir, c))
-    print(f"{PROG}: study {study.name}: {len(configs)} configurations, {to_run} to run, "
-          f"{capacity} {what} -> {study_dir}", flush=True)
-    failed, ok = _run_all(ctx, study, configs, to_run)
-    lock.close()
-    print(f"{PROG}: study {study.name}: {ok} ran ok, {len(configs) - ok - failed} skipped "
-          f"(complete), {failed} failed; records in {study_dir}", flush=True)
-    return 1 if failed else 0
+    return _sweep(ctx, study, configs, lambda to_run: (
+        f"{PROG}: study {study.name}: {len(configs)} configurations, {to_run} to run, "
+        f"{capacity} {what} -> {ctx.study_dir}"))
 
 
 def cmd_simulate(args) -> int:
@@ -277,21 +269,20 @@ def cmd_simulate(args) -> int:
             argv, _ = runner.command(ctx, study, c, Path("RECORDS"))
             print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}] {json.dumps(argv)}")
         return 0
-    study_dir.mkdir(parents=True, exist_ok=True)
-    lock = _lock(study_dir)
+    return _sweep(ctx, study, configs, lambda to_run: (
+        f"{PROG}: simulated study {study.name} on {study.platform}: {len(configs)} "
+        f"configurations, {to_run} to run -> {ctx.study_dir}"))
+
+
+def _sweep(ctx, study, configs, headline) -> int:
+    """Runs (or skips, when complete) every configuration, one at a time,
+    under the study's lock; `headline(to_run)` is the first line printed.
+    Exit status: 1 if some configuration failed, else 0."""
+    ctx.study_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock(ctx.study_dir)
     runner.install_signal_handlers()
-    to_run = sum(1 for c in configs if not records.is_complete(study_dir, c))
-    print(f"{PROG}: simulated study {study.name} on {study.platform}: {len(configs)} "
-          f"configurations, {to_run} to run -> {study_dir}", flush=True)
-    failed, ok = _run_all(ctx, study, configs, to_run)
-    lock.close()
-    print(f"{PROG}: study {study.name}: {ok} ran ok, {len(configs) - ok - failed} skipped "
-          f"(complete), {failed} failed; records in {study_dir}", flush=True)
-    return 1 if failed else 0
-
-
-def _run_all(ctx, study, configs, to_run) -> tuple:
-    """Runs (or skips, when complete) every configuration: (failed, ok)."""
+    to_run = sum(1 for c in configs if not records.is_complete(ctx.study_dir, c))
+    print(headline(to_run), flush=True)
     progress = Progress(len(configs), to_run)
     failed = ok = 0
     for c in configs:
@@ -299,7 +290,10 @@ def _run_all(ctx, study, configs, to_run) -> tuple:
         progress.line(c.id, outcome)
         failed += outcome.status == "failed"
         ok += outcome.status == "ok"
-    return failed, ok
+    lock.close()
+    print(f"{PROG}: study {study.name}: {ok} ran ok, {len(configs) - ok - failed} skipped "
+          f"(complete), {failed} failed; records in {ctx.study_dir}", flush=True)
+    return 1 if failed else 0
 
 
 def cmd_run_one(args) -> int:
