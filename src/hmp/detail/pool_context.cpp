@@ -52,7 +52,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups.node, groups.nodes, wait_timeout, rank)
                                    : nullptr),
       claims(counters, 0, node_blocks.get()),
-      board(groups.node),
+      slabs(comm, groups, root),
       reads_root_memory(ranks_reading_root_memory(comm, options.root, groups.node)) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
