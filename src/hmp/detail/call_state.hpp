@@ -92,7 +92,6 @@ struct RootProgress {
   std::uint64_t items_in_place = 0;
   std::vector<std::uint64_t> progress_base;  ///< per-rank counters at the call's start
   Clock::time_point last_draw;
-  bool published = false;  ///< the result vector is on the node's ResultBoard
 
   bool all_workers_done() const;
 };
@@ -103,6 +102,7 @@ struct LocalWork {
   bool done = false;             ///< claims no more work
   std::vector<Range> claimed;    ///< the latest claim (reused: no allocation per claim)
   std::vector<Range> unsent;     ///< worker: computed, not yet sent (results staged in that order)
+  std::vector<Range> in_slab;    ///< worker: computed into its slab, not yet handed over (result_slab.hpp)
   double busy = 0;               ///< seconds in tasks, not yet reported
   ClaimClock clock;              ///< times runs of claims into `busy`
   // Failures, possibly recorded by several OpenMP threads at once.

@@ -39,18 +39,23 @@ struct DataHeader {
   std::vector<Range> ranges;
   std::vector<std::uint64_t> parts;  ///< items in each message that follows
   double busy = 0;
-  bool written = false;  ///< the results are in root's vector already (result_board.hpp)
+  /// Results of these ranges are in the worker's slab as batch
+  /// `slab_batch` (result_slab.hpp; 0: none), not in the parts.
+  std::uint64_t slab_batch = 0;
+  std::vector<Range> slab_ranges;
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
-    ar(parts, busy, written);
+    ar(parts, busy, slab_batch);
+    save_ranges(ar, slab_ranges);
   }
   template <class A>
   void load(A& ar) {
     ar(seq, sig, done, failure);
     load_ranges(ar, ranges);
-    ar(parts, busy, written);
+    ar(parts, busy, slab_batch);
+    load_ranges(ar, slab_ranges);
   }
 };
 

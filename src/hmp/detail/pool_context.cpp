@@ -41,7 +41,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups.node, groups.nodes, wait_timeout, rank)
                                    : nullptr),
       claims(counters, 0, node_blocks.get()),
-      board(groups.node) {
+      slabs(comm, groups, root) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
                      std::to_string(size - 1) + ")");

@@ -1,6 +1,7 @@
 // Root's part of a call: it sends from_root inputs, computes its own share
 // when it waits (and shares of later calls meanwhile), takes every worker's
-// results into the result vector, and sends the outcome to every worker.
+// results into the result vector (from the worker's slab on root's node, or
+// from messages), and sends the outcome to every worker.
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/mpi_finalized.hpp>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 
 namespace hmp::detail {
 
@@ -19,12 +21,6 @@ namespace {
 // only after this much claiming: those workers send once, at the end of their
 // share, and an MPI_Iprobe per worker costs more than a no-op task.
 constexpr auto kProbeInterval = std::chrono::microseconds(20);
-
-// Off: measured side by side on a quiet machine (2 ranks, 10^6 no-op longs),
-// workers writing into root's fresh result vector (result_board.hpp) took
-// 0.6-1.0 ms a map against 0.34-0.6 ms for sending (the remote writes fault
-// root's untouched pages in one by one). Kept, tested, for a later choice.
-constexpr bool kWorkersWriteResultsInPlace = false;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -41,7 +37,6 @@ class RootRole final : public PoolRole {
   ~RootRole() override {
     if (mpi_finalized()) return;
     for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
-    for (const auto& call : published_) ctx_.board.close(call->seq);  // calls never joined (a timeout)
   }
 
   void start(CallState& call) override {
@@ -54,7 +49,6 @@ class RootRole final : public PoolRole {
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     if (call.desc.inputs_from_root) send_inputs(call);
     call.size_results(call.desc.n);
-    publish_results(call);
     auto& root = call.root;
     root.worker_done.assign(size, 0);
     root.worker_done[static_cast<std::size_t>(ctx_.root)] = 1;
@@ -122,7 +116,7 @@ class RootRole final : public PoolRole {
   // One step: take messages that arrived, else run root's own claims.
   bool step(CallState& call) {
     bool any = try_receive(call);
-    if (!any && !call.local.done && !call.failed()) any = run_own_claims(call);
+    if (!any && !call.local.done && !call.failed()) any = work_on_earlier_call(call) || run_own_claims(call);
     if (call.failed()) call.local.done = true;  // the call fails anyway: stop computing
     return any;
   }
@@ -161,6 +155,18 @@ class RootRole final : public PoolRole {
     call.root.items_in_place += items_in(call.local.claimed);
   }
 
+  // Root's share of calls made before `call` comes first: a claim of a
+  // later call moves the claim counter on to it (claim_counter.hpp), after
+  // which an earlier call's items could no longer be claimed.
+  bool work_on_earlier_call(const CallState& call) {
+    for (const auto& weak : pending_) {
+      auto other = weak.lock();
+      if (other.get() == &call) break;  // pending_ is in call order
+      if (other && !other->joined && !other->local.done && !other->failed() && run_own_claims(*other)) return true;
+    }
+    return false;
+  }
+
   // Root waiting for one call does its own share of later calls meanwhile:
   // a loop of apply_async then get() runs the tasks side by side.
   bool work_on_other_call(const CallState& waiting) {
@@ -193,10 +199,13 @@ class RootRole final : public PoolRole {
       if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
     }
     const bool keep = same && !h.failure;
+    take_slab_batch(call, source, h, keep);
     receive_results(call, source, h, keep);
     if (keep) {
-      call.root.arrived.insert(call.root.arrived.end(), h.ranges.begin(), h.ranges.end());
-      call.root.items_in_place += items_in(h.ranges);
+      auto& arrived = call.root.arrived;
+      arrived.insert(arrived.end(), h.slab_ranges.begin(), h.slab_ranges.end());
+      arrived.insert(arrived.end(), h.ranges.begin(), h.ranges.end());
+      call.root.items_in_place += items_in(h.slab_ranges) + items_in(h.ranges);
     }
     const auto s = static_cast<std::size_t>(source);
     call.root.busy[s] += h.busy;
@@ -204,10 +213,34 @@ class RootRole final : public PoolRole {
     return true;
   }
 
+  // A batch of raw results in the worker's slab (result_slab.hpp): copied
+  // into the result vector when kept, and the slab given back either way.
+  void take_slab_batch(CallState& call, int source, const DataHeader& h, bool keep) {
+    if (h.slab_batch == 0) return;
+    SlabReader* slab = ctx_.slabs.of(source);
+    const std::size_t item = call.raw_item_bytes();
+    if (!slab || (keep && item == 0)) throw Error("hmp: a pool message is malformed");
+    if (keep) {
+      std::size_t bytes = 0;
+      for (const auto& r : h.slab_ranges)
+        if (r.begin > r.end || r.end > call.desc.n ||
+            __builtin_add_overflow(bytes, static_cast<std::size_t>(r.size()) * item, &bytes))
+          throw Error("hmp: a pool message is malformed");
+      const auto from = slab->batch(h.slab_batch, bytes);
+      std::size_t at = 0;
+      for (const auto& r : h.slab_ranges) {
+        const std::size_t n = static_cast<std::size_t>(r.size()) * item;
+        std::memcpy(call.result_slot(r.begin), from.data() + at, n);
+        at += n;
+      }
+    }
+    slab->release(h.slab_batch);
+  }
+
   // The parts that follow a worker's header, into the result vector (`keep`)
   // or taken and dropped (so the next message read is a header again).
   void receive_results(CallState& call, int source, const DataHeader& h, bool keep) {
-    if (keep) check_parts(h.parts, call.has_results() && !h.written ? items_in(h.ranges) : 0);
+    if (keep) check_parts(h.parts, call.has_results() ? items_in(h.ranges) : 0);
     RangeCursor cursor(h.ranges);
     for (const auto items : h.parts) {
       const auto bytes = ctx_.receive_probed(source, call.data_tag);
@@ -240,25 +273,7 @@ class RootRole final : public PoolRole {
     ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
   }
 
-  // Workers of root's node may write raw results straight into the result
-  // vector (result_board.hpp); the call is kept until its entry is closed.
-  void publish_results(CallState& call) {
-    const std::size_t item = call.raw_item_bytes();
-    if (!kWorkersWriteResultsInPlace || item == 0 || call.desc.n == 0 || ctx_.size == 1) return;
-    ctx_.board.publish(call.seq, call.result_slot(0), call.desc.n * item);
-    call.root.published = true;
-    published_.push_back(pending_.back().lock());
-  }
-
-  void unpublish_results(CallState& call) {
-    if (!call.root.published) return;
-    ctx_.board.close(call.seq);
-    call.root.published = false;
-    std::erase_if(published_, [&](const auto& p) { return p.get() == &call; });
-  }
-
   void finish(CallState& call) {
-    unpublish_results(call);
     take_own_failure(call);
     call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
@@ -320,7 +335,6 @@ class RootRole final : public PoolRole {
   std::vector<void*> dests_;
   std::vector<Range> part_ranges_;  ///< the ranges of one part of a worker's results
   std::vector<double> last_busy_;
-  std::vector<std::shared_ptr<CallState>> published_;  // calls whose result vector workers may write
   // Outcome messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
 };
