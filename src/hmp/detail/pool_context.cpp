@@ -1,6 +1,7 @@
 #include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_context.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <unistd.h>
@@ -13,18 +14,7 @@ namespace hmp::detail {
 
 namespace {
 
-double timeout_from_environment(double asked) {
-  if (asked > 0) return asked;
-  if (const char* env = std::getenv("HMP_WAIT_TIMEOUT"); env && *env) {
-    char* end = nullptr;
-    const double v = std::strtod(env, &end);
-    if (end == env || *end != '\0' || !(v > 0))
-      throw UsageError(std::string("HMP_WAIT_TIMEOUT='") + env +
-                       "' is not allowed: give a positive number of seconds");
-    return v;
-  }
-  return 600;
-}
+double timeout_from_environment(double asked) { return asked > 0 ? asked : wait_timeout_from_environment(); }
 
 bool progress_from_environment(bool asked) {
   const char* env = std::getenv("HMP_PROGRESS");

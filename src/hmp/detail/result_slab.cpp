@@ -27,6 +27,12 @@ constexpr std::size_t kNodeBytes = std::size_t{256} << 20;
 // The file grows in steps of at least this much (one ftruncate each).
 constexpr std::size_t kGrowBytes = std::size_t{1} << 20;
 
+#ifdef HMP_SMPI
+constexpr bool kSimulatedRanks = true;
+#else
+constexpr bool kSimulatedRanks = false;
+#endif
+
 enum Control : std::size_t { kSealed, kReleased, kToken };
 
 std::uint64_t& control_word(std::byte* base, Control which) {
@@ -158,12 +164,9 @@ std::span<const std::byte> SlabReader::batch(std::uint64_t number, std::size_t b
 }
 
 ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int root) {
-#ifdef HMP_SMPI
-  // Simulated ranks are threads of one process: results go by message.
-  (void)comm, (void)groups, (void)root;
-#else
   const int rank = comm.rank(), size = comm.size();
-  if (size == 1 || root < 0 || root >= size) return;  // a bad root is reported by the pool
+  // A bad root is reported by the pool; simulated ranks are threads of one process.
+  if (size == 1 || root < 0 || root >= size || kSimulatedRanks) return;
   Offer offer;
   if (rank != root && shares_node_with(groups, comm, root)) {
     const auto workers = static_cast<std::size_t>(std::max(1, groups.node.size() - 1));
@@ -186,7 +189,6 @@ ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int
   int mine_accepted = 0;
   HMP_MPI_CHECK(MPI_Scatter(accepted.data(), 1, MPI_INT, &mine_accepted, 1, MPI_INT, root, comm.native()));
   if (!mine_accepted) mine_.reset();
-#endif
 }
 
 SlabReader* ResultSlabs::of(int rank) const noexcept {
