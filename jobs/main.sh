@@ -19,14 +19,19 @@ while [ $# -gt 0 ]; do
   case $1 in
     --study)
       name=${2:-}
-      # Cluster studies ("nodes": whole nodes, many of them) are Slurm's.
-      local_studies=$(cd "$root/jobs/studies" && grep -LE '"nodes" *: *\[' *.json | sed 's/\.json$//' | grep -v -- '-full$' | paste -sd ' ')
+      # Cluster studies ("nodes": whole nodes, many of them) are Slurm's;
+      # simulated ones ("simulated": a described cluster) SimGrid's.
+      local_studies=$(cd "$root/jobs/studies" && grep -LE '"nodes" *: *\[|"simulated" *:' *.json | sed 's/\.json$//' | grep -v -- '-full$' | paste -sd ' ')
       if ! [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || [ ! -f "$root/jobs/studies/$name.json" ]; then
         echo "jobs/main.sh: --study '$name': allowed: $local_studies" >&2
         exit 2
       fi
       if grep -qE '"nodes" *: *\[' "$root/jobs/studies/$name.json"; then
         echo "jobs/main.sh: --study '$name': a cluster study, for Slurm: jobs/sweep slurm jobs/studies/$name.json; allowed here: $local_studies" >&2
+        exit 2
+      fi
+      if grep -qE '"simulated" *:' "$root/jobs/studies/$name.json"; then
+        echo "jobs/main.sh: --study '$name': a simulated study, for SimGrid's smpirun: jobs/sweep simulate jobs/studies/$name.json; allowed here: $local_studies" >&2
         exit 2
       fi
       study=$root/jobs/studies/$name.json

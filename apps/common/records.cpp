@@ -67,6 +67,14 @@ nlohmann::json make_record(const Runtime& rt, const RecordInput& in) {
   r["timed_region"] = in.timed_region;
   if (env("HMP_STUDY")) r["study"] = env("HMP_STUDY");
   if (env("HMP_CONFIG")) r["config"] = env("HMP_CONFIG");
+#ifdef HMP_SMPI
+  // Simulated time on a described platform (its name from the launcher,
+  // hmp_tools.sweep.smpi), never to be read as measured seconds.
+  r["simulated"] = true;
+  r["platform"] = env("HMP_PLATFORM") ? env("HMP_PLATFORM") : "unknown";
+#else
+  r["simulated"] = false;
+#endif
   return r;
 }
 

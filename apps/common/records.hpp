@@ -29,7 +29,9 @@ struct RecordInput {
 /// ranks_per_node, threads, seconds, seconds_min, seconds_median,
 /// busy_seconds, check, build, host, job_id, time; and status "ok",
 /// timed_region, slurm_array_job_id / slurm_array_task_id when set, study /
-/// config from HMP_STUDY / HMP_CONFIG when set. Callers add app fields.
+/// config from HMP_STUDY / HMP_CONFIG when set; simulated (true in the
+/// -DHMP_SMPI=ON build) and there platform (HMP_PLATFORM). Callers add app
+/// fields.
 nlohmann::json make_record(const Runtime& rt, const RecordInput& in);
 
 /// Appends `record` as one line; throws std::runtime_error naming the file.

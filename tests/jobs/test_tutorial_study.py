@@ -52,6 +52,9 @@ class TutorialStudy(unittest.TestCase):
         done, _ = planned("--study", "no-such-study")
         self.assertEqual(done.returncode, 2)
         self.assertIn("--study 'no-such-study': allowed: smoke tutorial", done.stderr)
+        done, _ = planned("--study", "scale-sim")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("a simulated study, for SimGrid's smpirun: jobs/sweep simulate", done.stderr)
 
     def test_a_small_tutorial_study_reports_the_three_figures(self):
         tmp = tmpdir("tutorial")

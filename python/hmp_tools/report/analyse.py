@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .configs import build_configs
 from .provenance import split_by_provenance
 from .scaling import build_groups
+from .simulated import points as simulated_points
 from .tutorial import items_figures
 
 
@@ -19,6 +20,7 @@ class Section:
     strong: list
     weak: list
     items: list
+    simulated: list  # simulated.Point: SMPI's records, apart from measured ones
 
 
 @dataclass
@@ -38,8 +40,11 @@ class Analysis:
 def analyse(loaded, mixed=False) -> Analysis:
     analysis = Analysis(loaded, mixed)
     for provenance, records in split_by_provenance(loaded.records, mixed):
-        configs, failed = build_configs(provenance, records)
+        measured = [r for r in records if not r.simulated]
+        configs, failed = build_configs(provenance, measured)
         strong, weak = build_groups(configs)
-        analysis.sections.append(Section(provenance, records, configs, failed,
-                                         strong, weak, items_figures(configs)))
+        simulated = [r for r in records if r.simulated]
+        failed += build_configs(provenance, simulated)[1]
+        analysis.sections.append(Section(provenance, records, configs, failed, strong, weak,
+                                         items_figures(configs), simulated_points(simulated)))
     return analysis

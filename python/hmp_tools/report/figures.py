@@ -82,13 +82,10 @@ def _log_if_wide(ax, values, axis="y"):
 
 def _legend_below(fig, axes):
     """One legend for all panels, under them, so no curve is hidden."""
-    seen = {}
-    for ax in axes:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            seen.setdefault(label, handle)
+    handles, labels = _unique_handles(axes)
     fig.tight_layout()
-    fig.legend(list(seen.values()), list(seen), loc="upper center", bbox_to_anchor=(0.5, 0.0),
-               ncol=min(3, len(seen)), fontsize="small", frameon=False,
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(3, len(labels)), fontsize="small", frameon=False,
                title="method: the layouts of its points as ranks × threads", title_fontsize="small")
 
 
@@ -195,3 +192,44 @@ def items_figure(spec, path, palette=None) -> None:
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="x-small")
     _save(fig, path)
+
+
+def simulated_figure(series, path, _methods_palette=None) -> None:
+    """Simulated maps: efficiency (tasks with a cost) and overhead per task
+    against ranks, one line per schedule and task cost (a colour per schedule)."""
+    fig, (eff_ax, over_ax) = plt.subplots(1, 2, figsize=(10.4, 4.4))
+    palette = Palette(key[2] for key in series)
+    style = _styles()
+    ranks = []
+    for (platform, _study, schedule, task_us, items), pts in series.items():
+        x = [p.row["ranks"] for p in pts]
+        ranks += x
+        look = dict(style(schedule), color=palette(schedule),
+                    label=f"{schedule}, {task_us:g} µs × {items} on {platform}")
+        if task_us:
+            eff_ax.plot(x, [p.row["efficiency"] for p in pts], **look)
+        over_ax.plot(x, [p.row["overhead_us_per_task"] for p in pts], **look)
+    eff_ax.axhline(1.0, color="grey", linestyle="--", label="ideal E = 1")
+    eff_ax.set_ylim(0, 1.1)
+    eff_ax.set_ylabel("efficiency ideal / makespan (fraction)")
+    eff_ax.set_title("efficiency (tasks of fixed simulated cost)")
+    over_ax.set_ylabel("overhead per task (µs of rank time)")
+    over_ax.set_title("overhead per task")
+    _log_if_wide(over_ax, [p.row["overhead_us_per_task"] for pts in series.values() for p in pts])
+    for ax in (eff_ax, over_ax):
+        _worker_axis(ax, ranks)
+        ax.set_xlabel("simulated ranks")
+    fig.suptitle("simulated pool map (SimGrid SMPI)")
+    fig.tight_layout()
+    fig.legend(*_unique_handles((eff_ax, over_ax)), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=2, fontsize="small", frameon=False, title="schedule, task cost × items",
+               title_fontsize="small")
+    _save(fig, path)
+
+
+def _unique_handles(axes) -> tuple:
+    seen = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(label, handle)
+    return list(seen.values()), list(seen)

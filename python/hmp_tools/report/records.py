@@ -20,6 +20,10 @@ REQUIRED = schema.required()
 # needed to say which configuration failed.
 TIMING = ("seconds", "seconds_min", "seconds_median", "busy_seconds")
 CHECKS = ("passed", "failed", "skipped")
+# hmp-bench-scale's own fields a simulated table shows (records.schema.json).
+SIM_FIELDS = ("schedule", "task_us", "makespan_s", "ideal_s", "efficiency",
+              "overhead_us_per_task", "error_reach_s", "first_reach_s",
+              "same_error_everywhere", "per_rank_us")
 # Folder scans pick only these, so other JSON beside the records is ignored.
 RECORD_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -55,6 +59,14 @@ class Record:
     scaling: str = "strong"
     status: str = "ok"
     algorithm: str | None = None
+    # SimGrid's SMPI: seconds are simulated on `platform`, never pooled with
+    # measured ones; `figures` holds hmp-bench-scale's fields (SIM_FIELDS).
+    simulated: bool = False
+    platform: str | None = None
+    figures: tuple = ()
+
+    def figure(self, name):
+        return dict(self.figures).get(name)
 
     @property
     def workers(self) -> int:
@@ -184,6 +196,9 @@ def parse_record(obj, source="<record>", line=0) -> Record:
         scaling=(_optional(obj, "scaling") or "strong").lower(),
         status=status.lower(),
         algorithm=_optional(obj, "algorithm"),
+        simulated=obj.get("simulated") is True,
+        platform=_optional(obj, "platform"),
+        figures=tuple((k, obj[k]) for k in SIM_FIELDS if k in obj),
     )
     invalid = schema.problems(obj)  # the one definition; the checks above say it plainer
     if invalid:

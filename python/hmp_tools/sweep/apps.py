@@ -9,8 +9,13 @@ import re
 import subprocess
 from pathlib import Path
 
+from . import smpi
+
 # The driver apps a study may name: the executable is hmp-<app> (docs/apps.md).
 APPS = ("sum", "determinants", "autocorr", "fft2", "processes")
+# What a simulated study may name: programs of a -DHMP_SMPI=ON build, asked
+# under smpirun (docs/scaling.md).
+SIMULATED_APPS = ("bench-scale",)
 METHOD_RE = re.compile(r"[a-z][a-z0-9._-]{0,63}")
 # A launcher's variables would make the app's MPI join (or wait for) a job
 # step; asking for the method list is a singleton run outside any job.
@@ -50,8 +55,12 @@ class MethodTable:
         if not (exe.is_file() and os.access(exe, os.X_OK)):
             raise AppError(f"{exe} is not built")
         try:
-            done = subprocess.run([str(exe), "--list-methods"], capture_output=True, text=True,
-                                  timeout=60, env=_probe_env(), stdin=subprocess.DEVNULL)
+            if app in SIMULATED_APPS:
+                done = smpi.run_alone(exe, ["--list-methods"], capture_output=True, text=True,
+                                      timeout=60, env=_probe_env(), stdin=subprocess.DEVNULL)
+            else:
+                done = subprocess.run([str(exe), "--list-methods"], capture_output=True, text=True,
+                                      timeout=60, env=_probe_env(), stdin=subprocess.DEVNULL)
         except (OSError, subprocess.SubprocessError) as error:
             raise AppError(f"{exe} --list-methods: cannot run: {error}") from None
         methods = tuple(done.stdout.split())

@@ -3,6 +3,7 @@
   hmp-sweep check   STUDY [--slurm] [--allow-oversubscribe] [--list] [--bin DIR]
   hmp-sweep local   STUDY [--allow-oversubscribe] [--results DIR] [--bin DIR] [--dry-run]
   hmp-sweep slurm   STUDY [--partition P] [--time T] [--results DIR] [--bin DIR] [--dry-run]
+  hmp-sweep simulate STUDY [--results DIR] [--bin DIR] [--dry-run]   (a study with "simulated")
   hmp-sweep run-one STUDY --index I [--results DIR] [--bin DIR]   (what each array task runs)
 
 Records go to DIR/<study>/<config-id>.jsonl (DIR defaults to ./results), one
@@ -75,6 +76,16 @@ def _parser():
     q.add_argument("--dry-run", action="store_true",
                    help="print the sbatch commands; submit nothing")
 
+    q = sub.add_parser("simulate", help="run a simulated study under SimGrid's smpirun")
+    q.add_argument("study", metavar="STUDY", help="study file (JSON) with \"simulated\"")
+    q.add_argument("--results", metavar="DIR", default="results",
+                   help="records go to DIR/<study>/ (default: ./results)")
+    q.add_argument("--bin", metavar="DIR", default=None,
+                   help="folder of the -DHMP_SMPI=ON build's programs (default: "
+                        "$HMP_SMPI_BUILD_DIR/apps, else ./build-smpi/apps)")
+    q.add_argument("--dry-run", action="store_true",
+                   help="print each configuration, its state and command; run nothing")
+
     q = sub.add_parser("run-one", help="run one configuration (inside an array task)")
     common(q)
     q.add_argument("--index", required=True, type=int, help="configuration index")
@@ -96,13 +107,42 @@ def _bin_dir(given) -> Path:
     return Path("build", "apps").resolve()
 
 
+def _smpi_bin_dir(given) -> Path:
+    if given:
+        return Path(given).resolve()
+    if os.environ.get("HMP_SMPI_BUILD_DIR"):
+        return Path(os.environ["HMP_SMPI_BUILD_DIR"]).resolve() / "apps"
+    return Path("build-smpi", "apps").resolve()
+
+
 def _source() -> Path:
     """The source tree, for the build id of failure records (git describe)."""
     return Path(os.environ.get("HMP_SOURCE_DIR") or ".").resolve()
 
 
-def _load(args):
-    return studies.load(args.study, apps.MethodTable(_bin_dir(args.bin)))
+def _load(args, simulated=False):
+    """The study, measured or (`simulated`) one with "simulated", else StudyError."""
+    kind = _is_simulated(args.study)
+    if kind is True and not simulated:
+        raise studies.StudyError(args.study, "simulated", "a simulated study runs under smpirun",
+                                 f"{PROG} simulate {args.study}")
+    if kind is False and simulated:
+        raise studies.StudyError(args.study, "simulated", "missing: a measured study",
+                                 "{\"platform\": NAME[, \"ranks_per_host\": N]} to simulate it; "
+                                 f"or {PROG} local/slurm")
+    bin_dir = _smpi_bin_dir(args.bin) if simulated else _bin_dir(args.bin)
+    return studies.load(args.study, apps.MethodTable(bin_dir))
+
+
+def _is_simulated(path):
+    """Whether the study file asks for simulation; None when it cannot be
+    read (the loader then says what is wrong)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = json.loads(handle.read(1 << 20))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return isinstance(raw, dict) and "simulated" in raw
 
 
 def _check_apps(study, configs, bin_dir: Path):
@@ -159,7 +199,15 @@ def _plan_here(study, oversubscribe) -> tuple:
 
 
 def cmd_check(args) -> int:
-    study = _load(args)
+    study = _load(args, simulated=bool(_is_simulated(args.study)))
+    if study.simulated:
+        configs = studies.plan_simulated(study)
+        if args.list:
+            for c in configs:
+                print(f"{c.index:4d} {c.id}")
+        print(f"{args.study}: ok: simulated study {study.name} on {study.platform}, "
+              f"{len(configs)} configurations, up to {max(c.ranks for c in configs)} ranks")
+        return 0
     partition = args.partition or study.slurm.get("partition")
     if args.slurm and study.cluster:
         capacity, what, max_nodes = _cluster_capacity(study, args.study, partition)
@@ -204,12 +252,37 @@ def cmd_local(args) -> int:
             print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}] "
                   f"OMP_NUM_THREADS={env['OMP_NUM_THREADS']} {json.dumps(argv)}")
         return 0
-    study_dir.mkdir(parents=True, exist_ok=True)
-    lock = _lock(study_dir)
+    return _sweep(ctx, study, configs, lambda to_run: (
+        f"{PROG}: study {study.name}: {len(configs)} configurations, {to_run} to run, "
+        f"{capacity} {what} -> {ctx.study_dir}"))
+
+
+def cmd_simulate(args) -> int:
+    study = _load(args, simulated=True)
+    configs = studies.plan_simulated(study)
+    bin_dir = _smpi_bin_dir(args.bin)
+    _check_apps(study, configs, bin_dir)
+    study_dir = Path(args.results).resolve() / study.name
+    ctx = runner.Context(_source(), study_dir, bin_dir, "smpirun", 0)
+    if args.dry_run:
+        for c in configs:
+            argv, _ = runner.command(ctx, study, c, Path("RECORDS"))
+            print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}] {json.dumps(argv)}")
+        return 0
+    return _sweep(ctx, study, configs, lambda to_run: (
+        f"{PROG}: simulated study {study.name} on {study.platform}: {len(configs)} "
+        f"configurations, {to_run} to run -> {ctx.study_dir}"))
+
+
+def _sweep(ctx, study, configs, headline) -> int:
+    """Runs (or skips, when complete) every configuration, one at a time,
+    under the study's lock; `headline(to_run)` is the first line printed.
+    Exit status: 1 if some configuration failed, else 0."""
+    ctx.study_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock(ctx.study_dir)
     runner.install_signal_handlers()
-    to_run = sum(1 for c in configs if not records.is_complete(study_dir, c))
-    print(f"{PROG}: study {study.name}: {len(configs)} configurations, {to_run} to run, "
-          f"{capacity} {what} -> {study_dir}", flush=True)
+    to_run = sum(1 for c in configs if not records.is_complete(ctx.study_dir, c))
+    print(headline(to_run), flush=True)
     progress = Progress(len(configs), to_run)
     failed = ok = 0
     for c in configs:
@@ -219,7 +292,7 @@ def cmd_local(args) -> int:
         ok += outcome.status == "ok"
     lock.close()
     print(f"{PROG}: study {study.name}: {ok} ran ok, {len(configs) - ok - failed} skipped "
-          f"(complete), {failed} failed; records in {study_dir}", flush=True)
+          f"(complete), {failed} failed; records in {ctx.study_dir}", flush=True)
     return 1 if failed else 0
 
 
@@ -368,7 +441,7 @@ def cmd_slurm(args) -> int:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     commands = {"check": cmd_check, "local": cmd_local, "slurm": cmd_slurm,
-                "run-one": cmd_run_one}
+                "simulate": cmd_simulate, "run-one": cmd_run_one}
     try:
         return commands[args.command](args)
     except studies.StudyError as error:

@@ -61,6 +61,11 @@ def problems(lines, config) -> str | None:
         want = (config.app, config.method, config.ranks, config.threads)
         if got != want:
             return (f"record {number} is app/method/ranks/threads {got}, expected {want}")
+        # Simulated seconds must never pass for measured ones, nor the reverse.
+        got = (obj.get("simulated", False), obj.get("platform"))
+        want = (config.platform is not None, config.platform)
+        if got != want:
+            return (f"record {number} is simulated/platform {got}, expected {want}")
     if len(records) != 1:
         return f"{len(records)} records, expected 1 (one method per configuration)"
     return None
@@ -108,6 +113,9 @@ def tag(obj: dict, study, config) -> dict:
     obj.setdefault("study", study.name)
     obj.setdefault("config", config.id)
     obj.setdefault("scaling", study.scaling)
+    if config.platform is not None:
+        obj.setdefault("simulated", True)
+        obj.setdefault("platform", config.platform)
     for key, value in config.args:
         obj.setdefault(key, value)
     if obj.get("job_id") is None and job_id():

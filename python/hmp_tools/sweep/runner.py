@@ -6,11 +6,12 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import launch, records
+from . import launch, records, smpi
 from .study import app_argv
 
 
@@ -52,8 +53,11 @@ def executable(ctx: Context, app: str) -> Path:
     return ctx.bin_dir / f"hmp-{app}"
 
 
-def command(ctx: Context, study, config, part: Path) -> tuple:
-    """(argv, extra environment) for one configuration."""
+def command(ctx: Context, study, config, part: Path, workdir: Path = Path("WORKDIR")) -> tuple:
+    """(argv, extra environment) for one configuration; a simulated one's
+    hostfile is written into `workdir`."""
+    if study.simulated:
+        return _simulated_command(ctx, study, config, part, workdir)
     # A cluster study's capacity is one node's.
     bound = (config.workers_per_node if study.cluster else config.workers) <= ctx.capacity
     exe = str(executable(ctx, config.app))
@@ -72,6 +76,20 @@ def command(ctx: Context, study, config, part: Path) -> tuple:
         argv = launch.mpirun_argv(launch.find_mpirun(), config.ranks, config.threads, bound,
                                   per_node)
     return argv + [exe] + args, env
+
+
+def _simulated_command(ctx: Context, study, config, part: Path, workdir: Path) -> tuple:
+    """smpirun on the study's platform, ranks filling its hosts in order."""
+    exe = executable(ctx, config.app)
+    args = app_argv(study, config, str(part))
+    if workdir.is_dir():
+        argv, env = smpi.prepare(workdir, study.platform_path, config.ranks, exe, args,
+                                 study.ranks_per_host)
+    else:  # a dry run: show the command, write nothing
+        argv, env = smpi.smpirun_argv(study.platform_path, workdir / "hostfile", config.ranks,
+                                      exe, args), {}
+    env.update(HMP_STUDY=study.name, HMP_CONFIG=config.id)
+    return argv, env
 
 
 def _stop(proc: subprocess.Popen) -> int:
@@ -96,16 +114,22 @@ def _describe_exit(code: int) -> str:
 
 
 def run(ctx: Context, study, config) -> Outcome:
-    final = records.final_path(ctx.study_dir, config)
     if records.is_complete(ctx.study_dir, config):
         return Outcome("skipped", reason="complete")
     records.clear_partials(ctx.study_dir, config)
     for sub in (".partial", "logs"):
         (ctx.study_dir / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
     part = records.partial_path(ctx.study_dir, config)
+    # A simulated run's hostfile and smpirun's copies of the program.
+    with tempfile.TemporaryDirectory(prefix="hmp-sweep-") as workdir:
+        argv, extra = command(ctx, study, config, part, Path(workdir))
+        return _launch(ctx, study, config, part, argv, extra, workdir)
+
+
+def _launch(ctx: Context, study, config, part: Path, argv, extra, workdir) -> Outcome:
+    final = records.final_path(ctx.study_dir, config)
     out_log = ctx.study_dir / "logs" / f"{config.id}.out"
     err_log = ctx.study_dir / "logs" / f"{config.id}.err"
-    argv, extra = command(ctx, study, config, part)
     env = dict(os.environ)
     env.update(extra)
     if not env.get("OMP_PLACES"):
@@ -122,6 +146,7 @@ def run(ctx: Context, study, config) -> Outcome:
             # timeout(1)) must not reach mpirun besides the one the sweep
             # sends, as a second SIGTERM makes mpirun exit leaving its ranks.
             proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                    cwd=workdir if study.simulated else None,
                                     stdout=out, stderr=err, start_new_session=True)
         except OSError as error:
             reason, code = f"cannot start {argv[0]}: {error.strerror}", None

@@ -109,16 +109,39 @@ def smpirun_argv(platform, hostfile_path, ranks: int, program, args=()) -> list:
     return argv
 
 
+# One host of one core: where a program answers --list-methods.
+ALONE = """<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1"><zone id="alone" routing="Full"><host id="alone" speed="1Gf"/></zone></platform>
+"""
+
+
+def prepare(folder, platform, ranks: int, program, args=(), ranks_per_host=None) -> tuple:
+    """(argv, environment additions) of one run, its hostfile written into
+    `folder`, which must stay until the run ends and is its working folder."""
+    path = Path(folder, "hostfile")
+    path.write_text(hostfile(platform, ranks, ranks_per_host))
+    argv = smpirun_argv(Path(platform).resolve(), path, ranks, Path(program).resolve(), args)
+    # smpirun copies the program once per rank into TMPDIR (its -tmpdir
+    # option takes the next word for the program in SimGrid 3.32); the
+    # records name the platform (apps/common/records.cpp).
+    return argv, {"TMPDIR": str(folder), "HMP_PLATFORM": Path(platform).stem}
+
+
 def run(platform, ranks: int, program, args=(), ranks_per_host=None, **kwargs):
     """Runs `program` at `ranks` simulated ranks; subprocess.run's result."""
     with tempfile.TemporaryDirectory(prefix="hmp-smpi-") as tmp:
-        path = Path(tmp, "hostfile")
-        path.write_text(hostfile(platform, ranks, ranks_per_host))
-        # smpirun copies the program once per rank into TMPDIR (its -tmpdir
-        # option takes the next word for the program in SimGrid 3.32).
-        env = dict(kwargs.pop("env", None) or os.environ, TMPDIR=tmp)
-        return subprocess.run(smpirun_argv(Path(platform).resolve(), path, ranks, Path(program).resolve(), args),
-                              cwd=tmp, env=env, **kwargs)
+        argv, extra = prepare(tmp, platform, ranks, program, args, ranks_per_host)
+        env = dict(kwargs.pop("env", None) or os.environ, **extra)
+        return subprocess.run(argv, cwd=tmp, env=env, **kwargs)
+
+
+def run_alone(program, args=(), **kwargs):
+    """Runs `program` as one simulated rank on a host of its own."""
+    with tempfile.TemporaryDirectory(prefix="hmp-smpi-") as tmp:
+        platform = Path(tmp, "alone.xml")
+        platform.write_text(ALONE)
+        return run(platform, 1, program, args, **kwargs)
 
 
 def main(argv=None) -> int:

@@ -7,16 +7,32 @@ element of an argument list, never through a shell.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import untrusted_json
-from .apps import APPS, AppError
+from . import smpi
+from .apps import APPS, SIMULATED_APPS, AppError
 
-# Extra app options a study may set, with their allowed values.
-ARGS = {"autocorr": {"algorithm": ("direct", "fft", "auto")}}
+
+@dataclass(frozen=True)
+class Numbers:
+    """An option whose value is a number lo..hi."""
+    lo: float
+    hi: float
+
+
+# Extra app options a study may set, with their allowed values; a list of
+# values runs each one (one configuration each). bench-scale's options are
+# hmp-bench-scale's (--schedule, --task-us).
+ARGS = {"autocorr": {"algorithm": ("direct", "fft", "auto")},
+        "bench-scale": {"schedule": ("default", "static_cyclic", "static_block", "dynamic", "guided"),
+                        "task_us": Numbers(0, 1e6)}}
 
 # Methods that use one core (run once, at 1 rank x 1 thread) or one rank's
 # threads (run at 1 rank, every thread count): other layouts would time the
@@ -30,7 +46,9 @@ TIME_RE = re.compile(r"(\d{1,3}-)?\d{1,2}(:\d{2}){0,2}")
 INT_MAX = 2**31 - 1
 
 TOP_KEYS = ("name", "description", "scaling", "ranks", "nodes", "ranks_per_node", "threads",
-            "max_workers", "repeats", "warmup", "seed", "check", "timeout", "apps", "slurm")
+            "max_workers", "repeats", "warmup", "seed", "check", "timeout", "apps", "slurm",
+            "simulated")
+SIMULATED_KEYS = ("platform", "ranks_per_host")
 APP_KEYS = ("app", "methods", "sizes", "items", "args")
 SLURM_KEYS = ("partition", "account", "time", "nodes", "exclusive")
 
@@ -54,6 +72,7 @@ class Config:
     threads: int
     args: tuple  # ((key, value), ...) extra app options
     nodes: int = 1
+    platform: str | None = None  # a simulated run's platform (jobs/platforms/<platform>.xml)
 
     @property
     def workers(self) -> int:
@@ -90,10 +109,19 @@ class Study:
     # node, fixed by fill_threads) and max_workers bounds one node.
     nodes: list = field(default_factory=list)
     ranks_per_node: list = field(default_factory=list)
+    # A simulated study ("simulated" given): runs under SimGrid's smpirun on
+    # platform_path, ranks_per_host to a simulated host (None: one per core).
+    platform: str | None = None
+    platform_path: object = None
+    ranks_per_host: int | None = None
 
     @property
     def cluster(self) -> bool:
         return bool(self.nodes)
+
+    @property
+    def simulated(self) -> bool:
+        return self.platform is not None
 
 
 def _show(value) -> str:
@@ -193,8 +221,13 @@ def load(path, methods_of, text=None) -> Study:
         c.fail("(json)", f"malformed JSON: {error}", "one JSON object (see docs/jobs.md)")
 
     cluster = isinstance(raw, dict) and "nodes" in raw
+    simulated = isinstance(raw, dict) and "simulated" in raw
     c.keys(raw, "", TOP_KEYS, ("name", "nodes", "ranks_per_node", "threads", "apps") if cluster
+           else ("name", "ranks", "apps") if simulated
            else ("name", "ranks", "threads", "apps"))
+    if cluster and simulated:
+        c.fail("simulated", "a simulated study places its ranks on the platform's hosts",
+               "\"simulated\" with \"ranks\", or \"nodes\" with \"ranks_per_node\"")
     if cluster and "ranks" in raw:
         c.fail("ranks", "a study with \"nodes\" gives \"ranks_per_node\" instead",
                "\"nodes\" with \"ranks_per_node\", or \"ranks\" alone")
@@ -207,11 +240,15 @@ def load(path, methods_of, text=None) -> Study:
     scaling = c.choice(raw.get("scaling", "strong"), "scaling", ("strong", "weak"))
     nodes = c.int_list(raw["nodes"], "nodes", 1, 4096) if cluster else []
     ranks_per_node = c.int_list(raw["ranks_per_node"], "ranks_per_node", 1, 1024) if cluster else []
-    ranks = [] if cluster else c.int_list(raw["ranks"], "ranks", 1, 4096)
+    ranks = [] if cluster else c.int_list(raw["ranks"], "ranks", 1,
+                                          smpi.MAX_RANKS if simulated else 4096)
     if cluster and raw["threads"] == "fill":
         threads = "fill"
+    elif simulated:
+        threads = c.int_list(raw.get("threads", [1]), "threads", 1, 1)  # one thread per simulated rank
     else:
         threads = c.int_list(raw["threads"], "threads", 1, 1024)
+    platform = _simulated(c, raw["simulated"], ranks) if simulated else {}
     max_workers = raw.get("max_workers")
     if max_workers is not None and max_workers != "cores":
         if isinstance(max_workers, str):
@@ -247,14 +284,15 @@ def load(path, methods_of, text=None) -> Study:
         c.boolean(slurm["exclusive"], "slurm.exclusive")
 
     apps = raw["apps"]
+    known_apps = SIMULATED_APPS if simulated else APPS
     if not isinstance(apps, list) or not apps:
         c.fail("apps", f"expected a non-empty list, got {_show(apps)}",
                "a list of {\"app\", \"methods\", \"sizes\", \"items\"[, \"args\"]} objects")
     checked = []
     for i, entry in enumerate(apps):
         where = f"apps[{i}]"
-        c.keys(entry, where, APP_KEYS, ("app", "methods", "sizes", "items"))
-        app = c.choice(entry["app"], f"{where}.app", APPS)
+        c.keys(entry, where, APP_KEYS, ("app", "methods", "items"))
+        app = c.choice(entry["app"], f"{where}.app", known_apps)
         try:
             known = tuple(methods_of(app))
         except AppError as error:
@@ -271,25 +309,88 @@ def load(path, methods_of, text=None) -> Study:
             c.fail(f"{where}.methods", "\"all\" already names every method",
                    "[\"all\"] alone, or a list of methods")
         expanded = list(known) if "all" in methods else list(methods)
-        sizes = c.int_list(entry["sizes"], f"{where}.sizes", 1)
+        if app in SIMULATED_APPS:
+            if "sizes" in entry:
+                c.fail(f"{where}.sizes", f"{app} has no size", "no \"sizes\" for " + app)
+            sizes = [0]
+        elif "sizes" not in entry:
+            c.fail(f"{where}.sizes", "missing", "a value (required)")
+        else:
+            sizes = c.int_list(entry["sizes"], f"{where}.sizes", 1)
         items = c.int_list(entry["items"], f"{where}.items", 1)
-        args = entry.get("args", {})
-        allowed_args = ARGS.get(app, {})
-        if not isinstance(args, dict):
-            c.fail(f"{where}.args", f"expected an object, got {_show(args)}",
-                   ", ".join(allowed_args) or f"nothing for {app} ({{}})")
-        for key, value in args.items():
-            if key not in allowed_args:
-                c.fail(f"{where}.args.{key}", "unknown option",
-                       ", ".join(allowed_args) or f"nothing for {app}")
-            c.choice(value, f"{where}.args.{key}", allowed_args[key])
         checked.append({"app": app, "methods": expanded, "sizes": sizes, "items": items,
-                        "args": tuple(sorted(args.items()))})
+                        "arg_sets": _arg_sets(c, entry.get("args", {}), app, where)})
 
     return Study(path=path, name=name, scaling=scaling, ranks=ranks, threads=threads,
                  max_workers=max_workers, repeats=repeats, warmup=warmup, seed=seed,
                  check=check, timeout=float(timeout), apps=checked, slurm=dict(slurm),
-                 description=description, raw=raw, nodes=nodes, ranks_per_node=ranks_per_node)
+                 description=description, raw=raw, nodes=nodes, ranks_per_node=ranks_per_node,
+                 **platform)
+
+
+def platforms_dir() -> Path:
+    """Where a simulated study's platform names are looked up:
+    $HMP_PLATFORMS_DIR, else the source tree's jobs/platforms."""
+    given = os.environ.get("HMP_PLATFORMS_DIR")
+    if given:
+        return Path(given)
+    source = os.environ.get("HMP_SOURCE_DIR")
+    return Path(source) / "jobs" / "platforms" if source else Path(__file__).resolve().parents[3] / "jobs" / "platforms"
+
+
+def _simulated(c: Checker, block, ranks) -> dict:
+    """The "simulated" block: its platform exists and holds every rank count."""
+    c.keys(block, "simulated", SIMULATED_KEYS, ("platform",))
+    folder = platforms_dir()
+    offered = ", ".join(sorted(p.stem for p in folder.glob("*.xml"))) or f"none in {folder}"
+    name = c.token(block["platform"], "simulated.platform",
+                   allowed=f"a platform of {folder}: {offered}")
+    path = folder / f"{name}.xml"
+    if not path.is_file():
+        c.fail("simulated.platform", f"no platform {name} ({path})", offered)
+    per_host = block.get("ranks_per_host")
+    if per_host is not None:
+        c.integer(per_host, "simulated.ranks_per_host", 1, 4096)
+    for i, r in enumerate(ranks):
+        try:
+            smpi.hostfile(path, r, per_host)
+        except smpi.PlatformError as error:
+            c.fail(f"ranks[{i}]", str(error), "rank counts the platform holds "
+                   "(hosts x ranks_per_host, or its cores)")
+    return {"platform": name, "platform_path": path, "ranks_per_host": per_host}
+
+
+def _arg_value(c: Checker, value, where, allowed) -> str:
+    if isinstance(allowed, Numbers):
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or not allowed.lo <= value <= allowed.hi):
+            c.fail(where, f"expected a number, got {_show(value)}",
+                   f"a number {allowed.lo:g}..{allowed.hi:g}")
+        return f"{value:g}" if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+    return c.choice(value, where, allowed)
+
+
+def _arg_sets(c: Checker, args, app, where) -> list:
+    """Every combination of an entry's extra options, each ((key, value), ...)
+    sorted by key: a list of values gives one configuration each."""
+    allowed_args = ARGS.get(app, {})
+    if not isinstance(args, dict):
+        c.fail(f"{where}.args", f"expected an object, got {_show(args)}",
+               ", ".join(allowed_args) or f"nothing for {app} ({{}})")
+    choices = []
+    for key in sorted(args):
+        if key not in allowed_args:
+            c.fail(f"{where}.args.{key}", "unknown option",
+                   ", ".join(allowed_args) or f"nothing for {app}")
+        given = args[key] if isinstance(args[key], list) else [args[key]]
+        if not given:
+            c.fail(f"{where}.args.{key}", "empty list", "a value or a non-empty list of values")
+        values = [_arg_value(c, v, f"{where}.args.{key}", allowed_args[key]) for v in given]
+        for j, v in enumerate(values):
+            if v in values[:j]:
+                c.fail(f"{where}.args.{key}[{j}]", f"{v} is listed twice", "each value once")
+        choices.append([(key, v) for v in values])
+    return [tuple(combo) for combo in itertools.product(*choices)]
 
 
 def fill_threads(study: Study, cpus_per_node: int) -> Study:
@@ -315,7 +416,8 @@ def _layouts(method, study):
 def config_id(app, method, items, size, ranks, threads, args, nodes=None) -> str:
     extra = "".join(f"-{k}-{v}" for k, v in args)
     where = f"-n{nodes}" if nodes is not None else ""
-    return f"{app}-{method}-i{items}-s{size}{where}-r{ranks}-t{threads}{extra}"
+    sized = f"-s{size}" if size else ""  # bench-scale has no size
+    return f"{app}-{method}-i{items}{sized}{where}-r{ranks}-t{threads}{extra}"
 
 
 def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
@@ -337,7 +439,7 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
     for i, entry in enumerate(study.apps):
         for method in entry["methods"]:
             for size in entry["sizes"]:
-                for base in entry["items"]:
+                for base, args in itertools.product(entry["items"], entry["arg_sets"]):
                     for n, r, t in _layouts(method, study):
                         per_node = -(-r // n) * t
                         if limit is not None and per_node > limit:
@@ -348,7 +450,7 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
                         if items > INT_MAX:
                             c.fail(f"apps[{i}].items", f"weak scaling gives {items} items "
                                    f"at {r} ranks x {t} threads", f"at most {INT_MAX}")
-                        cid = config_id(entry["app"], method, items, size, r, t, entry["args"],
+                        cid = config_id(entry["app"], method, items, size, r, t, args,
                                         n if study.cluster else None)
                         if cid in owner:
                             if owner[cid] == i:
@@ -357,7 +459,7 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
                                    f"apps[{owner[cid]}]", "each configuration once")
                         owner[cid] = i
                         configs.append(Config(len(configs), cid, entry["app"], method,
-                                              items, size, r, t, entry["args"], n))
+                                              items, size, r, t, args, n, study.platform))
     if not configs:
         c.fail("max_workers", f"no configuration has ranks x threads <= {limit}",
                "a limit that keeps at least one layout")
@@ -372,17 +474,25 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
     return configs
 
 
+def plan_simulated(study: Study) -> list:
+    """Every configuration of a simulated study: the platform, not this
+    machine, holds its ranks (checked when loaded)."""
+    return plan(study, smpi.MAX_RANKS, "simulated ranks", True)
+
+
 def app_argv(study: Study, config: Config, records: str) -> list:
-    """The app's options for one configuration (values already validated)."""
-    argv = ["--items", str(config.items), "--size", str(config.size),
-            "--method", config.method, "--threads", str(config.threads),
+    """The app's options for one configuration (values already validated).
+    hmp-bench-scale takes no size, threads, seed or check."""
+    argv = ["--items", str(config.items), "--method", config.method,
             "--repeat", str(study.repeats), "--warmup", str(study.warmup)]
-    if study.seed is not None:
-        argv += ["--seed", str(study.seed)]
-    if study.check:
-        argv.append("--check")
+    if config.app not in SIMULATED_APPS:
+        argv += ["--size", str(config.size), "--threads", str(config.threads)]
+        if study.seed is not None:
+            argv += ["--seed", str(study.seed)]
+        if study.check:
+            argv.append("--check")
     for key, value in config.args:
-        argv += [f"--{key}", value]
+        argv += [f"--{key.replace('_', '-')}", value]
     return argv + ["--records", records]
 
 

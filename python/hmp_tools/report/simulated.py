@@ -1,0 +1,75 @@
+"""Simulated records (SimGrid's SMPI, "simulated": true): a table and figures
+of their own, never pooled with measured seconds.
+
+hmp-bench-scale computes each run's figures (ideal, efficiency, overhead per
+task: apps/bench/scale.cpp); a configuration measured by several records is
+shown by the record of median makespan, so its figures stay consistent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# tables/simulated_scaling.csv, in this order.
+COLUMNS = ("platform", "study", "method", "ranks", "nodes", "schedule", "task_us", "items",
+           "makespan_s", "ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
+           "same_error_everywhere", "records", "check")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One simulated configuration: a row of simulated_scaling.csv."""
+    row: dict
+
+    @property
+    def series(self) -> tuple:
+        r = self.row
+        return (r["platform"], r["study"], r["method"], r["schedule"], r["task_us"], r["items"])
+
+
+def _key(record) -> tuple:
+    return (record.platform or "unknown", record.study or "", record.method, record.ranks,
+            record.figure("schedule") or "", record.figure("task_us") or 0, record.items)
+
+
+def _makespan(record) -> float:
+    value = record.figure("makespan_s")
+    return value if isinstance(value, (int, float)) else max(record.seconds, default=0.0)
+
+
+def points(records) -> list:
+    """One Point per simulated configuration (usable records only), sorted."""
+    groups = {}
+    for record in records:
+        if record.simulated and record.failure is None:
+            groups.setdefault(_key(record), []).append(record)
+    out = []
+    for key in sorted(groups):
+        group = sorted(groups[key], key=_makespan)
+        shown = group[(len(group) - 1) // 2]
+        platform, study, method, ranks, schedule, task_us, items = key
+        row = {"platform": platform, "study": study, "method": method, "ranks": ranks,
+               "nodes": shown.nodes, "schedule": schedule, "task_us": task_us, "items": items,
+               "makespan_s": _makespan(shown), "records": len(group),
+               "check": "/".join(sorted({r.check for r in group}))}
+        for name in ("ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
+                     "same_error_everywhere"):
+            value = shown.figure(name)
+            row[name] = "" if value is None else value
+        out.append(Point(row))
+    return out
+
+
+def rows(all_points) -> list:
+    return [{c: p.row[c] for c in COLUMNS} for p in all_points]
+
+
+def map_series(all_points) -> dict:
+    """{(platform, study, schedule, task_us, items): [points by ranks]} of the maps."""
+    out = {}
+    for p in all_points:
+        if p.row["method"] == "map":
+            r = p.row
+            out.setdefault((r["platform"], r["study"], r["schedule"], r["task_us"], r["items"]),
+                           []).append(p)
+    return {k: sorted(v, key=lambda p: p.row["ranks"]) for k, v in out.items()}

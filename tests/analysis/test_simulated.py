@@ -1,0 +1,74 @@
+"""Simulated records (SMPI, "simulated": true) are reported apart from
+measured ones: their own section and tables/simulated_scaling.csv, never a
+point of a measured scaling series."""
+
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+
+from synthetic import COMMAND, record, strong_study, write_jsonl
+
+REQUIRED = ("ranks", "schedule", "task_us", "items", "makespan_s", "ideal_s", "efficiency",
+            "overhead_us_per_task")
+
+
+def sim_map(ranks, schedule, task_us, items, makespan, **fields) -> dict:
+    """A bench-scale map record whose figures follow the bench's arithmetic."""
+    ideal = items * task_us * 1e-6 / ranks
+    return record(app="bench-scale", method="map", items=items, size=0, ranks=ranks,
+                  nodes=max(1, ranks // 4), seconds=[makespan], simulated=True,
+                  platform="fat-tree-256", schedule=schedule, task_us=task_us,
+                  makespan_s=makespan, ideal_s=ideal, efficiency=ideal / makespan,
+                  overhead_us_per_task=(makespan - ideal) * ranks / items * 1e6, **fields)
+
+
+def test_simulated_records_get_their_own_table(tmp_path):
+    measured = strong_study(workers=(2, 4))
+    simulated = [sim_map(r, "dynamic", 100.0, 1000, 1000 * 100e-6 / r * 1.25) for r in (64, 256)]
+    # The same configuration twice: the record of median makespan is shown.
+    simulated += [sim_map(64, "dynamic", 100.0, 1000, m) for m in (9.0, 1e-9)]
+    simulated.append(record(app="bench-scale", method="task_error", items=100, size=0, ranks=64,
+                            nodes=16, seconds=[2e-4], simulated=True, platform="fat-tree-256",
+                            schedule="default", task_us=0, makespan_s=2e-4, error_reach_s=2e-4,
+                            same_error_everywhere=True))
+    write_jsonl(tmp_path / "in" / "measured.jsonl", measured)
+    write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
+    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), str(tmp_path / "in")],
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert set(REQUIRED) <= set(rows[0])
+    maps = sorted((r for r in rows if r["method"] == "map"), key=lambda r: int(r["ranks"]))
+    assert [int(r["ranks"]) for r in maps] == [64, 256]
+    assert [int(r["records"]) for r in maps] == [3, 1]
+    for r in maps:
+        ranks, items, task_us = int(r["ranks"]), int(r["items"]), float(r["task_us"])
+        makespan = 1000 * 100e-6 / ranks * 1.25
+        assert math.isclose(float(r["makespan_s"]), makespan)
+        assert math.isclose(float(r["ideal_s"]), items * task_us * 1e-6 / ranks)
+        assert math.isclose(float(r["efficiency"]), 0.8)
+        assert math.isclose(float(r["overhead_us_per_task"]), 25.0)
+        assert r["platform"] == "fat-tree-256" and r["schedule"] == "dynamic"
+    (error,) = [r for r in rows if r["method"] == "task_error"]
+    assert error["same_error_everywhere"] == "True" and float(error["error_reach_s"]) == 2e-4
+    # Measured series hold only measured records.
+    with open(tmp_path / "out" / "tables" / "strong_scaling.csv", encoding="utf-8") as handle:
+        strong = list(csv.DictReader(handle))
+    assert strong and all(r["app"] == "fft2" for r in strong)
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "Simulated scaling (SimGrid SMPI)" in text
+    assert text.index("Strong scaling") < text.index("Simulated scaling")
+
+
+def test_a_simulated_record_without_platform_is_skipped(tmp_path):
+    bad = sim_map(64, "dynamic", 100.0, 1000, 0.01)
+    del bad["platform"]
+    write_jsonl(tmp_path / "in" / "r.jsonl", strong_study(workers=(2,)) + [bad])
+    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), str(tmp_path / "in")],
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert "missing field: platform" in done.stderr
+    assert not (tmp_path / "out" / "tables" / "simulated_scaling.csv").exists()

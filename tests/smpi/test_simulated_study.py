@@ -1,0 +1,154 @@
+"""A simulated study end to end (the -DHMP_SMPI=ON build): `hmp-sweep
+simulate` runs hmp-bench-scale under smpirun on jobs/platforms/ethernet-64.xml,
+its records validate and say they are simulated, a rerun runs nothing, and
+hmp-report's tables/simulated_scaling.csv holds the bench's arithmetic.
+Bad simulated studies end with exit 2 and one line.
+
+Arguments (--arg, in order): the folder of the simulated build's programs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import pytest
+from python_tools import command
+
+from hmp_tools import schema
+
+PLATFORM = "ethernet-64"   # 64 hosts of 8 cores; 4 ranks to a host here
+RANKS = (4, 8)
+MAP_ITEMS = 64
+TASKS_US = (0, 100)
+SCHEDULES = ("static_block", "dynamic")
+OTHERS = ("shared_array", "lock", "task_error")
+STUDY = {
+    "name": "sim-tiny",
+    "simulated": {"platform": PLATFORM, "ranks_per_host": 4},
+    "ranks": list(RANKS), "repeats": 1, "warmup": 0, "timeout": 120,
+    "apps": [
+        {"app": "bench-scale", "methods": ["map"], "items": [MAP_ITEMS],
+         "args": {"schedule": list(SCHEDULES), "task_us": list(TASKS_US)}},
+        {"app": "bench-scale", "methods": list(OTHERS), "items": [16]},
+    ],
+}
+CSV_COLUMNS = ("ranks", "schedule", "task_us", "items", "makespan_s", "ideal_s", "efficiency",
+               "overhead_us_per_task")
+
+
+def run(tool, *args, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([*command(tool), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def write(folder: Path, study) -> Path:
+    path = folder / f"{study['name'] if isinstance(study, dict) else 'bad'}.json"
+    path.write_text(study if isinstance(study, str) else json.dumps(study), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def bin_dir(pytestconfig) -> Path:
+    (given,) = pytestconfig.getoption("arg")
+    return Path(given)
+
+
+@pytest.fixture(scope="module")
+def swept(bin_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sim")
+    study = write(folder, STUDY)
+    first = run("hmp-sweep", "simulate", study, "--results", folder / "results", "--bin", bin_dir)
+    again = run("hmp-sweep", "simulate", study, "--results", folder / "results", "--bin", bin_dir)
+    report = run("hmp-report", "--out", folder / "report", folder / "results" / "sim-tiny")
+    return folder, first, again, report
+
+
+def test_every_configuration_ran_and_a_rerun_runs_none(swept):
+    _, first, again, _ = swept
+    configs = len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"{configs} ran ok, 0 skipped (complete), 0 failed" in first.stdout
+    assert again.returncode == 0, again.stderr
+    assert f"0 ran ok, {configs} skipped (complete), 0 failed" in again.stdout
+
+
+def test_records_validate_and_say_simulated_on_the_platform(swept):
+    folder = swept[0]
+    files = sorted((folder / "results" / "sim-tiny").glob("*.jsonl"))
+    assert len(files) == len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
+    for path in files:
+        (rec,) = [json.loads(line) for line in path.read_text().splitlines()]
+        assert schema.problems(rec) == [], path
+        assert rec["simulated"] is True and rec["platform"] == PLATFORM, path
+        assert rec["app"] == "bench-scale" and rec["check"] == "passed", path
+        assert rec["ranks"] in RANKS and rec["nodes"] == rec["ranks"] // 4, path
+        assert rec["study"] == "sim-tiny" and rec["config"] == path.stem, path
+
+
+def test_report_writes_the_simulated_table_with_the_bench_arithmetic(swept):
+    folder, _, _, report = swept
+    assert report.returncode == 0, report.stderr
+    with open(folder / "report" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert set(CSV_COLUMNS) <= set(rows[0])
+    maps = [r for r in rows if r["method"] == "map"]
+    assert sorted((int(r["ranks"]), r["schedule"], float(r["task_us"])) for r in maps) == sorted(
+        (n, s, float(t)) for n in RANKS for s in SCHEDULES for t in TASKS_US)
+    for r in maps:
+        ranks, items, task_us = int(r["ranks"]), int(r["items"]), float(r["task_us"])
+        makespan, ideal = float(r["makespan_s"]), float(r["ideal_s"])
+        assert items == MAP_ITEMS and r["platform"] == PLATFORM
+        assert math.isclose(ideal, items * task_us * 1e-6 / ranks, rel_tol=1e-9)
+        # A task's cost is exact simulated time: no schedule beats the ideal.
+        assert makespan >= ideal > 0 or task_us == 0
+        assert math.isclose(float(r["overhead_us_per_task"]),
+                            (makespan - ideal) * ranks / items * 1e6, rel_tol=1e-9, abs_tol=1e-9)
+        if task_us:
+            assert math.isclose(float(r["efficiency"]), ideal / makespan, rel_tol=1e-9)
+    errors = [r for r in rows if r["method"] == "task_error"]
+    assert len(errors) == len(RANKS) and all(r["same_error_everywhere"] == "True" for r in errors)
+    assert not (folder / "report" / "tables" / "strong_scaling.csv").exists()
+    assert "Simulated scaling (SimGrid SMPI)" in (folder / "report" / "report.md").read_text()
+
+
+BAD = [
+    ({**STUDY, "simulated": {"platform": "no-such-cluster"}}, "simulated.platform: no platform no-such-cluster"),
+    ({**STUDY, "simulated": {"platform": "../ethernet-64"}}, "simulated.platform: unsafe or malformed value"),
+    ({**STUDY, "ranks": [4, 512]}, "ranks[1]: "),
+    ({**STUDY, "threads": [2]}, "threads[0]: 2 is out of range"),
+    ({**STUDY, "simulated": {"platform": PLATFORM, "hosts": 2}}, "simulated.hosts: unknown key"),
+    ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8],
+                         "args": {"schedule": "fastest"}}]}, "apps[0].args.schedule: unknown value"),
+    ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8],
+                         "args": {"task_us": [-1]}}]}, "apps[0].args.task_us: expected a number"),
+    ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8], "sizes": [1]}]},
+     "apps[0].sizes: bench-scale has no size"),
+    ({**STUDY, "apps": [{"app": "sum", "methods": ["all"], "items": [8], "sizes": [1]}]},
+     "apps[0].app: unknown value"),
+    ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["mapp"], "items": [8]}]},
+     "apps[0].methods[0]: unknown value \"mapp\"; allowed: map, shared_array, lock, task_error"),
+    ("{\"name\": \"x\", \"simulated\": ", "(json): malformed JSON"),
+]
+
+
+@pytest.mark.parametrize("study, message", BAD, ids=[m.split(":")[0] for _, m in BAD])
+def test_a_bad_simulated_study_exits_2_with_one_line(study, message, bin_dir, tmp_path):
+    path = write(tmp_path, study)
+    done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert not (tmp_path / "sim-tiny").exists()
+
+
+def test_launchers_refuse_the_other_kind_of_study(bin_dir, tmp_path):
+    simulated = write(tmp_path, STUDY)
+    done = run("hmp-sweep", "local", simulated, "--bin", bin_dir, timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "simulated: a simulated study runs under smpirun; allowed: hmp-sweep simulate" in done.stderr
+    measured = write(tmp_path, {"name": "m", "ranks": [1], "threads": [1],
+                                "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8]}]})
+    done = run("hmp-sweep", "simulate", measured, "--bin", bin_dir, timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
