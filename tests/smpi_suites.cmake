@@ -14,7 +14,7 @@ set(HMP_SMPI_TEST_PLATFORM ${PROJECT_SOURCE_DIR}/jobs/platforms/ethernet-64.xml)
 # run with `ctest -L smpi`.
 set(HMP_SMPI_QUICK_RANKS 16 CACHE STRING "ranks every suite runs at in the quick simulated suite")
 set(HMP_SMPI_QUICK_AT_FULL test_runtime test_pool_values test_pool_errors test_pool_processes
-    test_pool_imap_stream test_result_board test_shared_array test_shared_memory test_atomic_cells
+    test_pool_imap_stream test_shared_array test_shared_memory test_atomic_cells
     CACHE STRING "suites the quick simulated suite also runs at HMP_SMPI_TEST_RANKS")
 set(HMP_SMPI_ENV "PYTHONPATH=${PROJECT_SOURCE_DIR}/python;PYTHONDONTWRITEBYTECODE=1;HMP_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 add_custom_target(hmp_smpi_quick)

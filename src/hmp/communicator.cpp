@@ -1,6 +1,7 @@
 #include <hmp/communicator.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/mpi_finalized.hpp>
+#include <hmp/detail/wait_until.hpp>
 
 namespace hmp {
 
@@ -28,7 +29,26 @@ int Communicator::size() const {
   return s;
 }
 
-void Communicator::barrier() const { HMP_MPI_CHECK(MPI_Barrier(comm_)); }
+void Communicator::barrier() const {
+#ifdef HMP_SMPI
+  HMP_MPI_CHECK(MPI_Barrier(comm_));  // simulated ranks: a poll loop only adds simulated events
+#else
+  // Polled with short sleeps, not MPI_Barrier: MPI_Barrier spins, and on a
+  // machine with more ranks than cores the ranks that arrived first take the
+  // cores the late ones need; polling also keeps answering the RMA other
+  // nodes aim at this rank (detail/wait_until.hpp). No time limit, as in
+  // MPI_Barrier: ranks may compute for any time before they arrive.
+  MPI_Request request = MPI_REQUEST_NULL;
+  HMP_MPI_CHECK(MPI_Ibarrier(comm_, &request));
+  detail::wait_until(
+      [&] {
+        int done = 0;
+        HMP_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+        return done != 0;
+      },
+      detail::Deadline(std::nullopt, true, "Communicator::barrier"), comm_);
+#endif
+}
 
 void Communicator::reset() noexcept {
   if (owned_ && comm_ != MPI_COMM_NULL && !detail::mpi_finalized()) MPI_Comm_free(&comm_);

@@ -230,8 +230,8 @@ TEST(Schedule, DynamicAndGuidedAcrossNodesGiveEveryResultInOrder) {
   }
 }
 
-// Raw results in chunks of many KB: workers on root's node write them into
-// root's vector themselves (result_board.hpp), the others send them.
+// Raw results in chunks of many KB: workers on root's node hand them over
+// through their result slab (result_slab.hpp), the others send them.
 TEST(Schedule, LargeRawResultsLandInPlace) {
   const std::size_t n = 300000;
   for (auto s : {hmp::Schedule::dynamic(), hmp::Schedule::guided(), hmp::Schedule::static_block()}) {

@@ -4,9 +4,11 @@
 // One node: the cells live in a shared window (MPI_Win_allocate_shared) and
 // every rank uses std::atomic_ref on them directly (any thread may call).
 // Several nodes: the cells live in one window on group rank 0 and every
-// operation is an MPI atomic (MPI_Fetch_and_op / MPI_Compare_and_swap) in a
-// passive-target epoch opened once (MPI_Win_lock_all), completed with
-// MPI_Win_flush; call from the thread that made the Runtime then (MPI is
+// operation is an MPI atomic in a passive-target epoch opened once
+// (MPI_Win_lock_all): MPI_Rget_accumulate (fetch-and-add, swap, read) whose
+// request is polled with short sleeps (rma_atomic.hpp), or
+// MPI_Compare_and_swap completed by MPI_Win_flush (MPI has no request-based
+// compare-and-swap); call from the thread that made the Runtime then (MPI is
 // initialized with MPI_THREAD_FUNNELED).
 //
 // Open MPI 4.x crashes in MPI_Compare_and_swap on 64-bit types when osc/rdma
@@ -31,6 +33,7 @@
 #include <hmp/communicator.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/rma_atomic.hpp>
 #include <hmp/detail/window.hpp>
 #include <hmp/detail/wait_until.hpp>
 
@@ -127,16 +130,16 @@ class AtomicCells {
   /// The group split by node (see node_groups.hpp).
   const NodeGroups& groups() const noexcept { return *groups_; }
   int rank() const noexcept { return rank_; }
+  /// Cell i's address when it is in memory the ranks share (one node), for
+  /// waits that sleep on it (wait_until's `word`); else null.
+  T* shared_cell(std::size_t i) const noexcept { return single_node_ ? cells_ + i : nullptr; }
   /// What a wait on these cells passes to wait_until: the group's
   /// communicator when the cells are reached by RMA (see the top), else null.
   MPI_Comm progress_comm() const noexcept { return single_node_ ? MPI_COMM_NULL : groups_->group.native(); }
 
   T load(std::size_t i) const {
     if (in_memory(i)) return ref(i).load();
-    Bits out{};
-    HMP_MPI_CHECK(MPI_Fetch_and_op(nullptr, &out, type(), 0, disp(i), MPI_NO_OP, win_.native()));
-    win_.flush(0);
-    return std::bit_cast<T>(out);
+    return std::bit_cast<T>(fetch_op(i, Bits{}, MPI_NO_OP));
   }
 
   void store(std::size_t i, T v) { (void)exchange(i, v); }
@@ -144,10 +147,7 @@ class AtomicCells {
   T exchange(std::size_t i, T v) {
     if (in_memory(i)) return ref(i).exchange(v);
     Guard g(guard_.get());
-    Bits in = std::bit_cast<Bits>(v), out{};
-    HMP_MPI_CHECK(MPI_Fetch_and_op(&in, &out, type(), 0, disp(i), MPI_REPLACE, win_.native()));
-    win_.flush(0);
-    return std::bit_cast<T>(out);
+    return std::bit_cast<T>(fetch_op(i, std::bit_cast<Bits>(v), MPI_REPLACE));
   }
 
   /// Like std::atomic::compare_exchange_strong: on failure `expected` gets
@@ -162,10 +162,7 @@ class AtomicCells {
     if (in_memory(i)) return ref(i).fetch_add(v);
     Guard g(guard_.get());
     if constexpr (std::is_integral_v<T>) {
-      T out{};
-      HMP_MPI_CHECK(MPI_Fetch_and_op(&v, &out, type(), 0, disp(i), MPI_SUM, win_.native()));
-      win_.flush(0);
-      return out;
+      return fetch_op(i, v, MPI_SUM);
     } else {
       T old = load(i);
       while (!rma_compare_exchange(i, old, old + v)) {
@@ -201,19 +198,22 @@ class AtomicCells {
   bool rma_compare_exchange(std::size_t i, T& expected, T desired) {
     Bits want = std::bit_cast<Bits>(expected), in = std::bit_cast<Bits>(desired), out{};
     if (guard_) {
-      HMP_MPI_CHECK(MPI_Fetch_and_op(nullptr, &out, type(), 0, disp(i), MPI_NO_OP, win_.native()));
-      win_.flush(0);
-      if (out == want) {
-        HMP_MPI_CHECK(MPI_Fetch_and_op(&in, &out, type(), 0, disp(i), MPI_REPLACE, win_.native()));
-        win_.flush(0);
-      }
-    } else {
+      out = fetch_op(i, Bits{}, MPI_NO_OP);
+      if (out == want) out = fetch_op(i, in, MPI_REPLACE);
+    } else {  // MPI has no request-based compare-and-swap to poll
       HMP_MPI_CHECK(MPI_Compare_and_swap(&in, &want, &out, type(), 0, disp(i), win_.native()));
       win_.flush(0);
     }
     if (out == want) return true;
     expected = std::bit_cast<T>(out);
     return false;
+  }
+
+  // One MPI atomic with a fetch on cell i of rank 0 (see rma_atomic.hpp).
+  Bits fetch_op(std::size_t i, Bits in, MPI_Op op) const {
+    Bits out{};
+    rma_fetch_and_op(&in, &out, type(), sizeof(Bits), 0, disp(i), op, win_.native());
+    return out;
   }
 
   // Whether cell i is used in memory (see the top): on one node, and in a

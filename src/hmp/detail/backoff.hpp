@@ -23,8 +23,10 @@ class Backoff {
   /// than the wait (on a loaded machine the core may come back ms later).
   /// `max_sleep` caps each sleep: a waiter wakes at most that late after its
   /// event (see wait_until.hpp).
-  explicit Backoff(std::chrono::microseconds spin, std::chrono::microseconds max_sleep = kMaxSleep)
-      : sleep_(std::min(kFirstSleep, max_sleep)), spin_(spin), max_sleep_(max_sleep) {}
+  /// `yields` false skips the yields between the spin and the sleeps.
+  explicit Backoff(std::chrono::microseconds spin, std::chrono::microseconds max_sleep = kMaxSleep,
+                   bool yields = true)
+      : sleep_(std::min(kFirstSleep, max_sleep)), spin_(spin), max_sleep_(max_sleep), yields_(yields) {}
 
   void pause() {
 #ifdef HMP_SMPI
@@ -50,7 +52,7 @@ class Backoff {
       }
       spun_ = true;
     }
-    if (rounds_ < 256) {
+    if (rounds_ < 256 && yields_) {
       sched_yield();
       return;
     }
@@ -75,6 +77,7 @@ class Backoff {
   std::chrono::microseconds max_sleep_ = kMaxSleep;
   std::chrono::steady_clock::time_point spin_until_{};
   bool spinning_ = false, spun_ = false;
+  bool yields_ = true;
 };
 
 }  // namespace hmp::detail

@@ -38,8 +38,10 @@ bool CohortLock::acquire(const Deadline& deadline) {
   const std::int32_t node_id = global_.groups().node_index + 1;
   const bool got = wait_until(
       [&] {
+        // Read before the compare-and-swap: a read is a polled request, the
+        // compare-and-swap a flush that spins in MPI (see atomic_cells.hpp).
         std::int32_t expected = 0;
-        return global_.compare_exchange(0, expected, node_id);
+        return global_.load(0) == 0 && global_.compare_exchange(0, expected, node_id);
       },
       deadline, global_.progress_comm());
   if (!got) {
@@ -79,7 +81,7 @@ bool CohortLock::acquire_node(const Deadline& deadline) {
           }
         }
       },
-      deadline, global_.progress_comm());
+      deadline, global_.progress_comm(), node_->shared_cell(0));
   if (!got && counted) give_up_node_wait();
   return got;
 }
@@ -119,15 +121,22 @@ void CohortLock::hand_back_or_release() {
   NodeWord n = NodeWord::of(w);
   while (n.cohort && n.waiters > 0 && passes < kMaxPasses) {
     node_->store(1, passes + 1);  // read by the next owner
-    if (node_->compare_exchange(0, w, NodeWord{0, n.waiters, true}.bits())) return;
+    if (node_->compare_exchange(0, w, NodeWord{0, n.waiters, true}.bits())) return wake_node_waiter();
     n = NodeWord::of(w);
   }
   if (n.cohort) global_.store(0, 0);
   for (;;) {
     n = NodeWord::of(w);
-    if (node_->compare_exchange(0, w, NodeWord{0, n.waiters, false}.bits())) return;
+    if (node_->compare_exchange(0, w, NodeWord{0, n.waiters, false}.bits())) {
+      if (n.waiters > 0) wake_node_waiter();
+      return;
+    }
   }
 }
+
+// A waiter of this node sleeps on the node word (acquire_node): wake one
+// when the word was freed.
+void CohortLock::wake_node_waiter() { wake_word_waiters(node_->shared_cell(0)); }
 
 bool CohortLock::locked() const {
   if (!node_) return global_.load(0) != 0;

@@ -48,7 +48,7 @@ class CohortLock {
   bool acquire_node(const Deadline& deadline);
   void give_up_node_wait();
   void hand_back_or_release();
-  void release_global();
+  void wake_node_waiter();
   std::string holder(const char* what) const;
 
   AtomicCells<std::int32_t> global_;  // [0]: owner (one node) or owning node + 1

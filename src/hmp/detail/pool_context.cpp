@@ -1,5 +1,7 @@
+#include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_context.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <unistd.h>
@@ -12,18 +14,7 @@ namespace hmp::detail {
 
 namespace {
 
-double timeout_from_environment(double asked) {
-  if (asked > 0) return asked;
-  if (const char* env = std::getenv("HMP_WAIT_TIMEOUT"); env && *env) {
-    char* end = nullptr;
-    const double v = std::strtod(env, &end);
-    if (end == env || *end != '\0' || !(v > 0))
-      throw UsageError(std::string("HMP_WAIT_TIMEOUT='") + env +
-                       "' is not allowed: give a positive number of seconds");
-    return v;
-  }
-  return 600;
-}
+double timeout_from_environment(double asked) { return asked > 0 ? asked : wait_timeout_from_environment(); }
 
 bool progress_from_environment(bool asked) {
   const char* env = std::getenv("HMP_PROGRESS");
@@ -51,7 +42,8 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups.node, groups.nodes, wait_timeout, rank)
                                    : nullptr),
       claims(counters, 0, node_blocks.get()),
-      board(groups.node) {
+      slabs(comm, groups, root),
+      reads_root_memory(ranks_reading_root_memory(comm, options.root, groups.node)) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
                      std::to_string(size - 1) + ")");

@@ -11,7 +11,7 @@
 #include <hmp/detail/claim_counter.hpp>
 #include <hmp/detail/clock.hpp>
 #include <hmp/detail/node_groups.hpp>
-#include <hmp/detail/result_board.hpp>
+#include <hmp/detail/result_slab.hpp>
 #include <hmp/pool_options.hpp>
 
 #include <chrono>
@@ -38,7 +38,9 @@ struct PoolContext {
   AtomicCells<std::uint64_t> counters;  ///< 0: the claim counter; 1 + r: items rank r ran
   std::unique_ptr<NodeBlocks> node_blocks;  ///< claims inside a node, when the pool spans nodes
   ClaimCounter claims;
-  ResultBoard board;                    ///< root's result vectors, for workers of its node
+  ResultSlabs slabs;                    ///< raw results of workers on root's node (result_slab.hpp)
+  /// Root: which ranks read from_root inputs from root's memory (cross_memory.hpp).
+  std::vector<char> reads_root_memory;
   std::vector<std::byte> recv_buffer;  ///< reused between messages (see receive_probed)
 
   bool is_root() const noexcept { return rank == root; }

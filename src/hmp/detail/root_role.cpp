@@ -1,15 +1,19 @@
 // Root's part of a call: it sends from_root inputs, computes its own share
 // when it waits (and shares of later calls meanwhile), takes every worker's
-// results into the result vector, and sends the outcome to every worker.
+// results into the result vector (from the worker's slab on root's node, or
+// from messages), and sends the outcome to every worker.
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/errors.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 
 namespace hmp::detail {
 
@@ -19,12 +23,6 @@ namespace {
 // only after this much claiming: those workers send once, at the end of their
 // share, and an MPI_Iprobe per worker costs more than a no-op task.
 constexpr auto kProbeInterval = std::chrono::microseconds(20);
-
-// Off: measured side by side on a quiet machine (2 ranks, 10^6 no-op longs),
-// workers writing into root's fresh result vector (result_board.hpp) took
-// 0.6-1.0 ms a map against 0.34-0.6 ms for sending (the remote writes fault
-// root's untouched pages in one by one). Kept, tested, for a later choice.
-constexpr bool kWorkersWriteResultsInPlace = false;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -41,20 +39,22 @@ class RootRole final : public PoolRole {
   ~RootRole() override {
     if (mpi_finalized()) return;
     for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
-    for (const auto& call : published_) ctx_.board.close(call->seq);  // calls never joined (a timeout)
+    wait_for_loans();
   }
 
   void start(CallState& call) override {
     reap_sends();
+    reap_loans();
     const auto size = static_cast<std::size_t>(ctx_.size);
     if (call.desc.inputs_from_root) {
+      call.desc.inputs_read_as_claimed = workers_read_claims(call);
       const auto workers = size * static_cast<std::size_t>(ctx_.threads);
-      call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
+      if (!call.desc.inputs_read_as_claimed)
+        call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
     }
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     if (call.desc.inputs_from_root) send_inputs(call);
     call.size_results(call.desc.n);
-    publish_results(call);
     auto& root = call.root;
     root.worker_done.assign(size, 0);
     root.worker_done[static_cast<std::size_t>(ctx_.root)] = 1;
@@ -122,7 +122,7 @@ class RootRole final : public PoolRole {
   // One step: take messages that arrived, else run root's own claims.
   bool step(CallState& call) {
     bool any = try_receive(call);
-    if (!any && !call.local.done && !call.failed()) any = run_own_claims(call);
+    if (!any && !call.local.done && !call.failed()) any = work_on_earlier_call(call) || run_own_claims(call);
     if (call.failed()) call.local.done = true;  // the call fails anyway: stop computing
     return any;
   }
@@ -161,6 +161,18 @@ class RootRole final : public PoolRole {
     call.root.items_in_place += items_in(call.local.claimed);
   }
 
+  // Root's share of calls made before `call` comes first: a claim of a
+  // later call moves the claim counter on to it (claim_counter.hpp), after
+  // which an earlier call's items could no longer be claimed.
+  bool work_on_earlier_call(const CallState& call) {
+    for (const auto& weak : pending_) {
+      auto other = weak.lock();
+      if (other.get() == &call) break;  // pending_ is in call order
+      if (other && !other->joined && !other->local.done && !other->failed() && run_own_claims(*other)) return true;
+    }
+    return false;
+  }
+
   // Root waiting for one call does its own share of later calls meanwhile:
   // a loop of apply_async then get() runs the tasks side by side.
   bool work_on_other_call(const CallState& waiting) {
@@ -193,10 +205,13 @@ class RootRole final : public PoolRole {
       if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
     }
     const bool keep = same && !h.failure;
+    take_slab_batch(call, source, h, keep);
     receive_results(call, source, h, keep);
     if (keep) {
-      call.root.arrived.insert(call.root.arrived.end(), h.ranges.begin(), h.ranges.end());
-      call.root.items_in_place += items_in(h.ranges);
+      auto& arrived = call.root.arrived;
+      arrived.insert(arrived.end(), h.slab_ranges.begin(), h.slab_ranges.end());
+      arrived.insert(arrived.end(), h.ranges.begin(), h.ranges.end());
+      call.root.items_in_place += items_in(h.slab_ranges) + items_in(h.ranges);
     }
     const auto s = static_cast<std::size_t>(source);
     call.root.busy[s] += h.busy;
@@ -204,10 +219,34 @@ class RootRole final : public PoolRole {
     return true;
   }
 
+  // A batch of raw results in the worker's slab (result_slab.hpp): copied
+  // into the result vector when kept, and the slab given back either way.
+  void take_slab_batch(CallState& call, int source, const DataHeader& h, bool keep) {
+    if (h.slab_batch == 0) return;
+    SlabReader* slab = ctx_.slabs.of(source);
+    const std::size_t item = call.raw_item_bytes();
+    if (!slab || (keep && item == 0)) throw Error("hmp: a pool message is malformed");
+    if (keep) {
+      std::size_t bytes = 0;
+      for (const auto& r : h.slab_ranges)
+        if (r.begin > r.end || r.end > call.desc.n ||
+            __builtin_add_overflow(bytes, static_cast<std::size_t>(r.size()) * item, &bytes))
+          throw Error("hmp: a pool message is malformed");
+      const auto from = slab->batch(h.slab_batch, bytes);
+      std::size_t at = 0;
+      for (const auto& r : h.slab_ranges) {
+        const std::size_t n = static_cast<std::size_t>(r.size()) * item;
+        std::memcpy(call.result_slot(r.begin), from.data() + at, n);
+        at += n;
+      }
+    }
+    slab->release(h.slab_batch);
+  }
+
   // The parts that follow a worker's header, into the result vector (`keep`)
   // or taken and dropped (so the next message read is a header again).
   void receive_results(CallState& call, int source, const DataHeader& h, bool keep) {
-    if (keep) check_parts(h.parts, call.has_results() && !h.written ? items_in(h.ranges) : 0);
+    if (keep) check_parts(h.parts, call.has_results() ? items_in(h.ranges) : 0);
     RangeCursor cursor(h.ranges);
     for (const auto items : h.parts) {
       const auto bytes = ctx_.receive_probed(source, call.data_tag);
@@ -215,6 +254,19 @@ class RootRole final : public PoolRole {
       cursor.take(items, part_ranges_);
       call.unpack_results(bytes, part_ranges_);
     }
+  }
+
+  // Raw items that every worker can read from root's memory are lent whole:
+  // each worker reads the chunks it claims, so the call keeps its schedule
+  // (dynamic by default) and a worker slowed by its reads takes fewer. Only
+  // in calls every rank waits for (map, starmap): async calls keep the
+  // static shares they had (not measured otherwise).
+  bool workers_read_claims(const CallState& call) const {
+    if (call.desc.input_item_bytes == 0 || call.desc.owner >= 0 || !call.desc.waited_for || ctx_.size == 1)
+      return false;
+    for (int w = 0; w < ctx_.size; ++w)
+      if (w != ctx_.root && !ctx_.reads_root_memory[static_cast<std::size_t>(w)]) return false;
+    return true;
   }
 
   void send_inputs(CallState& call) {
@@ -227,38 +279,80 @@ class RootRole final : public PoolRole {
       h.sig = call.desc.sig;
       h.n = call.desc.n;
       h.schedule = call.desc.schedule;
+      if (call.desc.inputs_read_as_claimed) {
+        h.claimed = true;
+        const Part all{{static_cast<const std::byte*>(call.desc.input_base), call.desc.n * call.desc.input_item_bytes},
+                       call.desc.n};
+        lend_inputs(call, w, h, std::span(&all, 1), {});
+        continue;
+      }
       h.ranges = call.plan->share_of(w);
       parts.clear();
       std::vector<std::vector<std::byte>> encoded;
       call.desc.input_parts(h.ranges, parts, encoded);
       for (const auto& p : parts) h.parts.push_back(p.items);
+      if (ctx_.reads_root_memory[static_cast<std::size_t>(w)]) {
+        lend_inputs(call, w, h, parts, std::move(encoded));
+        continue;
+      }
       for (auto& e : encoded) local.send_buffers.push_back(std::move(e));  // moved: `parts` still points into them
       send_in_parts(ctx_.comm.native(), w, call.input_tag, encode(h), parts, local.send_buffers, local.send_requests);
     }
     // The items leave before root computes its own share: they would not
-    // travel meanwhile (see kSendSpin).
+    // travel meanwhile (see kSendSpin). Lent items need no wait.
     ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
   }
 
-  // Workers of root's node may write raw results straight into the result
-  // vector (result_board.hpp); the call is kept until its entry is closed.
-  void publish_results(CallState& call) {
-    const std::size_t item = call.raw_item_bytes();
-    if (!kWorkersWriteResultsInPlace || item == 0 || call.desc.n == 0 || ctx_.size == 1) return;
-    ctx_.board.publish(call.seq, call.result_slot(0), call.desc.n * item);
-    call.root.published = true;
-    published_.push_back(pending_.back().lock());
+  // A worker of root's node reads its parts from root's memory itself
+  // (cross_memory.hpp) while root computes: root sends where they are, and
+  // keeps them, and the items they point into, until the worker says it has
+  // read them (an empty message with the call's input tag).
+  void lend_inputs(CallState& call, int worker, InputHeader& h, std::span<const Part> parts,
+                   std::vector<std::vector<std::byte>> encoded) {
+    h.pid = static_cast<std::uint64_t>(getpid());
+    for (const auto& p : parts) {
+      h.at.push_back(reinterpret_cast<std::uintptr_t>(p.bytes.data()));
+      h.bytes.push_back(p.bytes.size());
+    }
+    auto& loan = loans_.emplace_back();
+    loan.items = call.desc.inputs;
+    loan.encoded = std::move(encoded);  // moved: `parts` still points into them
+    HMP_MPI_CHECK(MPI_Irecv(nullptr, 0, MPI_BYTE, worker, call.input_tag, ctx_.comm.native(), &loan.read));
+    send_in_parts(ctx_.comm.native(), worker, call.input_tag, encode(h), {}, call.local.send_buffers,
+                  call.local.send_requests);
   }
 
-  void unpublish_results(CallState& call) {
-    if (!call.root.published) return;
-    ctx_.board.close(call.seq);
-    call.root.published = false;
-    std::erase_if(published_, [&](const auto& p) { return p.get() == &call; });
+  void reap_loans() {
+    std::erase_if(loans_, [](Loan& loan) {
+      int done = 0;
+      HMP_MPI_CHECK(MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE));
+      return done != 0;
+    });
+  }
+
+  // Before the pool goes: lent memory stays until its reader is done (a call
+  // dropped unjoined may still be read); a worker that never says so within
+  // the wait timeout is given up (its receive cancelled).
+  void wait_for_loans() noexcept {
+    Backoff backoff(kSpin);
+    const auto since = Clock::now();
+    while (!loans_.empty() && seconds_since(since) < ctx_.wait_timeout) {
+      for (auto& loan : loans_) {
+        int done = 0;
+        MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE);
+      }
+      std::erase_if(loans_, [](const Loan& loan) { return loan.read == MPI_REQUEST_NULL; });
+      backoff.pause();
+    }
+    for (auto& loan : loans_) {
+      MPI_Cancel(&loan.read);
+      MPI_Request_free(&loan.read);
+    }
+    loans_.clear();
   }
 
   void finish(CallState& call) {
-    unpublish_results(call);
+    reap_loans();
     take_own_failure(call);
     call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
@@ -320,7 +414,13 @@ class RootRole final : public PoolRole {
   std::vector<void*> dests_;
   std::vector<Range> part_ranges_;  ///< the ranges of one part of a worker's results
   std::vector<double> last_busy_;
-  std::vector<std::shared_ptr<CallState>> published_;  // calls whose result vector workers may write
+  // Inputs workers read from root's memory, kept until each says it has read them.
+  struct Loan {
+    MPI_Request read = MPI_REQUEST_NULL;     ///< the worker's word that it has read them
+    std::shared_ptr<const void> items;       ///< the call's items (the parts point into them)
+    std::vector<std::vector<std::byte>> encoded;  ///< or the parts themselves
+  };
+  std::vector<Loan> loans_;
   // Outcome messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
 };

@@ -1,6 +1,8 @@
 // A worker's part of a call: receive its inputs (from_root), do its share
-// inside the call, send the results to root (straight from where they were
-// computed, a message per block), then wait for the call's outcome.
+// inside the call, hand the results to root (on root's node through the
+// worker's slab, else straight from where they were computed, a message per
+// block), then wait for the call's outcome.
+#include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
@@ -68,25 +70,67 @@ class WorkerRole final : public PoolRole {
     call.desc.sig.n = h.n;
     call.desc.schedule = h.schedule;  // as root resolved it for this n
     check_parts(h.parts, items_in(h.ranges));
+    if (h.pid && h.claimed) {
+      if (call.desc.input_item_bytes == 0 || h.bytes[0] / call.desc.input_item_bytes != h.n ||
+          h.bytes[0] % call.desc.input_item_bytes != 0)
+        throw Error("hmp: a pool message is malformed");
+      lender_ = {h.pid, h.at[0]};
+      return;
+    }
+    if (h.pid) {
+      read_inputs(call, h);
+      return;
+    }
     call.desc.receive_inputs(h.ranges, h.parts, [&](std::span<std::byte> dest) {
       return ctx_.receive_part(ctx_.root, call.input_tag, dest);
     });
   }
 
+  // Reads the parts from root's memory (cross_memory.hpp), then tells root
+  // it may free them. A read that fails (root's memory is readable since
+  // the pool's start, so this is rare) fails the call at the share's first
+  // item, with the system's reason, on every rank.
+  void read_inputs(CallState& call, const InputHeader& h) {
+    std::size_t k = 0;
+    try {
+      call.desc.receive_inputs(h.ranges, h.parts, [&](std::span<std::byte> dest) -> std::span<const std::byte> {
+        if (k == h.at.size() || (!dest.empty() && dest.size() != h.bytes[k]))
+          throw Error("hmp: a pool message is malformed");
+        if (dest.empty()) {
+          pulled_.resize(h.bytes[k]);
+          dest = pulled_;
+        }
+        read_process_memory(h.pid, h.at[k], dest);
+        ++k;
+        return dest;
+      });
+    } catch (...) {
+      call.fail(h.ranges.empty() ? 0 : h.ranges.front().begin, ctx_.rank);
+    }
+    say_inputs_read(call);
+  }
+
   void work_share(CallState& call) {
     auto& local = call.local;
+    if (auto* slab = ctx_.slabs.mine()) slab->discard();  // nothing half-taken from an earlier call
     local.clock.begin();
     while (ctx_.claim(call)) {
-      call.stage(local.claimed, dests_);
+      if (!read_claimed(call)) break;
+      const std::size_t slab_bytes = stage_in_slab(call);
+      if (!slab_bytes) call.stage(local.claimed, dests_);
       ctx_.run_claimed(call, dests_);
       // A claim with a failed task holds items never computed (the failed
       // one, and those its team skipped after it): they are not reported
       // as done, so imap never yields them; the failure travels with the
       // rank's last message.
-      if (local.failed.load(std::memory_order_relaxed))
-        call.unstage(items_in(local.claimed));
-      else
-        for (const auto& r : local.claimed) append_merged(local.unsent, r);
+      if (local.failed.load(std::memory_order_relaxed)) {
+        if (slab_bytes)
+          ctx_.slabs.mine()->untake(slab_bytes);
+        else
+          call.unstage(items_in(local.claimed));
+      } else {
+        for (const auto& r : local.claimed) append_merged(slab_bytes ? local.in_slab : local.unsent, r);
+      }
       if (call.desc.streaming()) {
         local.clock.end(local.busy);
         send(call, false);
@@ -100,6 +144,28 @@ class WorkerRole final : public PoolRole {
       }
     }
     local.clock.end(local.busy);
+    if (lender_.pid) {
+      lender_ = {};
+      say_inputs_read(call);
+    }
+  }
+
+  // Items root lent whole (InputHeader::claimed) are read as they are
+  // claimed; a read that fails fails the call at the claim's first item.
+  bool read_claimed(CallState& call) {
+    if (!lender_.pid) return true;
+    try {
+      call.desc.read_claimed(lender_.pid, lender_.base, call.local.claimed);
+      return true;
+    } catch (...) {
+      call.fail(call.local.claimed.front().begin, ctx_.rank);
+      return false;
+    }
+  }
+
+  // Root keeps the items it lent until each reader says it is done with them.
+  void say_inputs_read(CallState& call) {
+    HMP_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, ctx_.root, call.input_tag, ctx_.comm.native()));
   }
 
   // A worker that outpaces root holds at most two batches of results (one
@@ -129,13 +195,10 @@ class WorkerRole final : public PoolRole {
       std::lock_guard lock(local.failure_mutex);
       h.failure = local.failure;
     }
+    hand_over_slab(call, h);
     std::vector<Part> parts;
     std::vector<std::vector<std::byte>> encoded;  // results that are not raw bytes
     if (!h.failure) call.staged_parts(parts, encoded);
-    if (!h.failure && !call.desc.streaming() && write_to_root(call, parts, h.ranges)) {
-      h.written = true;  // their blocks are freed with the next batch's, or at the call's end
-      parts.clear();
-    }
     if (call.desc.streaming() && !parts.empty()) {
       // Later claims stage into the same blocks: send a copy, start afresh.
       std::vector<std::byte> copy;
@@ -160,20 +223,45 @@ class WorkerRole final : public PoolRole {
     progress_mpi(ctx_.comm.native());
   }
 
-  // On root's node, raw results go straight into root's result vector
-  // (result_board.hpp); false when they must be sent.
-  bool write_to_root(CallState& call, std::span<const Part> parts, std::span<const Range> ranges) {
+  // On root's node, raw results of a claim go into this worker's slab when
+  // it has room (result_slab.hpp): dests_ point there. Returns the bytes
+  // taken, 0 when they are to be staged and sent. Not for imap*, whose
+  // results go one claim at a time.
+  std::size_t stage_in_slab(CallState& call) {
+    ResultSlab* slab = ctx_.slabs.mine();
     const std::size_t item = call.raw_item_bytes();
-    if (item == 0 || parts.empty()) return false;
-    std::vector<std::span<const std::byte>> blocks;
-    for (const auto& p : parts) blocks.push_back(p.bytes);
-    return ctx_.board.write(call.seq, blocks, ranges, item);
+    if (!slab || item == 0 || call.desc.streaming()) return 0;
+    const auto& claimed = call.local.claimed;
+    const std::size_t bytes = items_in(claimed) * item;
+    std::byte* p = slab->take(bytes);
+    if (!p) return 0;
+    dests_.clear();
+    for (const auto& r : claimed) dests_.push_back(p), p += r.size() * item;
+    return bytes;
+  }
+
+  // The results computed into the slab since the last message go to root
+  // as one batch named in the header (those of a failed share never do).
+  void hand_over_slab(CallState& call, DataHeader& h) {
+    auto& local = call.local;
+    if (local.in_slab.empty()) return;
+    if (h.failure) {
+      ctx_.slabs.mine()->discard();
+    } else {
+      h.slab_ranges = std::move(local.in_slab);
+      h.slab_batch = ctx_.slabs.mine()->seal();
+    }
+    local.in_slab.clear();
   }
 
   static constexpr auto kServeInterval = std::chrono::microseconds(20);
   PoolContext& ctx_;
   Clock::time_point last_served_{};
   std::vector<void*> dests_;
+  std::vector<std::byte> pulled_;  ///< an encoded part read from root's memory
+  struct Lender {
+    std::uint64_t pid = 0, base = 0;
+  } lender_;
   std::vector<double> none_;
 };
 

@@ -1,0 +1,68 @@
+#include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/rma_atomic.hpp>
+#include <hmp/detail/wait_until.hpp>
+#include <hmp/errors.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace hmp::detail {
+
+namespace {
+
+// Polls without a pause first: an answer from a target that is inside MPI
+// takes one network round trip (tens of µs over loopback TCP).
+constexpr int kSpinPolls = 32;
+
+// Sleep between later polls: short, as the target answers within µs once
+// it is in MPI (the thread's timer slack is made fine meanwhile).
+constexpr std::chrono::microseconds kPollSleep{10};
+
+[[noreturn]] void timed_out(MPI_Win win, int target, double limit) {
+  MPI_Group group = MPI_GROUP_NULL;
+  int me = -1;
+  MPI_Win_get_group(win, &group);
+  MPI_Group_rank(group, &me);
+  MPI_Group_free(&group);
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", limit);
+  throw TimeoutError("hmp: rank " + std::to_string(me) + " of a Value/Lock/Semaphore/Barrier/Event waited " + secs +
+                     " s for rank " + std::to_string(target) +
+                     " (on another node) to answer an MPI atomic on their shared cells; that rank answers only "
+                     "while it is inside MPI: is it computing for that long, or gone? (HMP_WAIT_TIMEOUT sets the "
+                     "limit)");
+}
+
+}  // namespace
+
+void rma_fetch_and_op(const void* in, void* out, MPI_Datatype type, std::size_t size, int target, MPI_Aint disp,
+                      MPI_Op op, MPI_Win win) {
+  // MPI owns the buffers until the request completes; a wait that gives up
+  // leaves it pending, so they are this thread's, not the caller's stack.
+  thread_local std::uint64_t origin = 0, result = 0;
+  if (in) std::memcpy(&origin, in, size);
+  MPI_Request request = MPI_REQUEST_NULL;
+  HMP_MPI_CHECK(MPI_Rget_accumulate(&origin, 1, type, &result, 1, type, target, disp, 1, type, op, win, &request));
+  static const double limit = wait_timeout_from_environment();
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<FineTimerSlack> fine;
+  for (int polls = 0;; ++polls) {
+    int done = 0;
+    HMP_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+    if (done) break;
+    if (polls < kSpinPolls) continue;
+    if (polls == kSpinPolls) fine.emplace();
+    std::this_thread::sleep_for(kPollSleep);
+    if (polls % 256 == 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > limit)
+      timed_out(win, target, limit);
+  }
+  std::memcpy(out, &result, size);
+}
+
+}  // namespace hmp::detail

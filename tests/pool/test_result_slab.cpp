@@ -1,0 +1,179 @@
+// Result slabs (detail/result_slab.hpp): exactly the workers on root's node
+// get one, root reads what a worker handed over and nothing before, a
+// worker reuses its slab only after root gave it back; and maps whose raw
+// results go through slabs (alone, mixed with messages when a share does not
+// fit, several calls in flight, after a failed call) give the sequential
+// results.
+#include "pool_fixture.hpp"
+
+#include <gtest/gtest.h>
+#include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/result_slab.hpp>
+#include <hmp/errors.hpp>
+#include <hmp/runtime.hpp>
+#include <hmp/serialize.hpp>
+
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using hmp::detail::Range;
+using hmp::detail::ResultSlabs;
+
+// Simulated ranks (SimGrid) share one process's memory: smaller maps there.
+#ifdef HMP_SMPI
+constexpr std::size_t kScale = 100;
+#else
+constexpr std::size_t kScale = 1;
+#endif
+
+struct Slabs {
+  hmp::detail::NodeGroups groups = hmp::detail::split_by_node(hmp::Runtime::current().world());
+  ResultSlabs slabs{groups.group, groups, 0};
+  // Whether this rank shares root's node (group rank 0 is node rank 0 of node 0).
+  bool with_root() const { return groups.node_index == 0; }
+};
+
+Slabs& slabs() {
+  static Slabs s;
+  return s;
+}
+
+TEST(ResultSlab, ExactlyTheWorkersOnRootsNodeHaveOne) {
+  auto& rt = hmp::Runtime::current();
+  auto& s = slabs();
+  int mine = s.slabs.mine() ? 1 : 0;
+  int expected = 0;
+#ifndef HMP_SMPI  // simulated ranks are threads of one process: no slabs
+  expected = !rt.is_root() && s.with_root() ? 1 : 0;
+#endif
+  EXPECT_EQ(mine, expected) << "rank " << rt.rank();
+  std::vector<int> had(static_cast<std::size_t>(rt.size()));
+  MPI_Gather(&mine, 1, MPI_INT, had.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (!rt.is_root()) return;
+  EXPECT_EQ(s.slabs.of(0), nullptr);
+  for (int r = 1; r < rt.size(); ++r)
+    EXPECT_EQ(s.slabs.of(r) != nullptr, had[static_cast<std::size_t>(r)] == 1) << "rank " << r;
+}
+
+// A worker writes kItems ints (value i * 3 + r) into its slab and seals;
+// root checks them and gives the slab back; before that the worker's slab
+// has no room.
+TEST(ResultSlab, RootReadsTheSealedBatchAndGivesTheSlabBack) {
+  auto& rt = hmp::Runtime::current();
+  auto& s = slabs();
+  constexpr std::size_t kItems = 100000;
+  std::uint64_t number = 0;
+  if (auto* slab = s.slabs.mine()) {
+    auto* p = reinterpret_cast<int*>(slab->take(kItems * sizeof(int)));
+    ASSERT_NE(p, nullptr);
+    for (std::size_t i = 0; i < kItems; ++i) p[i] = static_cast<int>(i * 3) + rt.rank();
+    number = slab->seal();
+    EXPECT_EQ(slab->take(sizeof(int)), nullptr) << "room while root holds the batch";
+  }
+  std::vector<std::uint64_t> numbers(static_cast<std::size_t>(rt.size()));
+  MPI_Gather(&number, 1, MPI_UINT64_T, numbers.data(), 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  if (rt.is_root()) {
+    for (int r = 1; r < rt.size(); ++r) {
+      auto* reader = s.slabs.of(r);
+      if (!reader) continue;
+      const auto n = numbers[static_cast<std::size_t>(r)];
+      ASSERT_GT(n, 0u);
+      EXPECT_THROW(reader->batch(n, reader->mapping().capacity() + 1), hmp::Error);
+      const auto bytes = reader->batch(n, kItems * sizeof(int));
+      std::vector<int> got(kItems);
+      std::memcpy(got.data(), bytes.data(), bytes.size());
+      for (std::size_t i = 0; i < kItems; ++i) ASSERT_EQ(got[i], static_cast<int>(i * 3) + r) << "rank " << r;
+      reader->release(n);
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (auto* slab = s.slabs.mine()) {
+    EXPECT_NE(slab->take(sizeof(int)), nullptr) << "no room after root gave the slab back";
+    slab->discard();
+  }
+}
+
+template <class R, class F>
+std::vector<R> sequential(std::size_t n, F f) {
+  std::vector<R> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = f(static_cast<long>(i));
+  return out;
+}
+
+struct Pair {
+  int a;
+  double b;
+  bool operator==(const Pair&) const = default;
+};
+
+template <class R, class F>
+void expect_map(std::size_t n, F f, const char* what) {
+  auto& pool = hmp_test::pool();
+  std::vector<long> in(n);
+  std::iota(in.begin(), in.end(), 0L);
+  const auto got = pool.map(f, in);
+  if (pool.is_root()) {
+    const auto want = sequential<R>(n, f);
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], want[i]) << what << ", item " << i;
+  }
+}
+
+TEST(ResultSlab, MapsOfRawResultsGiveTheSequentialResults) {
+  expect_map<int>(1000000 / kScale, [](long x) { return static_cast<int>(x * 7 - 3); }, "int");
+  expect_map<double>(300001 / kScale, [](long x) { return static_cast<double>(x) * 0.5; }, "double");
+  expect_map<Pair>(200003 / kScale, [](long x) { return Pair{static_cast<int>(x), static_cast<double>(x) / 3}; },
+                   "struct");
+  expect_map<bool>(100007 / kScale, [](long x) { return x % 3 == 0; }, "bool");
+  expect_map<std::string>(20011 / kScale, [](long x) { return std::to_string(x); }, "string (serialized, by message)");
+  for (long seed = 1; seed <= 3; ++seed)
+    expect_map<long>(100000 / kScale + static_cast<std::size_t>(seed), [seed](long x) { return x * seed; },
+                     "long, again");
+}
+
+// 10^7 longs: at 2 ranks a worker's share (40 MB) is more than its slab
+// holds, so part of it goes by message.
+TEST(ResultSlab, ASharePastTheSlabGoesPartlyByMessage) {
+  expect_map<long>(10000000 / kScale, [](long x) { return x ^ 0x5a5a; }, "long, 10^7");
+}
+
+TEST(ResultSlab, CallsInFlightTogetherGiveTheirOwnResults) {
+  auto& pool = hmp_test::pool();
+  std::vector<long> in(400000 / kScale);
+  std::iota(in.begin(), in.end(), 0L);
+  auto a = pool.map_async([](long x) { return x + 1; }, in);
+  auto b = pool.map_async([](long x) { return x * 2; }, in);
+  auto c = pool.map_async([](long x) { return x - 5; }, in);
+  const auto& rc = c.get();
+  const auto& ra = a.get();
+  const auto& rb = b.get();
+  if (!pool.is_root()) return;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto x = static_cast<long>(i);
+    ASSERT_EQ(ra[i], x + 1) << i;
+    ASSERT_EQ(rb[i], x * 2) << i;
+    ASSERT_EQ(rc[i], x - 5) << i;
+  }
+}
+
+TEST(ResultSlab, AFailedCallLeavesNothingBehindForTheNext) {
+  auto& pool = hmp_test::pool();
+  std::vector<long> in(500000 / kScale);
+  std::iota(in.begin(), in.end(), 0L);
+  const long bad = static_cast<long>(in.size()) * 4 / 5;
+  EXPECT_THROW(pool.map(
+                   [bad](long x) {
+                     if (x == bad) throw std::runtime_error("the bad item");
+                     return x + 100;
+                   },
+                   in),
+               hmp::TaskError);
+  expect_map<long>(500000 / kScale, [](long x) { return x * 11; }, "after a failed call");
+}
+
+}  // namespace
