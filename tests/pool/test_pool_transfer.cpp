@@ -16,6 +16,7 @@
 #include <Eigen/Dense>
 #include <array>
 #include <cstdint>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -101,6 +102,67 @@ TEST(PoolTransfer, FixedSizeEigenFromRootEveryMethod) {
     } else {
       EXPECT_TRUE(m.empty());
       EXPECT_TRUE(sm.empty());
+    }
+  }
+}
+
+TEST(PoolTransfer, DynamicEigenAndStringsFromRootEveryMethod) {
+  // Items that are not raw bytes travel encoded: one part a share, sent or
+  // read from root's memory like raw ones.
+  const std::size_t n = 701;
+  std::vector<Eigen::MatrixXd> mats;
+  std::vector<std::string> words;
+  std::vector<double> want;
+  const auto dyn_det = [](const Eigen::MatrixXd& m) { return m.partialPivLu().determinant(); };
+  if (root())
+    for (std::size_t s = 0; s < n; ++s) {
+      const Eigen::Index k = 2 + static_cast<Eigen::Index>(s % 9);  // 2x2 .. 10x10
+      mats.push_back(slice(s).topLeftCorner(k, k));
+      want.push_back(dyn_det(mats.back()));
+      words.push_back(std::string(s % 37, 'a' + static_cast<char>(s % 26)));
+    }
+  for (const auto& schedule : schedules()) {
+    SCOPED_TRACE(static_cast<int>(schedule.kind));
+    const auto o = scheduled(schedule);
+    const auto m = pool().map(dyn_det, hmp::from_root(mats), o);
+    auto a = pool().map_async(dyn_det, hmp::from_root(mats), o);
+    const auto& ag = a.get();
+    std::vector<double> im;
+    for (double d : pool().imap(dyn_det, hmp::from_root(mats), 7)) im.push_back(d);
+    const auto lengths = pool().map([](const std::string& w) { return w.size() * 100 + static_cast<std::size_t>(w.empty() ? 0 : w[0]); },
+                                    hmp::from_root(words), o);
+    if (root()) {
+      EXPECT_EQ(m, want);
+      EXPECT_EQ(ag, want);
+      EXPECT_EQ(im, want);
+      ASSERT_EQ(lengths.size(), n);
+      for (std::size_t s = 0; s < n; ++s)
+        EXPECT_EQ(lengths[s], words[s].size() * 100 + (words[s].empty() ? 0u : static_cast<std::size_t>(words[s][0])));
+    } else {
+      EXPECT_TRUE(m.empty());
+    }
+  }
+}
+
+TEST(PoolTransfer, SeveralAsyncCallsFromRootAtOnce) {
+  // Each call's items are lent to the workers that read them from root's
+  // memory until they say so, whatever the order calls are joined in; the
+  // callers' vectors are gone before any get (async calls hold copies).
+  const std::size_t n = 2003;
+  std::vector<std::vector<Matrix10>> sets(4);
+  if (root())
+    for (std::size_t k = 0; k < sets.size(); ++k)
+      for (std::size_t s = 0; s < n; ++s) sets[k].push_back(slice(s + 17 * k));
+  const auto det_of = [](const Matrix10& x) { return det(x); };
+  std::vector<decltype(pool().map_async(det_of, hmp::from_root(std::vector<Matrix10>())))> calls;
+  for (std::size_t k = 0; k < sets.size(); ++k) {
+    calls.push_back(pool().map_async(det_of, hmp::from_root(std::vector<Matrix10>(sets[k]))));
+  }
+  for (std::size_t k = sets.size(); k-- > 0;) {
+    const auto& got = calls[k].get();
+    if (root()) {
+      ASSERT_EQ(got.size(), n);
+      for (std::size_t s = 0; s < n; ++s) EXPECT_EQ(got[s], det(sets[k][s])) << "call " << k << " item " << s;
     }
   }
 }

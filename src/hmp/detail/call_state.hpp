@@ -77,6 +77,16 @@ struct CallDescription {
   std::function<void(std::span<const Range>, std::vector<Part>&, std::vector<std::vector<std::byte>>&)> input_parts;
   /// from_root, worker: receives its share (these ranges) from the parts of root's message.
   std::function<void(std::span<const Range>, std::span<const std::uint64_t>, const ReceivePart&)> receive_inputs;
+  /// from_root, root: what holds the items, kept while workers read them from root's memory.
+  std::shared_ptr<const void> inputs;
+  /// from_root, raw items: bytes of one (0: they travel encoded); root: where item 0 is.
+  std::size_t input_item_bytes = 0;
+  const void* input_base = nullptr;
+  /// from_root, worker: reads the items of the ranges it claimed from process `pid`'s
+  /// memory, where root's items start at `base` (when root lends them all, see root_role.cpp).
+  std::function<void(std::uint64_t pid, std::uint64_t base, std::span<const Range>)> read_claimed;
+  /// from_root: workers read the items they claim from root's memory (root decides at the call).
+  bool inputs_read_as_claimed = false;
   std::function<void()> on_success;                ///< root: callback
   std::function<void(const TaskError&)> on_error;  ///< root: error_callback
 

@@ -8,6 +8,7 @@
 #include <hmp/codec.hpp>
 #include <hmp/detail/pool_traits.hpp>
 #include <hmp/detail/call_state.hpp>
+#include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/range.hpp>
 #include <hmp/detail/share_index.hpp>
 
@@ -32,6 +33,7 @@ template <class T>
 struct RootItems {
   std::vector<T> own;
   std::unique_ptr<T[]> share;
+  std::uint64_t room = 0;  ///< items `share` holds (read_claim reuses it)
   std::span<const T> view;
   ShareIndex index;  ///< root: identity
 };
@@ -104,11 +106,40 @@ void receive_share(RootItems<T>& items, std::span<const Range> ranges, std::span
   }
 }
 
-/// The ways root's items travel: root sends each worker's ranges, a worker
-/// receives its own.
+/// Worker: the raw items of a claim, `ranges`, read from root's memory
+/// (process `pid`, item 0 at `base`) into room kept between claims.
+template <class T>
+void read_claim(RootItems<T>& items, std::uint64_t pid, std::uint64_t base, std::span<const Range> ranges) {
+  if constexpr (raw_value<T>) {
+    const std::uint64_t count = items_in(ranges);
+    if (count > items.room) {
+      items.share = std::make_unique_for_overwrite<T[]>(count);  // each byte is read before it is used
+      advise_huge_pages(items.share.get(), count * sizeof(T));
+      items.room = count;
+    }
+    items.index = ShareIndex::of(ranges);
+    items.view = std::span<const T>(items.share.get(), count);
+    T* at = items.share.get();
+    for (const auto& r : ranges) {
+      read_process_memory(pid, base + r.begin * sizeof(T), std::as_writable_bytes(std::span<T>(at, r.size())));
+      at += r.size();
+    }
+  } else {
+    throw Error("hmp: a pool message is malformed (items read as claimed)");
+  }
+}
+
+/// The ways root's items travel: root sends each worker's ranges, or lends
+/// them all to workers that read what they claim; a worker receives its own.
 template <class Call, class T>
 void wire_root_items(Call& call, const std::shared_ptr<RootItems<T>>& items) {
   call.desc.inputs_from_root = true;
+  call.desc.inputs = items;
+  call.desc.input_item_bytes = raw_value<T> ? sizeof(T) : 0;
+  call.desc.input_base = items->view.data();
+  call.desc.read_claimed = [items](std::uint64_t pid, std::uint64_t base, std::span<const Range> ranges) {
+    read_claim(*items, pid, base, ranges);
+  };
   call.desc.input_parts = [items](std::span<const Range> ranges, std::vector<Part>& out,
                                   std::vector<std::vector<std::byte>>& encoded) {
     root_item_parts(items->view, ranges, out, encoded);

@@ -70,19 +70,25 @@ struct StatusHeader {
 };
 
 /// Root -> worker: inputs only root holds (hmp::from_root), in `parts`
-/// messages that follow the header.
+/// messages that follow the header, or, for a worker that reads root's
+/// memory (cross_memory.hpp), at `at` in process `pid` (`bytes` each), to
+/// be read before the worker acknowledges them.
 struct InputHeader {
   std::uint64_t seq = 0;
   CallSignature sig;
   std::uint64_t n = 0;
   Schedule schedule;  ///< as root resolved it (static, with its chunksize)
   std::vector<Range> ranges;
-  std::vector<std::uint64_t> parts;  ///< items in each message that follows
+  std::vector<std::uint64_t> parts;  ///< items in each part
+  std::uint64_t pid = 0;             ///< root's process when the worker reads the parts; else 0
+  std::vector<std::uint64_t> at, bytes;
+  /// All n items lent (one part at `at`, no ranges): the worker reads what it claims.
+  bool claimed = false;
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, n, static_cast<std::uint8_t>(schedule.kind), static_cast<std::uint64_t>(schedule.chunksize));
     save_ranges(ar, ranges);
-    ar(parts);
+    ar(parts, pid, at, bytes, claimed);
   }
   template <class A>
   void load(A& ar) {
@@ -92,7 +98,10 @@ struct InputHeader {
     if (kind > static_cast<std::uint8_t>(Schedule::Kind::guided)) throw Error("hmp: a pool message is malformed");
     schedule = {static_cast<Schedule::Kind>(kind), static_cast<std::size_t>(chunksize)};
     load_ranges(ar, ranges);
-    ar(parts);
+    ar(parts, pid, at, bytes, claimed);
+    if (pid && (claimed ? at.size() != 1 || bytes.size() != 1 || !ranges.empty()
+                        : at.size() != parts.size() || bytes.size() != parts.size()))
+      throw Error("hmp: a pool message is malformed");
   }
 };
 

@@ -1,3 +1,4 @@
+#include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_context.hpp>
 #include <hmp/detail/wait_until.hpp>
@@ -41,7 +42,8 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups.node, groups.nodes, wait_timeout, rank)
                                    : nullptr),
       claims(counters, 0, node_blocks.get()),
-      slabs(comm, groups, root) {
+      slabs(comm, groups, root),
+      reads_root_memory(ranks_reading_root_memory(comm, options.root, groups.node)) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
                      std::to_string(size - 1) + ")");

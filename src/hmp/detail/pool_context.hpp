@@ -39,6 +39,8 @@ struct PoolContext {
   std::unique_ptr<NodeBlocks> node_blocks;  ///< claims inside a node, when the pool spans nodes
   ClaimCounter claims;
   ResultSlabs slabs;                    ///< raw results of workers on root's node (result_slab.hpp)
+  /// Root: which ranks read from_root inputs from root's memory (cross_memory.hpp).
+  std::vector<char> reads_root_memory;
   std::vector<std::byte> recv_buffer;  ///< reused between messages (see receive_probed)
 
   bool is_root() const noexcept { return rank == root; }

@@ -8,6 +8,8 @@
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/errors.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -37,14 +39,18 @@ class RootRole final : public PoolRole {
   ~RootRole() override {
     if (mpi_finalized()) return;
     for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
+    wait_for_loans();
   }
 
   void start(CallState& call) override {
     reap_sends();
+    reap_loans();
     const auto size = static_cast<std::size_t>(ctx_.size);
     if (call.desc.inputs_from_root) {
+      call.desc.inputs_read_as_claimed = workers_read_claims(call);
       const auto workers = size * static_cast<std::size_t>(ctx_.threads);
-      call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
+      if (!call.desc.inputs_read_as_claimed)
+        call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
     }
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     if (call.desc.inputs_from_root) send_inputs(call);
@@ -250,6 +256,19 @@ class RootRole final : public PoolRole {
     }
   }
 
+  // Raw items that every worker can read from root's memory are lent whole:
+  // each worker reads the chunks it claims, so the call keeps its schedule
+  // (dynamic by default) and a worker slowed by its reads takes fewer. Only
+  // in calls every rank waits for: root takes its share of an async call
+  // when it waits, perhaps after later calls have moved the claim counter on.
+  bool workers_read_claims(const CallState& call) const {
+    if (call.desc.input_item_bytes == 0 || call.desc.owner >= 0 || !call.desc.waited_for || ctx_.size == 1)
+      return false;
+    for (int w = 0; w < ctx_.size; ++w)
+      if (w != ctx_.root && !ctx_.reads_root_memory[static_cast<std::size_t>(w)]) return false;
+    return true;
+  }
+
   void send_inputs(CallState& call) {
     auto& local = call.local;
     std::vector<Part> parts;
@@ -260,20 +279,80 @@ class RootRole final : public PoolRole {
       h.sig = call.desc.sig;
       h.n = call.desc.n;
       h.schedule = call.desc.schedule;
+      if (call.desc.inputs_read_as_claimed) {
+        h.claimed = true;
+        const Part all{{static_cast<const std::byte*>(call.desc.input_base), call.desc.n * call.desc.input_item_bytes},
+                       call.desc.n};
+        lend_inputs(call, w, h, std::span(&all, 1), {});
+        continue;
+      }
       h.ranges = call.plan->share_of(w);
       parts.clear();
       std::vector<std::vector<std::byte>> encoded;
       call.desc.input_parts(h.ranges, parts, encoded);
       for (const auto& p : parts) h.parts.push_back(p.items);
+      if (ctx_.reads_root_memory[static_cast<std::size_t>(w)]) {
+        lend_inputs(call, w, h, parts, std::move(encoded));
+        continue;
+      }
       for (auto& e : encoded) local.send_buffers.push_back(std::move(e));  // moved: `parts` still points into them
       send_in_parts(ctx_.comm.native(), w, call.input_tag, encode(h), parts, local.send_buffers, local.send_requests);
     }
     // The items leave before root computes its own share: they would not
-    // travel meanwhile (see kSendSpin).
+    // travel meanwhile (see kSendSpin). Lent items need no wait.
     ctx_.wait_until(call, "workers to take their inputs", std::nullopt, [&] { return PoolContext::sends_done(call); });
   }
 
+  // A worker of root's node reads its parts from root's memory itself
+  // (cross_memory.hpp) while root computes: root sends where they are, and
+  // keeps them, and the items they point into, until the worker says it has
+  // read them (an empty message with the call's input tag).
+  void lend_inputs(CallState& call, int worker, InputHeader& h, std::span<const Part> parts,
+                   std::vector<std::vector<std::byte>> encoded) {
+    h.pid = static_cast<std::uint64_t>(getpid());
+    for (const auto& p : parts) {
+      h.at.push_back(reinterpret_cast<std::uintptr_t>(p.bytes.data()));
+      h.bytes.push_back(p.bytes.size());
+    }
+    auto& loan = loans_.emplace_back();
+    loan.items = call.desc.inputs;
+    loan.encoded = std::move(encoded);  // moved: `parts` still points into them
+    HMP_MPI_CHECK(MPI_Irecv(nullptr, 0, MPI_BYTE, worker, call.input_tag, ctx_.comm.native(), &loan.read));
+    send_in_parts(ctx_.comm.native(), worker, call.input_tag, encode(h), {}, call.local.send_buffers,
+                  call.local.send_requests);
+  }
+
+  void reap_loans() {
+    std::erase_if(loans_, [](Loan& loan) {
+      int done = 0;
+      HMP_MPI_CHECK(MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE));
+      return done != 0;
+    });
+  }
+
+  // Before the pool goes: lent memory stays until its reader is done (a call
+  // dropped unjoined may still be read); a worker that never says so within
+  // the wait timeout is given up (its receive cancelled).
+  void wait_for_loans() noexcept {
+    Backoff backoff(kSpin);
+    const auto since = Clock::now();
+    while (!loans_.empty() && seconds_since(since) < ctx_.wait_timeout) {
+      for (auto& loan : loans_) {
+        int done = 0;
+        MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE);
+      }
+      std::erase_if(loans_, [](const Loan& loan) { return loan.read == MPI_REQUEST_NULL; });
+      backoff.pause();
+    }
+    for (auto& loan : loans_) {
+      MPI_Cancel(&loan.read);
+      MPI_Request_free(&loan.read);
+    }
+    loans_.clear();
+  }
+
   void finish(CallState& call) {
+    reap_loans();
     take_own_failure(call);
     call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
@@ -335,6 +414,13 @@ class RootRole final : public PoolRole {
   std::vector<void*> dests_;
   std::vector<Range> part_ranges_;  ///< the ranges of one part of a worker's results
   std::vector<double> last_busy_;
+  // Inputs workers read from root's memory, kept until each says it has read them.
+  struct Loan {
+    MPI_Request read = MPI_REQUEST_NULL;     ///< the worker's word that it has read them
+    std::shared_ptr<const void> items;       ///< the call's items (the parts point into them)
+    std::vector<std::vector<std::byte>> encoded;  ///< or the parts themselves
+  };
+  std::vector<Loan> loans_;
   // Outcome messages still in flight, with their buffers.
   std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
 };

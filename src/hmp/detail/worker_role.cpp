@@ -2,6 +2,7 @@
 // inside the call, hand the results to root (on root's node through the
 // worker's slab, else straight from where they were computed, a message per
 // block), then wait for the call's outcome.
+#include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
@@ -69,9 +70,44 @@ class WorkerRole final : public PoolRole {
     call.desc.sig.n = h.n;
     call.desc.schedule = h.schedule;  // as root resolved it for this n
     check_parts(h.parts, items_in(h.ranges));
+    if (h.pid && h.claimed) {
+      if (call.desc.input_item_bytes == 0 || h.bytes[0] / call.desc.input_item_bytes != h.n ||
+          h.bytes[0] % call.desc.input_item_bytes != 0)
+        throw Error("hmp: a pool message is malformed");
+      lender_ = {h.pid, h.at[0]};
+      return;
+    }
+    if (h.pid) {
+      read_inputs(call, h);
+      return;
+    }
     call.desc.receive_inputs(h.ranges, h.parts, [&](std::span<std::byte> dest) {
       return ctx_.receive_part(ctx_.root, call.input_tag, dest);
     });
+  }
+
+  // Reads the parts from root's memory (cross_memory.hpp), then tells root
+  // it may free them. A read that fails (root's memory is readable since
+  // the pool's start, so this is rare) fails the call at the share's first
+  // item, with the system's reason, on every rank.
+  void read_inputs(CallState& call, const InputHeader& h) {
+    std::size_t k = 0;
+    try {
+      call.desc.receive_inputs(h.ranges, h.parts, [&](std::span<std::byte> dest) -> std::span<const std::byte> {
+        if (k == h.at.size() || (!dest.empty() && dest.size() != h.bytes[k]))
+          throw Error("hmp: a pool message is malformed");
+        if (dest.empty()) {
+          pulled_.resize(h.bytes[k]);
+          dest = pulled_;
+        }
+        read_process_memory(h.pid, h.at[k], dest);
+        ++k;
+        return dest;
+      });
+    } catch (...) {
+      call.fail(h.ranges.empty() ? 0 : h.ranges.front().begin, ctx_.rank);
+    }
+    say_inputs_read(call);
   }
 
   void work_share(CallState& call) {
@@ -79,6 +115,7 @@ class WorkerRole final : public PoolRole {
     if (auto* slab = ctx_.slabs.mine()) slab->discard();  // nothing half-taken from an earlier call
     local.clock.begin();
     while (ctx_.claim(call)) {
+      if (!read_claimed(call)) break;
       const std::size_t slab_bytes = stage_in_slab(call);
       if (!slab_bytes) call.stage(local.claimed, dests_);
       ctx_.run_claimed(call, dests_);
@@ -107,6 +144,28 @@ class WorkerRole final : public PoolRole {
       }
     }
     local.clock.end(local.busy);
+    if (lender_.pid) {
+      lender_ = {};
+      say_inputs_read(call);
+    }
+  }
+
+  // Items root lent whole (InputHeader::claimed) are read as they are
+  // claimed; a read that fails fails the call at the claim's first item.
+  bool read_claimed(CallState& call) {
+    if (!lender_.pid) return true;
+    try {
+      call.desc.read_claimed(lender_.pid, lender_.base, call.local.claimed);
+      return true;
+    } catch (...) {
+      call.fail(call.local.claimed.front().begin, ctx_.rank);
+      return false;
+    }
+  }
+
+  // Root keeps the items it lent until each reader says it is done with them.
+  void say_inputs_read(CallState& call) {
+    HMP_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, ctx_.root, call.input_tag, ctx_.comm.native()));
   }
 
   // A worker that outpaces root holds at most two batches of results (one
@@ -199,6 +258,10 @@ class WorkerRole final : public PoolRole {
   PoolContext& ctx_;
   Clock::time_point last_served_{};
   std::vector<void*> dests_;
+  std::vector<std::byte> pulled_;  ///< an encoded part read from root's memory
+  struct Lender {
+    std::uint64_t pid = 0, base = 0;
+  } lender_;
   std::vector<double> none_;
 };
 
