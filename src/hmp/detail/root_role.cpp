@@ -259,8 +259,8 @@ class RootRole final : public PoolRole {
   // Raw items that every worker can read from root's memory are lent whole:
   // each worker reads the chunks it claims, so the call keeps its schedule
   // (dynamic by default) and a worker slowed by its reads takes fewer. Only
-  // in calls every rank waits for: root takes its share of an async call
-  // when it waits, perhaps after later calls have moved the claim counter on.
+  // in calls every rank waits for (map, starmap): async calls keep the
+  // static shares they had (not measured otherwise).
   bool workers_read_claims(const CallState& call) const {
     if (call.desc.input_item_bytes == 0 || call.desc.owner >= 0 || !call.desc.waited_for || ctx_.size == 1)
       return false;
