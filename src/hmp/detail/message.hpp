@@ -77,7 +77,7 @@ struct InputHeader {
   std::uint64_t seq = 0;
   CallSignature sig;
   std::uint64_t n = 0;
-  Schedule schedule;  ///< as root resolved it (static, with its chunksize)
+  Schedule schedule;  ///< as root resolved it (static unless `claimed`), with its chunksize
   std::vector<Range> ranges;
   std::vector<std::uint64_t> parts;  ///< items in each part
   std::uint64_t pid = 0;             ///< root's process when the worker reads the parts; else 0
