@@ -9,7 +9,7 @@ set(HMP_SMPI_TEST_PLATFORM ${PROJECT_SOURCE_DIR}/jobs/platforms/ethernet-64.xml)
 # builds the target hmp_smpi_quick and runs `ctest -L smpi_quick`): every
 # suite at HMP_SMPI_QUICK_RANKS ranks (4 simulated nodes), the suites of
 # HMP_SMPI_QUICK_AT_FULL also at HMP_SMPI_TEST_RANKS (16 nodes), and a
-# simulated study end to end: about 90 s on 2 busy cores (docs/scaling.md).
+# simulated study end to end: 60-80 s on 2 busy cores (docs/scaling.md).
 # The rest at HMP_SMPI_TEST_RANKS (test_call_schedules alone takes 150 s)
 # run with `ctest -L smpi`.
 set(HMP_SMPI_QUICK_RANKS 16 CACHE STRING "ranks every suite runs at in the quick simulated suite")

@@ -4,7 +4,9 @@
 // fetch-and-adds on a RawValue, N counted over all ranks together (each
 // rank does N / ranks). Each loop is timed `repeat` times (median printed);
 // the final value is checked against the count, so a fast wrong answer
-// aborts instead of being reported. Run under mpirun; root prints.
+// aborts instead of being reported. Beside them the network's limit: the
+// median round trip of a 1-byte MPI ping-pong between rank 0 and the last
+// rank (on another node when there are nodes). Run under mpirun; root prints.
 #include <hmp/lock.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/value.hpp>
@@ -24,7 +26,8 @@ constexpr const char* kUsage =
     "usage: hmp-bench-sync [COUNT [REPEAT]]\n"
     "Seconds for COUNT increments of a Value under its Lock and for COUNT fetch-and-adds\n"
     "(COUNT over all ranks together, default 8000, 1 to 10^8; REPEAT timed runs, default 5,\n"
-    "1 to 1000; medians). Prints one JSON line on root. Run under mpirun.\n";
+    "1 to 1000; medians), and the median µs of an MPI ping-pong between rank 0 and the last rank.\n"
+    "Prints one JSON line on root. Run under mpirun.\n";
 
 struct Options {
   long count = 8000;
@@ -59,6 +62,30 @@ double timed(const hmp::Runtime& rt, Body&& body) {
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   MPI_Bcast(&s, 1, MPI_DOUBLE, 0, rt.world().native());
   return s;
+}
+
+// Median µs of a 1-byte MPI_Send/MPI_Recv round trip between rank 0 and
+// the last rank (the others wait in the closing barrier).
+double round_trip_us(const hmp::Runtime& rt) {
+  constexpr int kRounds = 1000;
+  const int last = rt.size() - 1;
+  const MPI_Comm comm = rt.world().native();
+  std::vector<double> us;
+  char byte = 0;
+  rt.world().barrier();
+  for (int k = 0; k < kRounds && last > 0; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (rt.rank() == 0) {
+      MPI_Send(&byte, 1, MPI_CHAR, last, 0, comm);
+      MPI_Recv(&byte, 1, MPI_CHAR, last, 0, comm, MPI_STATUS_IGNORE);
+    } else if (rt.rank() == last) {
+      MPI_Recv(&byte, 1, MPI_CHAR, 0, 0, comm, MPI_STATUS_IGNORE);
+      MPI_Send(&byte, 1, MPI_CHAR, 0, 0, comm);
+    }
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  rt.world().barrier();
+  return us.empty() ? 0 : median(us);
 }
 
 [[noreturn]] void wrong(const char* what, long got, long want) {
@@ -114,11 +141,12 @@ int main(int argc, char** argv) {
       fetch_loop();
     }
   }
+  const double rt_us = round_trip_us(rt);
   if (!rt.is_root()) return 0;
   const auto& topo = rt.topology();
   std::printf("{\"ranks\": %d, \"nodes\": %d, \"simulated\": %s, \"count\": %ld, \"repeat\": %d, "
-              "\"lock_increments_s\": %.6g, \"fetch_adds_s\": %.6g}\n",
+              "\"lock_increments_s\": %.6g, \"fetch_adds_s\": %.6g, \"round_trip_us\": %.4g}\n",
               rt.size(), topo.nodes, topo.simulated ? "true" : "false", o.count, o.repeat, median(lock_s),
-              median(fetch_s));
+              median(fetch_s), rt_us);
   return 0;
 }

@@ -7,7 +7,18 @@ namespace hmp {
 
 Communicator Communicator::dup() const {
   MPI_Comm out = MPI_COMM_NULL;
+#ifdef HMP_SMPI
+  // SMPI's MPI_Comm_dup costs 25 ms of simulated time at 1,024 ranks, a
+  // split of one color 0.1 ms: the same group in the same order, with the
+  // error handler a dup would inherit.
+  HMP_MPI_CHECK(MPI_Comm_split(comm_, 0, rank(), &out));
+  MPI_Errhandler handler = MPI_ERRHANDLER_NULL;
+  HMP_MPI_CHECK(MPI_Comm_get_errhandler(comm_, &handler));
+  HMP_MPI_CHECK(MPI_Comm_set_errhandler(out, handler));
+  MPI_Errhandler_free(&handler);
+#else
   HMP_MPI_CHECK(MPI_Comm_dup(comm_, &out));
+#endif
   return Communicator(out, true);
 }
 

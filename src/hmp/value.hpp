@@ -5,10 +5,11 @@
 // the number of nodes. On one node it lives in a shared window and every
 // operation is a std::atomic_ref on it; across nodes it lives in one window
 // on rank 0 of the communicator and every operation is an MPI atomic
-// (MPI_Fetch_and_op / MPI_Compare_and_swap, passive target, flushed), so
-// each call is a round trip to rank 0's node. Every operation is atomic,
-// even on RawValue; Value only adds get_lock(), a Lock over the same ranks,
-// for read-modify-write sequences longer than one call.
+// (MPI_Rget_accumulate or MPI_Compare_and_swap, passive target, see
+// detail/atomic_cells.hpp), so each call is a round trip to rank 0's node.
+// Every operation is atomic, even on RawValue; Value only adds get_lock(), a
+// Lock over the same ranks, for read-modify-write sequences longer than one
+// call.
 #pragma once
 
 #include <hmp/communicator.hpp>

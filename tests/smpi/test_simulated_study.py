@@ -152,3 +152,14 @@ def test_launchers_refuse_the_other_kind_of_study(bin_dir, tmp_path):
                                 "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8]}]})
     done = run("hmp-sweep", "simulate", measured, "--bin", bin_dir, timeout=120)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_a_dry_run_lists_every_smpirun_and_writes_nothing(bin_dir, tmp_path):
+    path = write(tmp_path, STUDY)
+    done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",
+               "--dry-run", timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
+    assert all("[to run]" in l and "smpirun" in l and f"{PLATFORM}.xml" in l for l in lines)
+    assert not (tmp_path / "r").exists()

@@ -53,9 +53,9 @@ def executable(ctx: Context, app: str) -> Path:
     return ctx.bin_dir / f"hmp-{app}"
 
 
-def command(ctx: Context, study, config, part: Path, workdir: Path = Path("WORKDIR")) -> tuple:
+def command(ctx: Context, study, config, part: Path, workdir: Path | None = None) -> tuple:
     """(argv, extra environment) for one configuration; a simulated one's
-    hostfile is written into `workdir`."""
+    hostfile is written into `workdir` (None: a dry run, nothing written)."""
     if study.simulated:
         return _simulated_command(ctx, study, config, part, workdir)
     # A cluster study's capacity is one node's.
@@ -82,11 +82,11 @@ def _simulated_command(ctx: Context, study, config, part: Path, workdir: Path) -
     """smpirun on the study's platform, ranks filling its hosts in order."""
     exe = executable(ctx, config.app)
     args = app_argv(study, config, str(part))
-    if workdir.is_dir():
+    if workdir is not None:
         argv, env = smpi.prepare(workdir, study.platform_path, config.ranks, exe, args,
                                  study.ranks_per_host)
     else:  # a dry run: show the command, write nothing
-        argv, env = smpi.smpirun_argv(study.platform_path, workdir / "hostfile", config.ranks,
+        argv, env = smpi.smpirun_argv(study.platform_path, Path("HOSTFILE"), config.ranks,
                                       exe, args), {}
     env.update(HMP_STUDY=study.name, HMP_CONFIG=config.id)
     return argv, env

@@ -88,6 +88,20 @@ def smpirun_argv(platform, hostfile_path, ranks: int, program, args=()) -> list:
              # ones send n^2 messages (a window's creation at 256 ranks took
              # minutes of wall time).
              "--cfg=smpi/coll-selector:ompi",
+             # Except two of its choices: its "knomial" bcast (the one every
+             # new communicator makes, for its id) and its allreduce at 256+
+             # ranks first learn the hosts by a ring allgather, n^2 messages
+             # (one MPI_Comm_split at 1,024 ranks took 68 s of wall time,
+             # with these 1 s).
+             "--cfg=smpi/bcast:binomial_tree", "--cfg=smpi/allreduce:rdb",
+             # A probe or test that finds nothing costs PROBE_COST, not more
+             # each time (SMPI grows it by one PROBE_COST per failure of any
+             # rank: with 1,023 ranks polling, root's scans took ms).
+             "--cfg=smpi/grow-injected-times:no",
+             # Messages up to 64 KiB travel when sent, as MPI's eager protocol
+             # sends them, not when the receive is posted (a root receiving
+             # from 1,023 workers waited a latency for each).
+             "--cfg=smpi/async-small-thresh:65536",
              "--log=xbt_cfg.thresh:warning", "--log=smpi_config.thresh:error",
              # MPI_Win_sync is a no-op there (ranks share one address space).
              "--log=smpi_mpi.thresh:error",

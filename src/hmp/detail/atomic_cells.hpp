@@ -95,7 +95,13 @@ class AtomicCells {
     // Only rank 0's memory holds cells across nodes (others have none).
     const bool holds = single_node_ || rank_ == 0;
     int bad = holds && reinterpret_cast<std::uintptr_t>(cells_) % std::atomic_ref<T>::required_alignment != 0;
-    win_.lock_all();
+    // Across nodes every operation aims at rank 0.
+#ifdef HMP_SMPI
+    if (!single_node_)
+      win_.lock(0);
+    else
+#endif
+      win_.lock_all();
     if (rank_ == 0 && !bad)
       for (std::size_t i = 0; i < count; ++i) cells_[i] = initial;
     win_.sync();

@@ -82,6 +82,13 @@ bool PoolContext::probe(int source, int tag) const {
   return flag != 0;
 }
 
+int PoolContext::probe_any(int tag) const {
+  int flag = 0;
+  MPI_Status status;
+  HMP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, tag, comm.native(), &flag, &status));
+  return flag ? status.MPI_SOURCE : -1;
+}
+
 std::span<const std::byte> PoolContext::receive_probed(int source, int tag) {
   MPI_Status status;
   HMP_MPI_CHECK(MPI_Probe(source, tag, comm.native(), &status));

@@ -54,6 +54,8 @@ struct PoolContext {
   void run_claimed(CallState& call, std::span<void* const> dests);
   /// Whether a message with `tag` from `source` is waiting.
   bool probe(int source, int tag) const;
+  /// The source of a message with `tag` that is waiting, from any rank; -1 if none.
+  int probe_any(int tag) const;
   /// Receives the message probe() found; the bytes stay valid until the next receive.
   std::span<const std::byte> receive_probed(int source, int tag);
   /// Receives the next message from `source` with `tag` into `dest` (it

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <random>
 #include <string>
 
 
@@ -79,8 +78,15 @@ std::unique_ptr<ResultSlab> make_slab(std::size_t capacity, std::uint64_t token)
 // the one the worker made (a pid from another pid namespace names another process).
 std::unique_ptr<SlabReader> open_slab(const Offer& o) {
   const std::string path = "/proc/" + std::to_string(o.pid) + "/fd/" + std::to_string(o.fd);
-  const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  // Non-blocking, and only a regular file of at least the control page is
+  // mapped: whatever that path names when the pid is someone else's.
+  const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return nullptr;
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(SlabMapping::kDataOffset)) {
+    close(fd);
+    return nullptr;
+  }
   try {
     auto reader = std::make_unique<SlabReader>(fd, static_cast<std::size_t>(o.capacity));
     if (reader->mapping().token() != o.token) return nullptr;
@@ -171,9 +177,10 @@ ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int
   if (rank != root && shares_node_with(groups, comm, root)) {
     const auto workers = static_cast<std::size_t>(std::max(1, groups.node.size() - 1));
     const std::size_t capacity = page_rounded(std::clamp(kNodeBytes / workers, kMinBytes, kMaxBytes));
-    std::random_device random;
-    const std::uint64_t token = (std::uint64_t{random()} << 32) ^ random() ^
-                                static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    // Unlike anything a file of another process holds at that place by chance.
+    const std::uint64_t token =
+        (static_cast<std::uint64_t>(getpid()) << 40) ^ 0x686d702d736c6162ULL ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     mine_ = make_slab(capacity, token);
     if (mine_) offer = {static_cast<std::uint64_t>(getpid()), static_cast<std::uint64_t>(mine_->mapping().fd()),
                         token, capacity};

@@ -31,11 +31,10 @@ constexpr std::chrono::microseconds kPollSleep{10};
   MPI_Group_free(&group);
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", limit);
-  throw TimeoutError("hmp: rank " + std::to_string(me) + " of a Value/Lock/Semaphore/Barrier/Event waited " + secs +
-                     " s for rank " + std::to_string(target) +
-                     " (on another node) to answer an MPI atomic on their shared cells; that rank answers only "
-                     "while it is inside MPI: is it computing for that long, or gone? (HMP_WAIT_TIMEOUT sets the "
-                     "limit)");
+  throw TimeoutError("hmp: rank " + std::to_string(me) + " waited " + secs + " s for rank " + std::to_string(target) +
+                     " (on another node) to answer an MPI atomic on the cells it holds (of a Value, Lock, "
+                     "Semaphore, Barrier, Event or a pool's counter); that rank answers only while it is inside "
+                     "MPI: does it compute that long, or is it gone? (HMP_WAIT_TIMEOUT sets the limit)");
 }
 
 }  // namespace

@@ -184,15 +184,34 @@ class RootRole final : public PoolRole {
     return false;
   }
 
+  // Workers' messages that arrived, up to one a worker: one probe for any
+  // source, not one per worker (at thousands of ranks a probe of every
+  // worker in each pass cost more than the messages).
   bool try_receive(CallState& call) {
     bool any = false;
-    for (int w = 0; w < ctx_.size; ++w)
-      if (!call.root.worker_done[static_cast<std::size_t>(w)] && receive_one(call, w)) any = true;
+    for (int k = 1; k < ctx_.size; ++k) {
+      const int source = ctx_.probe_any(call.data_tag);
+      if (source < 0) break;
+      // A rank done with this call sent this for a call 10,000 later (the tags' cycle): look past it.
+      if (call.root.worker_done[static_cast<std::size_t>(source)]) return probe_each(call) || any;
+      take_message(call, source);
+      any = true;
+    }
     return any;
   }
 
-  bool receive_one(CallState& call, int source) {
-    if (!ctx_.probe(source, call.data_tag)) return false;
+  bool probe_each(CallState& call) {
+    bool any = false;
+    for (int w = 0; w < ctx_.size; ++w)
+      if (!call.root.worker_done[static_cast<std::size_t>(w)] && ctx_.probe(w, call.data_tag)) {
+        take_message(call, w);
+        any = true;
+      }
+    return any;
+  }
+
+  // The message probe found from `source`: its header, then its parts.
+  void take_message(CallState& call, int source) {
     DataHeader h;
     decode(ctx_.receive_probed(source, call.data_tag), h);
     const bool same = h.seq == call.seq && h.sig.same_call(call.desc.sig);
@@ -216,7 +235,6 @@ class RootRole final : public PoolRole {
     const auto s = static_cast<std::size_t>(source);
     call.root.busy[s] += h.busy;
     if (h.done) call.root.worker_done[s] = 1;
-    return true;
   }
 
   // A batch of raw results in the worker's slab (result_slab.hpp): copied

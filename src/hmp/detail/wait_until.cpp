@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <bit>
-#include <climits>
 #include <cstdlib>
 #include <ctime>
 #include <string>

@@ -34,9 +34,15 @@ Window Window::allocate(const Communicator& comm, std::size_t bytes, int disp_un
 }
 
 void Window::lock_all() {
-  if (locked_) return;
+  if (locked_ != kUnlocked) return;
   HMP_MPI_CHECK(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_));
-  locked_ = true;
+  locked_ = kAllLocked;
+}
+
+void Window::lock(int rank) {
+  if (locked_ != kUnlocked) return;
+  HMP_MPI_CHECK(MPI_Win_lock(MPI_LOCK_SHARED, rank, MPI_MODE_NOCHECK, win_));
+  locked_ = rank;
 }
 
 void Window::sync() const { HMP_MPI_CHECK(MPI_Win_sync(win_)); }
@@ -54,11 +60,12 @@ void* Window::shared_query(int rank, std::size_t* bytes) const {
 
 void Window::reset() noexcept {
   if (win_ != MPI_WIN_NULL && !mpi_finalized()) {
-    if (locked_) MPI_Win_unlock_all(win_);
+    if (locked_ == kAllLocked) MPI_Win_unlock_all(win_);
+    if (locked_ >= 0) MPI_Win_unlock(locked_, win_);
     MPI_Win_free(&win_);
   }
   win_ = MPI_WIN_NULL;
-  locked_ = false;
+  locked_ = kUnlocked;
 }
 
 }  // namespace hmp::detail

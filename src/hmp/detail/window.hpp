@@ -39,6 +39,10 @@ class Window {
   /// MPI_Win_flush and MPI_Win_sync are legal at any time; it is closed by
   /// reset(). Windows are made once, never per operation.
   void lock_all();
+  /// The same to one rank only (MPI_Win_lock, shared, MPI_MODE_NOCHECK):
+  /// for windows whose RMA all aims at `rank`. SMPI locks every rank one by
+  /// one for lock_all and unlocks them in time quadratic in the ranks.
+  void lock(int rank);
   /// MPI_Win_sync: a memory barrier between this rank's loads/stores and the
   /// window (the public and private copies agree afterwards).
   void sync() const;
@@ -57,8 +61,9 @@ class Window {
     std::swap(win_, o.win_);
     std::swap(locked_, o.locked_);
   }
+  static constexpr int kUnlocked = -2, kAllLocked = -1;
   MPI_Win win_ = MPI_WIN_NULL;
-  bool locked_ = false;
+  int locked_ = kUnlocked;  ///< kAllLocked, the one rank locked, or kUnlocked
 };
 
 }  // namespace hmp::detail
