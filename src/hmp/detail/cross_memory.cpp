@@ -1,5 +1,6 @@
 #include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/node_groups.hpp>
 #include <hmp/errors.hpp>
 
 #include <sys/uio.h>
@@ -23,19 +24,6 @@ bool cross_memory_allowed() {
   throw UsageError(std::string("HMP_CROSS_MEMORY='") + env +
                    "' is not allowed: give 1 (workers on root's node read their inputs from root's memory, the "
                    "default) or 0 (inputs travel as messages)");
-}
-
-// Whether `root` of `comm` is one of the ranks of `node`.
-bool shares_node_with(const Communicator& comm, int root, const Communicator& node) {
-  MPI_Group all = MPI_GROUP_NULL, here = MPI_GROUP_NULL;
-  HMP_MPI_CHECK(MPI_Comm_group(comm.native(), &all));
-  HMP_MPI_CHECK(MPI_Comm_group(node.native(), &here));
-  int in_node = MPI_UNDEFINED;
-  const int rc = MPI_Group_translate_ranks(all, 1, &root, here, &in_node);
-  MPI_Group_free(&all);
-  MPI_Group_free(&here);
-  HMP_MPI_CHECK(rc);
-  return in_node != MPI_UNDEFINED;
 }
 
 // A word only root's process holds: a reader that finds it read root.
@@ -89,7 +77,7 @@ std::vector<char> ranks_reading_root_memory(const Communicator& comm, int root, 
   }
   HMP_MPI_CHECK(MPI_Bcast(where, 3, MPI_UINT64_T, root, comm.native()));
   char reads = 0;
-  if (rank != root && where[0] != 0 && allowed && shares_node_with(comm, root, node)) {
+  if (rank != root && where[0] != 0 && allowed && is_on_node(comm, root, node)) {
     std::uint64_t seen = 0;
     try {
       read_process_memory(where[0], where[1], std::as_writable_bytes(std::span(&seen, 1)));

@@ -61,4 +61,16 @@ std::shared_ptr<const NodeGroups> shared_node_groups(const Communicator& comm) {
   return made;
 }
 
+bool is_on_node(const Communicator& comm, int rank, const Communicator& node) {
+  MPI_Group all = MPI_GROUP_NULL, here = MPI_GROUP_NULL;
+  HMP_MPI_CHECK(MPI_Comm_group(comm.native(), &all));
+  const int got = MPI_Comm_group(node.native(), &here);
+  int in_node = MPI_UNDEFINED;
+  const int rc = got == MPI_SUCCESS ? MPI_Group_translate_ranks(all, 1, &rank, here, &in_node) : got;
+  MPI_Group_free(&all);
+  if (here != MPI_GROUP_NULL) MPI_Group_free(&here);
+  HMP_MPI_CHECK(rc);
+  return in_node != MPI_UNDEFINED;
+}
+
 }  // namespace hmp::detail

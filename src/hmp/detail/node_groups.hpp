@@ -28,4 +28,8 @@ NodeGroups split_by_node(const Communicator& comm);
 /// as objects are made and destroyed collectively).
 std::shared_ptr<const NodeGroups> shared_node_groups(const Communicator& comm);
 
+/// Whether rank `rank` of `comm` is one of the ranks of `node` (a
+/// communicator of this rank's node, such as NodeGroups::node). Local.
+bool is_on_node(const Communicator& comm, int rank, const Communicator& node);
+
 }  // namespace hmp::detail

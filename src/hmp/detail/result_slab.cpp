@@ -49,17 +49,6 @@ struct Offer {
   std::uint64_t pid = 0, fd = 0, token = 0, capacity = 0;
 };
 
-bool shares_node_with(const NodeGroups& groups, const Communicator& comm, int root) {
-  MPI_Group from = MPI_GROUP_NULL, to = MPI_GROUP_NULL;
-  HMP_MPI_CHECK(MPI_Comm_group(comm.native(), &from));
-  HMP_MPI_CHECK(MPI_Comm_group(groups.node.native(), &to));
-  int there = MPI_UNDEFINED;
-  HMP_MPI_CHECK(MPI_Group_translate_ranks(from, 1, &root, to, &there));
-  MPI_Group_free(&from);
-  MPI_Group_free(&to);
-  return there != MPI_UNDEFINED;
-}
-
 std::unique_ptr<ResultSlab> make_slab(std::size_t capacity, std::uint64_t token) {
   const int fd = memfd_create("hmp-results", MFD_CLOEXEC);
   if (fd < 0) return nullptr;
@@ -174,7 +163,7 @@ ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int
   // A bad root is reported by the pool; simulated ranks are threads of one process.
   if (size == 1 || root < 0 || root >= size || kSimulatedRanks) return;
   Offer offer;
-  if (rank != root && shares_node_with(groups, comm, root)) {
+  if (rank != root && is_on_node(comm, root, groups.node)) {
     const auto workers = static_cast<std::size_t>(std::max(1, groups.node.size() - 1));
     const std::size_t capacity = page_rounded(std::clamp(kNodeBytes / workers, kMinBytes, kMaxBytes));
     // Unlike anything a file of another process holds at that place by chance.
