@@ -186,7 +186,8 @@ ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int
   if (rank == root) {
     readers_.resize(offers.size());
     for (std::size_t r = 0; r < offers.size(); ++r)
-      if (offers[r].capacity && (readers_[r] = open_slab(offers[r], static_cast<int>(r), root, wait_timeout))) accepted[r] = 1;
+      if (offers[r].capacity && (readers_[r] = open_slab(offers[r], static_cast<int>(r), root, wait_timeout)))
+        accepted[r] = 1;
   }
   int mine_accepted = 0;
   HMP_MPI_CHECK(MPI_Scatter(accepted.data(), 1, MPI_INT, &mine_accepted, 1, MPI_INT, root, comm.native()));
