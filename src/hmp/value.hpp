@@ -19,12 +19,16 @@
 #include <hmp/communicator.hpp>
 #include <hmp/detail/atomic_cells.hpp>
 #include <hmp/detail/node_value_cache.hpp>
+#include <hmp/detail/wait_until.hpp>
+#include <hmp/errors.hpp>
 #include <hmp/lock.hpp>
 #include <hmp/runtime.hpp>
+#include <hmp/timeout.hpp>
 
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <type_traits>
 
 namespace hmp {
@@ -125,11 +129,22 @@ class Value : private RawValue<T> {
   // under the lock.
   template <class F>
   decltype(auto) locked(F&& f) const {
-    std::unique_lock<Lock> hold(lock_, std::defer_lock);
-    if (!lock_.held_by_me()) hold.lock();
+    std::unique_lock<Lock> hold;
+    if (!lock_.held_by_me()) hold = take_lock();
     if (cache_) return f(*cache_);
     InPlace in_place{const_cast<detail::AtomicCells<T>&>(this->cells_)};
     return f(in_place);
+  }
+  // The lock for one call; gives up after HMP_WAIT_TIMEOUT (600 s unless
+  // set) with a message naming this rank and the holder.
+  std::unique_lock<Lock> take_lock() const {
+    static const double limit = detail::wait_timeout_from_environment();
+    if (!lock_.acquire(Seconds(limit)))
+      throw TimeoutError("hmp::Value: rank " + std::to_string(lock_.cohort().rank()) + " waited " +
+                         std::to_string(static_cast<long>(limit)) + " s for the lock every call of a Value takes (" +
+                         lock_.cohort().holder("its holder") +
+                         "); does the holder compute that long, or is it gone? (HMP_WAIT_TIMEOUT sets the limit)");
+    return std::unique_lock<Lock>(lock_, std::adopt_lock);
   }
   // a + b, wrapping as std::atomic's fetch_add does for integers.
   static T plus(T a, T b) {

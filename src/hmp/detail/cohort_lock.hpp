@@ -38,6 +38,9 @@ class CohortLock {
   /// Whether some rank holds it (a snapshot; a hand-over counts as held).
   bool locked() const;
   bool held_by_me() const;
+  /// `what`, then who holds the lock (a rank, a rank of another node, or
+  /// nobody) and that it is not this rank.
+  std::string holder(const char* what) const;
   /// This rank in the communicator the lock was made on.
   int rank() const noexcept { return global_.rank(); }
 
@@ -56,7 +59,6 @@ class CohortLock {
   void give_up_node_wait();
   void hand_back_or_release();
   void wake_node_waiter();
-  std::string holder(const char* what) const;
 
   AtomicCells<std::int32_t> global_;  // [0]: owner (one node) or owning node + 1
   // Several nodes only: [0] the node word (owner | waiters | cohort bit),

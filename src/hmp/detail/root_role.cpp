@@ -6,6 +6,7 @@
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_role.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <unistd.h>
@@ -67,7 +68,7 @@ class RootRole final : public PoolRole {
   }
 
   bool join(CallState& call, GiveUpAt deadline) override {
-    Backoff backoff(kSpin);
+    Backoff backoff = waiting();
     auto last_news = Clock::now();
     while (!call.joined) {
       if (deadline && Clock::now() >= *deadline) return false;
@@ -99,7 +100,7 @@ class RootRole final : public PoolRole {
 
   bool advance(CallState& call) override {
     const std::size_t before = call.root.arrived.size();
-    Backoff backoff(kSpin);
+    Backoff backoff = waiting();
     auto last_news = Clock::now();
     while (!call.joined && call.root.arrived.size() == before) {
       if (step(call)) {
@@ -117,6 +118,13 @@ class RootRole final : public PoolRole {
   }
 
   const std::vector<double>& last_busy() const noexcept override { return last_busy_; }
+
+  // Root's wait for news. Across nodes the pool's counter lives here, and
+  // other nodes' block fetches move only while root is in MPI: it sleeps at
+  // most kTargetMaxSleep between polls then, not a Backoff's 1 ms.
+  static Backoff waiting() {
+    return rma_targets_here().load() > 0 ? Backoff(kSpin, kTargetMaxSleep) : Backoff(kSpin);
+  }
 
  private:
   // One step: take messages that arrived, else run root's own claims.
