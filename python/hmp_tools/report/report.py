@@ -264,19 +264,29 @@ def _simulated(w, section, level):
     maps = [p.row for p in section.simulated if p.row["method"] == "map"]
     if maps:
         doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "makespan (s)",
-                   "ideal (s)", "efficiency", "overhead (µs/task)"],
+                   "ideal (s)", "efficiency", "overhead (µs/task)", *COST],
                   [[r["platform"], r["ranks"], r["nodes"], r["schedule"], _s(r["task_us"]),
                     r["items"], _s(r["makespan_s"]), _s(r["ideal_s"]),
                     _r(r["efficiency"]) if r["task_us"] else "–",
-                    _s(r["overhead_us_per_task"])] for r in maps])
+                    _s(r["overhead_us_per_task"]), *_cost(r)] for r in maps])
     others = [p.row for p in section.simulated if p.row["method"] != "map"]
     if others:
         doc.table(["platform", "method", "ranks", "nodes", "items", "makespan (s)",
-                   "error reached every rank (s)", "same error everywhere", "check"],
+                   "error reached every rank (s)", "same error everywhere", "check", *COST],
                   [[r["platform"], r["method"], r["ranks"], r["nodes"], r["items"],
                     _s(r["makespan_s"]), _s(r["error_reach_s"] or None),
-                    {True: "yes", False: "NO"}.get(r["same_error_everywhere"], "–"), r["check"]]
+                    {True: "yes", False: "NO"}.get(r["same_error_everywhere"], "–"), r["check"],
+                    *_cost(r)]
                    for r in others])
+
+
+# What a simulated run cost on the machine that ran it.
+COST = ("wall here (s)", "peak memory here (GiB)")
+
+
+def _cost(row) -> list:
+    peak = row["peak_rss_bytes"]
+    return [_s(row["wall_s"] or None), f"{peak / 2**30:.2f}" if peak != "" else "–"]
 
 
 def _tutorial(w, section, level):
