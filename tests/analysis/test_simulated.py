@@ -65,6 +65,11 @@ def test_simulated_records_get_their_own_table(tmp_path):
     text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "Simulated scaling (SimGrid SMPI)" in text
     assert "| 12.5 | 3.00 |" in text  # the 256-rank map's wall time and memory here
+    # The maps by ranks: one row for the series, a column per rank count.
+    assert "| tasks | schedule | 64 ranks | 256 ranks |" in text
+    assert "| 1,000 × 100 µs | dynamic | 80.0%, 25 µs | 80.0%, 25 µs |" in text
+    # What the simulations cost here, by ranks: only the 256-rank record says.
+    assert "| 256 | 1 | 0.2 | 12 (map dynamic, 1,000 × 100 µs) | 3.00 |" in text
     assert text.index("Strong scaling") < text.index("Simulated scaling")
 
 

@@ -13,9 +13,8 @@ are skipped, so rerunning a study resumes it (and so are those that ran past
 the same or larger limits: did not finish within the timeout, held more
 memory than --max-memory). Exit status: 0 all ok, 1 some configuration
 failed or was left past its limits (recorded with status "failed") or Slurm
-refused,
-2 bad study or usage (one line: FILE: FIELD: what is wrong; allowed: ...),
-128+N interrupted by signal N. See docs/jobs.md.
+refused, 2 bad study or usage (one line: FILE: FIELD: what is wrong;
+allowed: ...), 128+N interrupted by signal N. See docs/jobs.md.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <string>
 
 namespace hmp::detail {
@@ -158,13 +157,11 @@ std::span<const std::byte> SlabReader::batch(std::uint64_t number, std::size_t b
 }
 
 void SlabReader::timed_out(std::uint64_t number) const {
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1f", wait_timeout_);
-  throw TimeoutError("hmp: rank " + std::to_string(root_) + " (root) waited " + secs + " s for batch #" +
-                     std::to_string(number) + " of rank " + std::to_string(worker_) +
-                     "'s results to show in its result slab, after the message naming that batch came (the "
-                     "worker stores the batch's number before it sends that message); does root map the file "
-                     "the worker writes? (HMP_WAIT_TIMEOUT sets the limit)");
+  throw wait_timed_out(root_, wait_timeout_,
+                       "for batch #" + std::to_string(number) + " of rank " + std::to_string(worker_) +
+                           "'s results to show in its result slab, after the message naming that batch came (the "
+                           "worker stores the batch's number before it sends that message); does root map the "
+                           "file the worker writes?");
 }
 
 ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int root, double wait_timeout) {
