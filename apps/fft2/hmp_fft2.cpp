@@ -15,10 +15,7 @@
 #include <hmp/serialize.hpp>  // vectors cross ranks
 #include <hmp/shared_array.hpp>
 
-#include <omp.h>
-
 #include <algorithm>
-
 #include <complex>
 
 namespace {
@@ -56,10 +53,9 @@ void openmp(Context& ctx) {
       const std::size_t n = s.elems();
 #pragma omp parallel
       {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
-        const std::size_t first = s.items * t / nt, last = s.items * (t + 1) / nt;
-        w::fft2(s.data.data() + first * n, ctx.out.data() + first * n, s.rows, s.cols, last - first);
+        const auto mine = thread_block(s.items);
+        w::fft2(s.data.data() + mine.begin * n, ctx.out.data() + mine.begin * n, s.rows, s.cols,
+                mine.end - mine.begin);
       }
     });
   });

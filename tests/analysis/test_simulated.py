@@ -26,7 +26,9 @@ def sim_map(ranks, schedule, task_us, items, makespan, **fields) -> dict:
 
 def test_simulated_records_get_their_own_table(tmp_path):
     measured = strong_study(workers=(2, 4))
-    simulated = [sim_map(r, "dynamic", 100.0, 1000, 1000 * 100e-6 / r * 1.25) for r in (64, 256)]
+    simulated = [sim_map(64, "dynamic", 100.0, 1000, 1000 * 100e-6 / 64 * 1.25),
+                 sim_map(256, "dynamic", 100.0, 1000, 1000 * 100e-6 / 256 * 1.25,
+                         elapsed_seconds=12.5, peak_rss_bytes=3 << 30)]
     # The same configuration twice: the record of median makespan is shown.
     simulated += [sim_map(64, "dynamic", 100.0, 1000, m) for m in (9.0, 1e-9)]
     simulated.append(record(app="bench-scale", method="task_error", items=100, size=0, ranks=64,
@@ -44,6 +46,8 @@ def test_simulated_records_get_their_own_table(tmp_path):
     maps = sorted((r for r in rows if r["method"] == "map"), key=lambda r: int(r["ranks"]))
     assert [int(r["ranks"]) for r in maps] == [64, 256]
     assert [int(r["records"]) for r in maps] == [3, 1]
+    # What the simulation cost here, when the sweep recorded it.
+    assert [(r["wall_s"], r["peak_rss_bytes"]) for r in maps] == [("", ""), ("12.5", str(3 << 30))]
     for r in maps:
         ranks, items, task_us = int(r["ranks"]), int(r["items"]), float(r["task_us"])
         makespan = 1000 * 100e-6 / ranks * 1.25
@@ -60,6 +64,12 @@ def test_simulated_records_get_their_own_table(tmp_path):
     assert strong and all(r["app"] == "fft2" for r in strong)
     text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "Simulated scaling (SimGrid SMPI)" in text
+    assert "| 12.5 | 3.00 |" in text  # the 256-rank map's wall time and memory here
+    # The maps by ranks: one row for the series, a column per rank count.
+    assert "| tasks | schedule | 64 ranks | 256 ranks |" in text
+    assert "| 1,000 × 100 µs | dynamic | 80.0%, 25 µs | 80.0%, 25 µs |" in text
+    # What the simulations cost here, by ranks: only the 256-rank record says.
+    assert "| 256 | 1 | 0.2 | 12 (map dynamic, 1,000 × 100 µs) | 3.00 |" in text
     assert text.index("Strong scaling") < text.index("Simulated scaling")
 
 

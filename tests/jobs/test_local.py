@@ -227,6 +227,46 @@ class Local(unittest.TestCase):
         self.assertEqual(self.files(), {})
         self.assertEqual(list((self.study_dir / ".partial").iterdir()), [])
 
+    def test_a_run_past_its_timeout_is_recorded_and_not_rerun_under_the_same(self):
+        # One configuration, which hangs: whatever mpirun's start costs on a
+        # busy machine, only the hanging run meets the limit.
+        victim = config_id("sum", "pool.map", 2, 1)
+        self.path = write_study(self.dir, "tiny", {**STUDY, "ranks": [2], "threads": [1], "apps": [
+            {"app": "sum", "methods": ["pool.map"], "sizes": [100], "items": [4]}]})
+        self.control.write_text(json.dumps({"hang": [victim]}))
+        done = self.run_sweep("--timeout", "5")
+        self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
+        self.assertRegex(done.stdout, rf"\] {re.escape(victim)} FAILED in .*\(did not finish "
+                                      r"within 5 s\)")
+        (failure,) = read_jsonl(self.study_dir / f"{victim}.jsonl")
+        self.assertEqual(schema.problems(failure), [])
+        self.assertEqual((failure["status"], failure["timeout_s"]), ("failed", 5))
+        self.assertEqual(failure["reason"], "did not finish within 5 s")
+        app_pid = int(self.runs()[-1].split()[-1])
+        self.assertIn(_state(app_pid), ("gone", "Z"), "the stopped run's app is still there")
+        # The same limit again: nothing runs, the sweep says why and exits 1.
+        runs = self.runs()
+        done = self.run_sweep("--timeout", "5")
+        self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
+        self.assertEqual(self.runs(), runs, "a configuration past the same timeout ran again")
+        self.assertIn(f"{victim} skipped (did not finish within 5 s)", done.stdout)
+        self.assertIn("0 ran ok, 0 skipped (complete), 0 failed, 1 not rerun", done.stdout)
+        dry = self.run_sweep("--timeout", "4", "--dry-run")
+        self.assertIn(f"{victim} [did not finish within 5 s: not rerun]", dry.stdout)
+        # A larger limit runs it again (and it still hangs).
+        done = self.run_sweep("--timeout", "6")
+        self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
+        self.assertEqual([l.split()[0] for l in self.runs()[len(runs):]], [victim])
+        self.assertEqual(read_jsonl(self.study_dir / f"{victim}.jsonl")[0]["timeout_s"], 6)
+
+    def test_a_bad_timeout_exits_2_with_one_line(self):
+        for value in ("0", "-1", "soon", "nan", "1e9"):
+            done = self.run_sweep("--timeout", value)
+            self.assertEqual(done.returncode, 2, value)
+            self.assertEqual(done.stderr.count("\n"), 1, done.stderr)
+            self.assertIn(f"--timeout: '{value}' is not allowed; allowed: seconds", done.stderr)
+        self.assertEqual(self.runs(), [])
+
     def test_run_app_refuses_oversubscription(self):
         script = REPO / "jobs" / "local" / "run-app.sh"
         env = self.env()

@@ -1,6 +1,7 @@
 // Result slabs (detail/result_slab.hpp): exactly the workers on root's node
 // get one, root reads what a worker handed over and nothing before, a
-// worker reuses its slab only after root gave it back; and maps whose raw
+// worker reuses its slab only after root gave it back, a batch that never
+// comes ends root's wait with a message; and maps whose raw
 // results go through slabs (alone, mixed with messages when a share does not
 // fit, several calls in flight, after a failed call) give the sequential
 // results.
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/detail/result_slab.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/serialize.hpp>
@@ -33,7 +35,7 @@ constexpr std::size_t kScale = 1;
 
 struct Slabs {
   hmp::detail::NodeGroups groups = hmp::detail::split_by_node(hmp::Runtime::current().world());
-  ResultSlabs slabs{groups.group, groups, 0};
+  ResultSlabs slabs{groups.group, groups, 0, hmp::detail::wait_timeout_from_environment()};
   // Whether this rank shares root's node (group rank 0 is node rank 0 of node 0).
   bool with_root() const { return groups.node_index == 0; }
 };
@@ -95,6 +97,29 @@ TEST(ResultSlab, RootReadsTheSealedBatchAndGivesTheSlabBack) {
   if (auto* slab = s.slabs.mine()) {
     EXPECT_NE(slab->take(sizeof(int)), nullptr) << "no room after root gave the slab back";
     slab->discard();
+  }
+}
+
+// Root asks for a batch no worker ever hands over (of fresh slabs, with a
+// short wait timeout): it gives up with a TimeoutError naming itself, the
+// worker and the batch.
+TEST(ResultSlab, AWaitForABatchThatNeverCameTimesOutNamingWhoWaitedForWhat) {
+  auto& rt = hmp::Runtime::current();
+  auto& s = slabs();
+  const ResultSlabs fresh{s.groups.group, s.groups, 0, 0.2};
+  if (!rt.is_root()) return;
+  for (int r = 1; r < rt.size(); ++r) {
+    auto* reader = fresh.of(r);
+    if (!reader) continue;
+    try {
+      reader->batch(1, 0);
+      ADD_FAILURE() << "batch #1 of rank " << r << " was taken, but none was sealed";
+    } catch (const hmp::TimeoutError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("rank 0 waited 0.2 s for batch #1 of rank " + std::to_string(r) + "'s results"),
+                std::string::npos)
+          << what;
+    }
   }
 }
 

@@ -2,7 +2,9 @@
 simulate` runs hmp-bench-scale under smpirun on jobs/platforms/ethernet-64.xml,
 its records validate and say they are simulated, a rerun runs nothing, and
 hmp-report's tables/simulated_scaling.csv holds the bench's arithmetic.
-Bad simulated studies end with exit 2 and one line.
+A run past --timeout or --max-memory is stopped (no simulator left),
+recorded as failed, and not rerun under the same limits; --ranks runs only
+the rank counts asked for. Bad simulated studies end with exit 2 and one line.
 
 Arguments (--arg, in order): the folder of the simulated build's programs."""
 
@@ -11,7 +13,9 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -86,6 +90,8 @@ def test_records_validate_and_say_simulated_on_the_platform(swept):
         assert rec["app"] == "bench-scale" and rec["check"] == "passed", path
         assert rec["ranks"] in RANKS and rec["nodes"] == rec["ranks"] // 4, path
         assert rec["study"] == "sim-tiny" and rec["config"] == path.stem, path
+        # What the simulation cost here: the simulator's memory and wall time.
+        assert rec["peak_rss_bytes"] > 1 << 20 and rec["elapsed_seconds"] > 0, path
 
 
 def test_report_writes_the_simulated_table_with_the_bench_arithmetic(swept):
@@ -94,6 +100,7 @@ def test_report_writes_the_simulated_table_with_the_bench_arithmetic(swept):
     with open(folder / "report" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert set(CSV_COLUMNS) <= set(rows[0])
+    assert all(float(r["wall_s"]) > 0 and int(r["peak_rss_bytes"]) > 1 << 20 for r in rows)
     maps = [r for r in rows if r["method"] == "map"]
     assert sorted((int(r["ranks"]), r["schedule"], float(r["task_us"])) for r in maps) == sorted(
         (n, s, float(t)) for n in RANKS for s in SCHEDULES for t in TASKS_US)
@@ -163,3 +170,81 @@ def test_a_dry_run_lists_every_smpirun_and_writes_nothing(bin_dir, tmp_path):
     assert len(lines) == len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
     assert all("[to run]" in l and "smpirun" in l and f"{PLATFORM}.xml" in l for l in lines)
     assert not (tmp_path / "r").exists()
+
+
+def test_only_the_rank_counts_asked_for_run(bin_dir, tmp_path):
+    path = write(tmp_path, STUDY)
+    done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",
+               "--ranks", "8", "--dry-run", timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(SCHEDULES) * len(TASKS_US) + len(OTHERS)
+    assert all("-r8-t1" in line for line in lines), done.stdout
+    done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",
+               "--ranks", "4,16", timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--ranks: 16 is not a rank count of the study; allowed: 4, 8" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+# A map no machine simulates in seconds (10^7 tasks), and a short run.
+LONG = {"name": "sim-long", "simulated": {"platform": PLATFORM, "ranks_per_host": 4},
+        "ranks": [16], "repeats": 1, "warmup": 0, "timeout": 600,
+        "apps": [{"app": "bench-scale", "methods": ["map"], "items": [10 ** 7],
+                  "args": {"task_us": 1}}]}
+SHORT = {**LONG, "name": "sim-short", "ranks": [4],
+         "apps": [{"app": "bench-scale", "methods": ["lock"], "items": [1]}]}
+
+
+def simulators_of(folder: Path) -> list:
+    """Processes whose command line names `folder` (the records path is an
+    argument of every simulated rank's program)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(folder).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def sweep_limited(path, bin_dir, results, *limits) -> tuple:
+    done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", results, *limits)
+    (rec,) = [json.loads(line) for line in next(results.glob("*/*.jsonl")).read_text().splitlines()]
+    return done, rec
+
+
+def test_a_run_past_its_timeout_is_stopped_recorded_and_not_rerun(bin_dir, tmp_path):
+    path, results = write(tmp_path, LONG), tmp_path / "results"
+    done, rec = sweep_limited(path, bin_dir, results, "--timeout", "3")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "(did not finish within 3 s)" in done.stdout
+    assert schema.problems(rec) == []
+    assert (rec["status"], rec["reason"], rec["timeout_s"]) == (
+        "failed", "did not finish within 3 s", 3)
+    assert rec["simulated"] is True and rec["peak_rss_bytes"] > 0
+    deadline = time.monotonic() + 30  # SIGKILLed processes may take a moment to go
+    while simulators_of(results) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert simulators_of(results) == [], "the stopped simulator is still running"
+    log = next(results.glob("*/logs/*.out"))
+    before = log.stat().st_mtime_ns
+    again, rec = sweep_limited(path, bin_dir, results, "--timeout", "3")
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "skipped (did not finish within 3 s)" in again.stdout
+    assert "0 ran ok, 0 skipped (complete), 0 failed, 1 not rerun" in again.stdout
+    assert log.stat().st_mtime_ns == before and rec["timeout_s"] == 3
+
+
+def test_a_run_past_its_memory_limit_is_recorded_and_not_rerun(bin_dir, tmp_path):
+    path, results = write(tmp_path, SHORT), tmp_path / "results"
+    # 1 MiB: less than any simulator holds.
+    done, rec = sweep_limited(path, bin_dir, results, "--max-memory", str(1 / 1024))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert schema.problems(rec) == [] and rec["status"] == "failed"
+    assert rec["memory_limit_bytes"] == 1 << 20 and rec["peak_rss_bytes"] > 1 << 20
+    assert rec["reason"].startswith("used more than 1 MiB of memory (the limit): "), rec["reason"]
+    again, _ = sweep_limited(path, bin_dir, results, "--max-memory", str(1 / 1024))
+    assert again.returncode == 1 and "1 not rerun" in again.stdout, again.stdout
+    assert "skipped (used more than 1 MiB of memory)" in again.stdout

@@ -195,35 +195,52 @@ def items_figure(spec, path, palette=None) -> None:
 
 
 def simulated_figure(series, path, _methods_palette=None) -> None:
-    """Simulated maps: efficiency (tasks with a cost) and overhead per task
-    against ranks, one line per schedule and task cost (a colour per schedule)."""
-    fig, (eff_ax, over_ax) = plt.subplots(1, 2, figsize=(10.4, 4.4))
+    """Simulated maps, one column per task cost: efficiency (a no-op map's
+    makespan instead) above, overhead per task below, against ranks; a
+    colour and marker per schedule, a line style per number of items."""
+    costs = sorted({key[3] for key in series})
+    fig, axes = plt.subplots(2, len(costs), figsize=(3.4 * len(costs) + 0.6, 6.4), squeeze=False)
     palette = Palette(key[2] for key in series)
-    style = _styles()
-    ranks = []
-    for (platform, _study, schedule, task_us, items), pts in series.items():
-        x = [p.row["ranks"] for p in pts]
-        ranks += x
-        look = dict(style(schedule), color=palette(schedule),
-                    label=f"{schedule}, {task_us:g} µs × {items} on {platform}")
-        if task_us:
-            eff_ax.plot(x, [p.row["efficiency"] for p in pts], **look)
-        over_ax.plot(x, [p.row["overhead_us_per_task"] for p in pts], **look)
-    eff_ax.axhline(1.0, color="grey", linestyle="--", label="ideal E = 1")
-    eff_ax.set_ylim(0, 1.1)
-    eff_ax.set_ylabel("efficiency ideal / makespan (fraction)")
-    eff_ax.set_title("efficiency (tasks of fixed simulated cost)")
-    over_ax.set_ylabel("overhead per task (µs of rank time)")
-    over_ax.set_title("overhead per task")
-    _log_if_wide(over_ax, [p.row["overhead_us_per_task"] for pts in series.values() for p in pts])
-    for ax in (eff_ax, over_ax):
-        _worker_axis(ax, ranks)
-        ax.set_xlabel("simulated ranks")
-    fig.suptitle("simulated pool map (SimGrid SMPI)")
+    schedules = sorted({key[2] for key in series})
+    sizes = sorted({key[4] for key in series})
+    platforms = sorted({key[0] for key in series})
+    for column, cost in enumerate(costs):
+        top, bottom = axes[0][column], axes[1][column]
+        ranks = []
+        for (platform, _study, schedule, task_us, items), pts in series.items():
+            if task_us != cost:
+                continue
+            x = [p.row["ranks"] for p in pts]
+            ranks += x
+            where = f" on {platform}" if len(platforms) > 1 else ""
+            look = dict(color=palette(schedule), marker=MARKERS[schedules.index(schedule) % len(MARKERS)],
+                        linestyle=LINES[sizes.index(items) % len(LINES)],
+                        label=f"{schedule}, {items:,} tasks{where}")
+            top.plot(x, [p.row["efficiency"] if cost else p.row["makespan_s"] for p in pts], **look)
+            bottom.plot(x, [p.row["overhead_us_per_task"] for p in pts], **look)
+        if cost:
+            top.axhline(1.0, color="grey", linestyle="--", label="ideal E = 1")
+            top.set_ylim(0, 1.1)
+            top.set_title(f"tasks of {cost:g} µs: efficiency")
+        else:
+            _log_if_wide(top, [p.row["makespan_s"] for k, pts in series.items() if k[3] == 0
+                               for p in pts])
+            top.set_title("no-op tasks: makespan")
+        bottom.set_title(f"{cost:g} µs tasks: overhead per task" if cost else
+                         "no-op tasks: overhead per task")
+        _log_if_wide(bottom, [p.row["overhead_us_per_task"] for k, pts in series.items()
+                              if k[3] == cost for p in pts])
+        for ax in (top, bottom):
+            _worker_axis(ax, ranks)
+            ax.set_xlabel("simulated ranks")
+    axes[0][0].set_ylabel("efficiency ideal / makespan\n(no-op: makespan, simulated s)")
+    axes[1][0].set_ylabel("rank-time lost per task (µs)")
+    fig.suptitle("simulated pool map on " + ", ".join(platforms) + " (SimGrid SMPI)")
     fig.tight_layout()
-    fig.legend(*_unique_handles((eff_ax, over_ax)), loc="upper center", bbox_to_anchor=(0.5, 0.0),
-               ncol=2, fontsize="small", frameon=False, title="schedule, task cost × items",
-               title_fontsize="small")
+    handles, labels = _unique_handles(axes.flat)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(4, len(labels)), fontsize="small", frameon=False,
+               title="schedule, tasks of the map", title_fontsize="small")
     _save(fig, path)
 
 

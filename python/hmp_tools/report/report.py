@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import simulated, tables, tutorial
+from . import simulated, simulated_section, tables, tutorial
 from .document import Document
 from .figures import Palette, items_figure, scaling_figure, simulated_figure
+from .numbers import r as _r, s as _s
 from .findings import findings
 from .provenance import provenance_rows
 from ..sweep.progress import duration
 
 SKIPPED_SHOWN = 50   # the rest are in tables/skipped.csv and on stderr
-
-
-def _s(x) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3g}"
-
-
-def _r(x, digits=2) -> str:
-    if isinstance(x, float) and math.isnan(x):
-        return "–"
-    return "∞" if x == math.inf else f"{x:.{digits}f}"
 
 
 def _spread(c) -> str:
@@ -103,7 +93,7 @@ def write_report(analysis, directory, progress=None) -> dict:
         _strong(w, section, level)
         _weak(w, section, level)
         _tutorial(w, section, level)
-        _simulated(w, section, level)
+        simulated_section.write_section(w.doc, w.figure, simulated_figure, section, level)
 
     _failures(w, analysis)
     _definitions(doc)
@@ -244,39 +234,6 @@ def _weak(w, section, level):
                   [[s.label, p.config.items, p.config.layout, p.workers,
                     _s(p.config.median), _spread(p.config), _r(p.efficiency),
                     _r(p.config.imbalance)] for s in g.series for p in s.points])
-
-
-def _simulated(w, section, level):
-    """SMPI's records: simulated seconds on a described platform, apart."""
-    doc = w.doc
-    if not section.simulated:
-        return
-    doc.heading(level, "Simulated scaling (SimGrid SMPI)")
-    doc.para("Simulated seconds on the named platform (jobs/platforms/), not measured on "
-             "this machine: tasks of task_us cost exactly that in simulated time. "
-             "ideal = items × task_us / ranks; efficiency = ideal / makespan; overhead per "
-             "task = (makespan − ideal) × ranks / items. See docs/scaling.md for what SMPI "
-             "models.")
-    series = simulated.map_series(section.simulated)
-    if series:
-        w.figure("simulated_map", simulated_figure, series,
-                 f"Simulated pool map: efficiency and overhead per task ({section.provenance.label})")
-    maps = [p.row for p in section.simulated if p.row["method"] == "map"]
-    if maps:
-        doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "makespan (s)",
-                   "ideal (s)", "efficiency", "overhead (µs/task)"],
-                  [[r["platform"], r["ranks"], r["nodes"], r["schedule"], _s(r["task_us"]),
-                    r["items"], _s(r["makespan_s"]), _s(r["ideal_s"]),
-                    _r(r["efficiency"]) if r["task_us"] else "–",
-                    _s(r["overhead_us_per_task"])] for r in maps])
-    others = [p.row for p in section.simulated if p.row["method"] != "map"]
-    if others:
-        doc.table(["platform", "method", "ranks", "nodes", "items", "makespan (s)",
-                   "error reached every rank (s)", "same error everywhere", "check"],
-                  [[r["platform"], r["method"], r["ranks"], r["nodes"], r["items"],
-                    _s(r["makespan_s"]), _s(r["error_reach_s"] or None),
-                    {True: "yes", False: "NO"}.get(r["same_error_everywhere"], "–"), r["check"]]
-                   for r in others])
 
 
 def _tutorial(w, section, level):

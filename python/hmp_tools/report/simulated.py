@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# tables/simulated_scaling.csv, in this order.
+# tables/simulated_scaling.csv, in this order; wall_s and peak_rss_bytes are
+# what the shown record's simulation cost on the machine that ran it.
 COLUMNS = ("platform", "study", "method", "ranks", "nodes", "schedule", "task_us", "items",
            "makespan_s", "ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
-           "same_error_everywhere", "records", "check")
+           "same_error_everywhere", "records", "check", "wall_s", "peak_rss_bytes")
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,11 @@ def points(records) -> list:
                "makespan_s": _makespan(shown), "records": len(group),
                "check": "/".join(sorted({r.check for r in group}))}
         for name in ("ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
-                     "same_error_everywhere"):
+                     "same_error_everywhere", "peak_rss_bytes"):
             value = shown.figure(name)
             row[name] = "" if value is None else value
+        wall = shown.figure("elapsed_seconds")
+        row["wall_s"] = "" if wall is None else wall
         out.append(Point(row))
     return out
 

@@ -1,30 +1,35 @@
 """hmp-sweep: run a scaling study of the hmp apps locally or on Slurm.
 
   hmp-sweep check   STUDY [--slurm] [--allow-oversubscribe] [--list] [--bin DIR]
-  hmp-sweep local   STUDY [--allow-oversubscribe] [--results DIR] [--bin DIR] [--dry-run]
+  hmp-sweep local   STUDY [--allow-oversubscribe] [--timeout S] [--results DIR] [--bin DIR] [--dry-run]
   hmp-sweep slurm   STUDY [--partition P] [--time T] [--results DIR] [--bin DIR] [--dry-run]
-  hmp-sweep simulate STUDY [--results DIR] [--bin DIR] [--dry-run]   (a study with "simulated")
+  hmp-sweep simulate STUDY [--ranks N,...] [--timeout S] [--max-memory GIB] [--results DIR]
+                     [--bin DIR] [--dry-run]   (a study with "simulated")
   hmp-sweep run-one STUDY --index I [--results DIR] [--bin DIR]   (what each array task runs)
 
 Records go to DIR/<study>/<config-id>.jsonl (DIR defaults to ./results), one
 file per configuration, written whole; configurations whose file is complete
-are skipped, so rerunning a study resumes it. Exit status: 0 all ok, 1 some
-configuration failed (recorded with status "failed") or Slurm refused,
-2 bad study or usage (one line: FILE: FIELD: what is wrong; allowed: ...),
-128+N interrupted by signal N. See docs/jobs.md.
+are skipped, so rerunning a study resumes it (and so are those that ran past
+the same or larger limits: did not finish within the timeout, held more
+memory than --max-memory). Exit status: 0 all ok, 1 some configuration
+failed or was left past its limits (recorded with status "failed") or Slurm
+refused, 2 bad study or usage (one line: FILE: FIELD: what is wrong;
+allowed: ...), 128+N interrupted by signal N. See docs/jobs.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import fcntl
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
-from . import apps, launch, records, runner, slurm, study as studies
+from . import apps, launch, records, runner, slurm, study as studies, watch
 from .progress import Progress
 
 PROG = "hmp-sweep"
@@ -61,10 +66,17 @@ def _parser():
     q.add_argument("--allow-oversubscribe", action="store_true")
     q.add_argument("--list", action="store_true", help="print every configuration")
 
+    def timeout(q):
+        q.add_argument("--timeout", metavar="S", type=_seconds, default=None,
+                       help="wall seconds a configuration may run (overrides the study's "
+                            "\"timeout\"); one that does not finish is recorded as failed and "
+                            "not rerun unless a larger --timeout is given")
+
     q = sub.add_parser("local", help="run every configuration here with mpirun")
     common(q)
     q.add_argument("--allow-oversubscribe", action="store_true",
                    help="allow ranks x threads above this machine's cores")
+    timeout(q)
     q.add_argument("--dry-run", action="store_true",
                    help="print each configuration, its state and command; run nothing")
 
@@ -83,6 +95,13 @@ def _parser():
     q.add_argument("--bin", metavar="DIR", default=None,
                    help="folder of the -DHMP_SMPI=ON build's programs (default: "
                         "$HMP_SMPI_BUILD_DIR/apps, else ./build-smpi/apps)")
+    q.add_argument("--ranks", metavar="N,...", type=_rank_list, default=None,
+                   help="run only these of the study's rank counts (default: all of them)")
+    timeout(q)
+    q.add_argument("--max-memory", metavar="GIB", type=_gib, default=None,
+                   help="resident memory a configuration's simulator may hold; one that holds "
+                        "more is stopped, recorded as failed and not rerun unless a larger "
+                        "--max-memory is given (default: no limit; the peak is recorded)")
     q.add_argument("--dry-run", action="store_true",
                    help="print each configuration, its state and command; run nothing")
 
@@ -90,6 +109,48 @@ def _parser():
     common(q)
     q.add_argument("--index", required=True, type=int, help="configuration index")
     return p
+
+
+def _number(text: str, what: str, low: float, high: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low < value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: {what}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    return _number(text, "seconds, 0 < S <= 604800", 0, 7 * 86400)
+
+
+def _gib(text: str) -> int:
+    return int(_number(text, "GiB, 0 < GIB <= 65536", 0, 65536) * watch.GIB)
+
+
+def _rank_list(text: str) -> list:
+    parts = text.split(",")
+    if not all(p.isdigit() and len(p) <= 6 for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: rank counts "
+                                         "separated by commas, e.g. 1024,4096")
+    return sorted({int(p) for p in parts})
+
+
+def _only_ranks(study, configs, wanted) -> list:
+    """The configurations at the `wanted` rank counts (None: all), each of
+    which the study must name."""
+    if wanted is None:
+        return configs
+    unknown = [n for n in wanted if n not in study.ranks]
+    if unknown:
+        raise studies.StudyError(study.path, "--ranks", f"{unknown[0]} is not a rank count of "
+                                 "the study", ", ".join(map(str, study.ranks)))
+    return [c for c in configs if c.ranks in wanted]
+
+
+def _with_timeout(study, seconds):
+    return study if seconds is None else dataclasses.replace(study, timeout=seconds)
 
 
 def _bin_dir(given) -> Path:
@@ -165,11 +226,11 @@ def _local_capacity():
     return cores, "cores of this machine"
 
 
-def _state(study_dir, config) -> str:
-    path = records.final_path(study_dir, config)
-    if records.is_complete(study_dir, config):
-        return "complete"
-    return "failed" if path.exists() else "to run"
+def _state(study_dir, study, config, max_rss=None) -> str:
+    skip = runner.settled(study_dir, study, config, max_rss)
+    if skip is not None:
+        return skip.reason if skip.reason == "complete" else f"{skip.reason}: not rerun"
+    return "failed" if records.final_path(study_dir, config).exists() else "to run"
 
 
 def _cluster_capacity(study, path, partition) -> tuple:
@@ -240,7 +301,7 @@ def _lock(study_dir: Path):
 
 
 def cmd_local(args) -> int:
-    study = _load(args)
+    study = _with_timeout(_load(args), args.timeout)
     configs, capacity, what = _plan_here(study, args.allow_oversubscribe)
     bin_dir = _bin_dir(args.bin)
     _check_apps(study, configs, bin_dir)
@@ -249,7 +310,7 @@ def cmd_local(args) -> int:
     if args.dry_run:
         for c in configs:
             argv, env = runner.command(ctx, study, c, Path("RECORDS"))
-            print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}] "
+            print(f"{c.index:4d} {c.id} [{_state(study_dir, study, c)}] "
                   f"OMP_NUM_THREADS={env['OMP_NUM_THREADS']} {json.dumps(argv)}")
         return 0
     return _sweep(ctx, study, configs, lambda to_run: (
@@ -258,20 +319,23 @@ def cmd_local(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    study = _load(args, simulated=True)
-    configs = studies.plan_simulated(study)
+    study = _with_timeout(_load(args, simulated=True), args.timeout)
+    configs = _only_ranks(study, studies.plan_simulated(study), args.ranks)
     bin_dir = _smpi_bin_dir(args.bin)
     _check_apps(study, configs, bin_dir)
     study_dir = Path(args.results).resolve() / study.name
-    ctx = runner.Context(_source(), study_dir, bin_dir, "smpirun", 0)
+    ctx = runner.Context(_source(), study_dir, bin_dir, "smpirun", 0, max_rss=args.max_memory)
     if args.dry_run:
         for c in configs:
             argv, _ = runner.command(ctx, study, c, Path("RECORDS"))
-            print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}] {json.dumps(argv)}")
+            print(f"{c.index:4d} {c.id} [{_state(study_dir, study, c, ctx.max_rss)}] {json.dumps(argv)}")
         return 0
+    limits = f"at most {study.timeout:g} s" + (
+        f" and {watch.memory(args.max_memory)}" if args.max_memory else "") + " each"
     return _sweep(ctx, study, configs, lambda to_run: (
         f"{PROG}: simulated study {study.name} on {study.platform}: {len(configs)} "
-        f"configurations, {to_run} to run -> {ctx.study_dir}"))
+        f"configurations at {', '.join(map(str, sorted({c.ranks for c in configs})))} ranks, "
+        f"{to_run} to run ({limits}) -> {ctx.study_dir}"))
 
 
 def _sweep(ctx, study, configs, headline) -> int:
@@ -281,19 +345,24 @@ def _sweep(ctx, study, configs, headline) -> int:
     ctx.study_dir.mkdir(parents=True, exist_ok=True)
     lock = _lock(ctx.study_dir)
     runner.install_signal_handlers()
-    to_run = sum(1 for c in configs if not records.is_complete(ctx.study_dir, c))
+    to_run = sum(1 for c in configs if runner.settled(ctx.study_dir, study, c, ctx.max_rss) is None)
     print(headline(to_run), flush=True)
     progress = Progress(len(configs), to_run)
-    failed = ok = 0
+    ctx.note = progress.note
+    counts = {"ok": 0, "failed": 0, "complete": 0, "past": 0}
     for c in configs:
         outcome = runner.run(ctx, study, c)
         progress.line(c.id, outcome)
-        failed += outcome.status == "failed"
-        ok += outcome.status == "ok"
+        if outcome.status == "skipped":
+            counts["complete" if outcome.reason == "complete" else "past"] += 1
+        else:
+            counts[outcome.status] += 1
     lock.close()
-    print(f"{PROG}: study {study.name}: {ok} ran ok, {len(configs) - ok - failed} skipped "
-          f"(complete), {failed} failed; records in {ctx.study_dir}", flush=True)
-    return 1 if failed else 0
+    past = (f", {counts['past']} not rerun (failed past limits no larger than these)"
+            if counts["past"] else "")
+    print(f"{PROG}: study {study.name}: {counts['ok']} ran ok, {counts['complete']} skipped "
+          f"(complete), {counts['failed']} failed{past}; records in {ctx.study_dir}", flush=True)
+    return 1 if counts["failed"] or counts["past"] else 0
 
 
 def cmd_run_one(args) -> int:
@@ -369,7 +438,7 @@ def cmd_slurm(args) -> int:
     _check_apps(study, configs, bin_dir)
     results = Path(args.results).resolve()
     study_dir = results / study.name
-    todo = [c for c in configs if not records.is_complete(study_dir, c)]
+    todo = [c for c in configs if runner.settled(study_dir, study, c) is None]
     limit = capacity if study.max_workers == "cores" else study.max_workers
 
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -402,7 +471,7 @@ def cmd_slurm(args) -> int:
     analysis_script = [str(SBATCH / "sweep-analysis.sbatch"), sys.executable, str(study_dir)]
     if args.dry_run:
         for c in configs:
-            print(f"{c.index:4d} {c.id} [{_state(study_dir, c)}]")
+            print(f"{c.index:4d} {c.id} [{_state(study_dir, study, c)}]")
         for *_, argv in submits:
             print(json.dumps(argv))
         print(json.dumps(analysis + ["--dependency=afterok:ARRAY", "--kill-on-invalid-dep=yes"]

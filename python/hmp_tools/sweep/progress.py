@@ -1,4 +1,5 @@
-"""One progress line per configuration: n of N, elapsed, estimated remaining."""
+"""One progress line per configuration: n of N, elapsed, estimated remaining;
+and, while a long one runs, a note now and then of how it is going."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class Progress:
     def line(self, config_id: str, outcome) -> str:
         self.done += 1
         if outcome.status == "skipped":
-            what = "skipped (complete)"
+            what = f"skipped ({outcome.reason})"
         else:
             self.ran += 1
             self.ran_seconds += outcome.seconds
@@ -45,3 +46,6 @@ class Progress:
         text = f"[{self.done}/{self.total}] {config_id} {what}, elapsed {elapsed}, {estimate}"
         print(text, file=self.out, flush=True)
         return text
+
+    def note(self, config_id: str, text: str) -> None:
+        print(f"  [{self.done + 1}/{self.total}] {config_id} {text}", file=self.out, flush=True)

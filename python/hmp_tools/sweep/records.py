@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import socket
 import subprocess
@@ -79,6 +80,20 @@ def is_complete(study_dir: Path, config) -> bool:
     return problems(text.splitlines(), config) is None
 
 
+def past_limits(study_dir: Path, config) -> dict:
+    """The limits a failed record says its run went past ({"timeout_s": s}
+    and/or {"memory_limit_bytes": n}); {} when there is no such record."""
+    try:
+        obj = untrusted_json.loads(final_path(study_dir, config).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    if not isinstance(obj, dict) or obj.get("status") != "failed":
+        return {}
+    return {k: obj[k] for k in ("timeout_s", "memory_limit_bytes")
+            if isinstance(obj.get(k), (int, float)) and not isinstance(obj[k], bool)
+            and obj[k] > 0}
+
+
 def write_whole(path: Path, lines) -> None:
     """Write lines to a temp file beside `path`, fsync, rename: all or nothing."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -108,6 +123,18 @@ def job_id():
     return os.environ.get("SLURM_JOB_ID") or None
 
 
+def _typed(text: str):
+    """A configuration's argument as a record holds it: numbers as numbers
+    (a failed bench-scale run's task_us), anything else as text."""
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        return value if math.isfinite(value) else text
+    return text
+
+
 def tag(obj: dict, study, config) -> dict:
     """What the sweep knows and the app may not have written."""
     obj.setdefault("study", study.name)
@@ -117,7 +144,7 @@ def tag(obj: dict, study, config) -> dict:
         obj.setdefault("simulated", True)
         obj.setdefault("platform", config.platform)
     for key, value in config.args:
-        obj.setdefault(key, value)
+        obj.setdefault(key, _typed(value))
     if obj.get("job_id") is None and job_id():
         obj["job_id"] = job_id()
     for key, value in slurm_tags().items():

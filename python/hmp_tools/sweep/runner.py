@@ -7,11 +7,10 @@ import os
 import signal
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import launch, records, smpi
+from . import launch, records, smpi, watch
 from .study import app_argv
 
 
@@ -40,6 +39,8 @@ class Context:
     launcher: str         # "local", "srun" or "mpirun" (inside a Slurm job)
     capacity: int         # cores (local) or allocated CPUs (Slurm)
     mpi: str | None = None
+    max_rss: int | None = None   # bytes a run may hold resident (None: no limit)
+    note: object = None          # note(config_id, text): how a long run is going
 
 
 @dataclass
@@ -92,18 +93,6 @@ def _simulated_command(ctx: Context, study, config, part: Path, workdir: Path) -
     return argv, env
 
 
-def _stop(proc: subprocess.Popen) -> int:
-    """One SIGTERM (mpirun/srun pass it on to the ranks), then SIGKILL."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
-
-
 def _describe_exit(code: int) -> str:
     if code < 0:
         try:
@@ -113,9 +102,25 @@ def _describe_exit(code: int) -> str:
     return f"exit code {code}"
 
 
-def run(ctx: Context, study, config) -> Outcome:
-    if records.is_complete(ctx.study_dir, config):
+def settled(study_dir: Path, study, config, max_rss: int | None = None) -> Outcome | None:
+    """A "skipped" outcome when `config` need not run again: its records are
+    complete, or it already ran past limits no larger than these (it did not
+    finish within as many seconds, or held more memory than allowed now)."""
+    if records.is_complete(study_dir, config):
         return Outcome("skipped", reason="complete")
+    past = records.past_limits(study_dir, config)
+    if past.get("timeout_s", 0) >= study.timeout:
+        return Outcome("skipped", reason=f"did not finish within {past['timeout_s']:g} s")
+    if max_rss is not None and past.get("memory_limit_bytes", max_rss + 1) <= max_rss:
+        limit = watch.memory(past["memory_limit_bytes"])
+        return Outcome("skipped", reason=f"used more than {limit} of memory")
+    return None
+
+
+def run(ctx: Context, study, config) -> Outcome:
+    skip = settled(ctx.study_dir, study, config, ctx.max_rss)
+    if skip is not None:
+        return skip
     records.clear_partials(ctx.study_dir, config)
     for sub in (".partial", "logs"):
         (ctx.study_dir / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -135,8 +140,7 @@ def _launch(ctx: Context, study, config, part: Path, argv, extra, workdir) -> Ou
     if not env.get("OMP_PLACES"):
         env.pop("OMP_PLACES", None)
 
-    start = time.monotonic()
-    reason, code = None, None
+    watched = watch.Watched(None, None, 0, 0.0)
     with open(os.open(out_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out, \
          open(os.open(err_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as err:
         out.write(("$ " + " ".join(argv) + "\n").encode())
@@ -149,19 +153,16 @@ def _launch(ctx: Context, study, config, part: Path, argv, extra, workdir) -> Ou
                                     cwd=workdir if study.simulated else None,
                                     stdout=out, stderr=err, start_new_session=True)
         except OSError as error:
-            reason, code = f"cannot start {argv[0]}: {error.strerror}", None
-            proc = None
-        if proc is not None:
+            watched.reason = f"cannot start {argv[0]}: {error.strerror}"
+        else:
+            note = ctx.note and (lambda text: ctx.note(config.id, text))
             try:
-                code = proc.wait(timeout=study.timeout)
-            except subprocess.TimeoutExpired:
-                code = _stop(proc)
-                reason = f"timed out after {study.timeout:g} s"
+                watched = watch.wait(proc, study.timeout, ctx.max_rss, study.simulated, note)
             except Interrupted:
-                _stop(proc)
+                watch.stop(proc, study.simulated)
                 part.unlink(missing_ok=True)
                 raise
-    elapsed = time.monotonic() - start
+    code, reason, elapsed = watched.code, watched.reason, watched.seconds
 
     if reason is None and code != 0:
         reason = _describe_exit(code)
@@ -177,6 +178,9 @@ def _launch(ctx: Context, study, config, part: Path, argv, extra, workdir) -> Ou
     if reason is None:
         parsed = [json.loads(l) for l in lines if l.strip()]
         records.note_build(parsed[0])
+        if study.simulated:  # what the simulation cost here
+            for r in parsed:
+                r.update(elapsed_seconds=round(elapsed, 3), peak_rss_bytes=watched.peak_rss)
         tagged = [json.dumps(records.tag(r, study, config)) for r in parsed]
         records.write_whole(final, tagged)
         part.unlink(missing_ok=True)
@@ -184,6 +188,9 @@ def _launch(ctx: Context, study, config, part: Path, argv, extra, workdir) -> Ou
 
     failure = records.failed_record(study, config, ctx.root, code, reason,
                                     records.tail(err_log), elapsed)
+    failure.update(watched.limits)
+    if study.simulated:
+        failure["peak_rss_bytes"] = watched.peak_rss
     records.write_whole(final, [json.dumps(failure)])
     part.unlink(missing_ok=True)
     return Outcome("failed", elapsed, reason)

@@ -18,15 +18,20 @@ namespace hmp::detail {
 class Backoff {
  public:
   Backoff() = default;
-  /// Also spins (no yield, no sleep) for `spin` after the first 64 rounds:
+  /// Also spins (no yield, no sleep) for `spin` after the first rounds:
   /// for waits that are usually short, where a yield or a sleep costs more
   /// than the wait (on a loaded machine the core may come back ms later).
   /// `max_sleep` caps each sleep: a waiter wakes at most that late after its
   /// event (see wait_until.hpp).
   /// `yields` false skips the yields between the spin and the sleeps.
+  /// `spin_rounds` is how many rounds return at once before anything else.
   explicit Backoff(std::chrono::microseconds spin, std::chrono::microseconds max_sleep = kMaxSleep,
-                   bool yields = true)
-      : sleep_(std::min(kFirstSleep, max_sleep)), spin_(spin), max_sleep_(max_sleep), yields_(yields) {}
+                   bool yields = true, int spin_rounds = kSpinRounds)
+      : sleep_(std::min(kFirstSleep, max_sleep)),
+        spin_(spin),
+        max_sleep_(max_sleep),
+        spin_rounds_(spin_rounds),
+        yields_(yields) {}
 
   void pause() {
 #ifdef HMP_SMPI
@@ -39,7 +44,7 @@ class Backoff {
     return;
 #endif
     ++rounds_;
-    if (rounds_ < 64) return;
+    if (rounds_ < spin_rounds_) return;
     if (spin_.count() > 0 && !spun_) {
       const auto now = std::chrono::steady_clock::now();
       if (!spinning_) {
@@ -71,10 +76,12 @@ class Backoff {
 #else
   static constexpr std::chrono::microseconds kFirstSleep{10}, kMaxSleep{1000};
 #endif
+  static constexpr int kSpinRounds = 64;
   int rounds_ = 0;
   std::chrono::microseconds sleep_ = kFirstSleep;
   std::chrono::microseconds spin_{0};
   std::chrono::microseconds max_sleep_ = kMaxSleep;
+  int spin_rounds_ = kSpinRounds;
   std::chrono::steady_clock::time_point spin_until_{};
   bool spinning_ = false, spun_ = false;
   bool yields_ = true;

@@ -1,4 +1,5 @@
 #include <hmp/detail/cross_memory.hpp>
+#include <hmp/detail/fresh_token.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/errors.hpp>
@@ -7,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -24,12 +24,6 @@ bool cross_memory_allowed() {
   throw UsageError(std::string("HMP_CROSS_MEMORY='") + env +
                    "' is not allowed: give 1 (workers on root's node read their inputs from root's memory, the "
                    "default) or 0 (inputs travel as messages)");
-}
-
-// A word only root's process holds: a reader that finds it read root.
-std::uint64_t probe_word() {
-  const auto t = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  return (t * 0x9E3779B97F4A7C15ull) ^ static_cast<std::uint64_t>(getpid()) ^ 0x686d702d70726f62ull;
 }
 
 }  // namespace
@@ -70,7 +64,7 @@ std::vector<char> ranks_reading_root_memory(const Communicator& comm, int root, 
   std::uint64_t word = 0;  // read by workers before root's gather completes
   std::uint64_t where[3] = {0, 0, 0};  // root's pid (0: off), the word's address and value
   if (rank == root && allowed && bad.empty()) {
-    word = probe_word();
+    word = fresh_token();  // only root's process holds it: a reader that finds it read root
     where[0] = static_cast<std::uint64_t>(getpid());
     where[1] = reinterpret_cast<std::uintptr_t>(&word);
     where[2] = word;

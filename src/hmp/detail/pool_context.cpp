@@ -43,7 +43,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups, wait_timeout, rank)
                                    : nullptr),
       claims(counters, 0, node_blocks.get()),
-      slabs(comm, groups, root),
+      slabs(comm, groups, root, wait_timeout),
       reads_root_memory(ranks_reading_root_memory(comm, options.root, groups.node)) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +

@@ -1,5 +1,7 @@
+#include <hmp/detail/fresh_token.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/result_slab.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <fcntl.h>
@@ -9,9 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <string>
-
 
 namespace hmp::detail {
 
@@ -65,7 +65,7 @@ std::unique_ptr<ResultSlab> make_slab(std::size_t capacity, std::uint64_t token)
 
 // Root maps a worker's slab through /proc; the token tells it the file is
 // the one the worker made (a pid from another pid namespace names another process).
-std::unique_ptr<SlabReader> open_slab(const Offer& o) {
+std::unique_ptr<SlabReader> open_slab(const Offer& o, int worker, int root, double wait_timeout) {
   const std::string path = "/proc/" + std::to_string(o.pid) + "/fd/" + std::to_string(o.fd);
   // Non-blocking, and only a regular file of at least the control page is
   // mapped: whatever that path names when the pid is someone else's.
@@ -77,7 +77,7 @@ std::unique_ptr<SlabReader> open_slab(const Offer& o) {
     return nullptr;
   }
   try {
-    auto reader = std::make_unique<SlabReader>(fd, static_cast<std::size_t>(o.capacity));
+    auto reader = std::make_unique<SlabReader>(fd, static_cast<std::size_t>(o.capacity), worker, root, wait_timeout);
     if (reader->mapping().token() != o.token) return nullptr;
     return reader;
   } catch (const Error&) {
@@ -151,14 +151,20 @@ std::span<const std::byte> SlabReader::batch(std::uint64_t number, std::size_t b
     throw Error("hmp: a pool message is malformed (results past the end of a worker's slab)");
   // The header came by message; the results' stores are ordered before the
   // number the worker stored after them (it is there at once in practice).
-  const auto since = std::chrono::steady_clock::now();
-  while (map_.sealed() < number)
-    if (std::chrono::steady_clock::now() - since > std::chrono::seconds(10))
-      throw Error("hmp: a worker's results never showed in its slab");
+  const auto sealed = [&] { return map_.sealed() >= number; };
+  if (!wait_until(sealed, Deadline(Seconds(wait_timeout_), true, "hmp::Pool results"))) timed_out(number);
   return {map_.data(), bytes};
 }
 
-ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int root) {
+void SlabReader::timed_out(std::uint64_t number) const {
+  throw wait_timed_out(root_, wait_timeout_,
+                       "for batch #" + std::to_string(number) + " of rank " + std::to_string(worker_) +
+                           "'s results to show in its result slab, after the message naming that batch came (the "
+                           "worker stores the batch's number before it sends that message); does root map the "
+                           "file the worker writes?");
+}
+
+ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int root, double wait_timeout) {
   const int rank = comm.rank(), size = comm.size();
   // A bad root is reported by the pool; simulated ranks are threads of one process.
   if (size == 1 || root < 0 || root >= size || kSimulatedRanks) return;
@@ -166,10 +172,7 @@ ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int
   if (rank != root && is_on_node(comm, root, groups.node)) {
     const auto workers = static_cast<std::size_t>(std::max(1, groups.node.size() - 1));
     const std::size_t capacity = page_rounded(std::clamp(kNodeBytes / workers, kMinBytes, kMaxBytes));
-    // Unlike anything a file of another process holds at that place by chance.
-    const std::uint64_t token =
-        (static_cast<std::uint64_t>(getpid()) << 40) ^ 0x686d702d736c6162ULL ^
-        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    const std::uint64_t token = fresh_token();  // unlike what another process's file holds there
     mine_ = make_slab(capacity, token);
     if (mine_) offer = {static_cast<std::uint64_t>(getpid()), static_cast<std::uint64_t>(mine_->mapping().fd()),
                         token, capacity};
@@ -180,7 +183,8 @@ ResultSlabs::ResultSlabs(const Communicator& comm, const NodeGroups& groups, int
   if (rank == root) {
     readers_.resize(offers.size());
     for (std::size_t r = 0; r < offers.size(); ++r)
-      if (offers[r].capacity && (readers_[r] = open_slab(offers[r]))) accepted[r] = 1;
+      if (offers[r].capacity && (readers_[r] = open_slab(offers[r], static_cast<int>(r), root, wait_timeout)))
+        accepted[r] = 1;
   }
   int mine_accepted = 0;
   HMP_MPI_CHECK(MPI_Scatter(accepted.data(), 1, MPI_INT, &mine_accepted, 1, MPI_INT, root, comm.native()));

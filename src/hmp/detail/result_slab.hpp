@@ -97,25 +97,34 @@ class ResultSlab {
 /// Root's view of a worker's slab.
 class SlabReader {
  public:
-  SlabReader(int fd, std::size_t capacity) : map_(fd, capacity) {}
+  /// `worker` and `root`: the two ranks (for messages); batch() waits at
+  /// most `wait_timeout` seconds.
+  SlabReader(int fd, std::size_t capacity, int worker, int root, double wait_timeout)
+      : map_(fd, capacity), worker_(worker), root_(root), wait_timeout_(wait_timeout) {}
   /// The first `bytes` of results of the worker's batch `number`; Error if
-  /// the worker's file does not hold them.
+  /// the worker's file does not hold them, TimeoutError if the batch's
+  /// number does not show within the wait timeout.
   std::span<const std::byte> batch(std::uint64_t number, std::size_t bytes) const;
   /// Lets the worker reuse its slab (after batch `number` was copied).
   void release(std::uint64_t number) noexcept { map_.release(number); }
   const SlabMapping& mapping() const noexcept { return map_; }
 
  private:
+  [[noreturn]] void timed_out(std::uint64_t number) const;
+
   SlabMapping map_;
+  int worker_ = -1, root_ = -1;
+  double wait_timeout_ = 600;
 };
 
 /// A pool's slabs: on a worker of root's node its own, on root a reader
 /// per such worker. Collective over `comm` (the pool's ranks, `groups` its
 /// node groups): workers off root's node, and every rank where a memfd
 /// cannot be made or root cannot map it, have none and send messages.
+/// Root waits at most `wait_timeout` seconds for a batch (SlabReader::batch).
 class ResultSlabs {
  public:
-  ResultSlabs(const Communicator& comm, const NodeGroups& groups, int root);
+  ResultSlabs(const Communicator& comm, const NodeGroups& groups, int root, double wait_timeout);
   /// This worker's slab, or null.
   ResultSlab* mine() const noexcept { return mine_.get(); }
   /// Root: worker `rank`'s slab, or null.

@@ -1,7 +1,9 @@
+#include <hmp/detail/backoff.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/rma_atomic.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
+#include <hmp/timeout.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -9,7 +11,6 @@
 #include <cstring>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace hmp::detail {
 
@@ -20,7 +21,8 @@ namespace {
 constexpr int kSpinPolls = 32;
 
 // Sleep between later polls: short, as the target answers within µs once
-// it is in MPI (the thread's timer slack is made fine meanwhile).
+// it is in MPI (the thread's timer slack is made fine meanwhile). No
+// yields: a rank that sleeps is run as soon as it wakes (wait_until.hpp).
 constexpr std::chrono::microseconds kPollSleep{10};
 
 [[noreturn]] void timed_out(MPI_Win win, int target, double limit) {
@@ -48,18 +50,18 @@ void rma_fetch_and_op(const void* in, void* out, MPI_Datatype type, std::size_t 
   MPI_Request request = MPI_REQUEST_NULL;
   HMP_MPI_CHECK(MPI_Rget_accumulate(&origin, 1, type, &result, 1, type, target, disp, 1, type, op, win, &request));
   static const double limit = wait_timeout_from_environment();
-  const auto start = std::chrono::steady_clock::now();
+  // On the simulated clock in a simulated build (clock.hpp), as are the
+  // Backoff's sleeps: a wait there costs simulated time, not the host's.
+  const Deadline deadline(Seconds(limit), true, "rma_fetch_and_op");
+  Backoff backoff({}, kPollSleep, false, kSpinPolls);
   std::optional<FineTimerSlack> fine;
   for (int polls = 0;; ++polls) {
     int done = 0;
     HMP_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
     if (done) break;
-    if (polls < kSpinPolls) continue;
     if (polls == kSpinPolls) fine.emplace();
-    std::this_thread::sleep_for(kPollSleep);
-    if (polls % 256 == 0 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > limit)
-      timed_out(win, target, limit);
+    if (polls >= kSpinPolls && deadline.expired()) timed_out(win, target, limit);
+    backoff.pause();
   }
   std::memcpy(out, &result, size);
 }

@@ -2,8 +2,6 @@
 #include <hmp/detail/stream_window.hpp>
 #include <hmp/detail/wait_until.hpp>
 
-#include <cstdio>
-
 namespace hmp::detail {
 
 std::uint64_t share_window_count(const Communicator& comm, int root, std::uint64_t count, double timeout_s,
@@ -20,14 +18,10 @@ std::uint64_t share_window_count(const Communicator& comm, int root, std::uint64
         return flag != 0;
       },
       deadline);
-  if (!done) {
-    char secs[32];
-    std::snprintf(secs, sizeof secs, "%.1f", timeout_s);
-    throw TimeoutError("hmp: rank " + std::to_string(comm.rank()) + " waited " + secs + " s in " + what +
-                       " for root (rank " + std::to_string(root) +
-                       ") to read the next items; does root iterate the result to its end, or destroy it? "
-                       "(HMP_WAIT_TIMEOUT sets the limit)");
-  }
+  if (!done)
+    throw wait_timed_out(comm.rank(), timeout_s,
+                         "in " + what + " for root (rank " + std::to_string(root) +
+                             ") to read the next items; does root iterate the result to its end, or destroy it?");
   return count;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <string>
@@ -26,6 +27,13 @@ double wait_timeout_from_environment() {
   if (end == env || *end != '\0' || !(v > 0))
     throw UsageError(std::string("HMP_WAIT_TIMEOUT='") + env + "' is not allowed: give a positive number of seconds");
   return v;
+}
+
+TimeoutError wait_timed_out(int rank, double seconds, const std::string& what) {
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", seconds);
+  return TimeoutError("hmp: rank " + std::to_string(rank) + " waited " + secs + " s " + what +
+                      " (HMP_WAIT_TIMEOUT sets the limit)");
 }
 
 namespace {

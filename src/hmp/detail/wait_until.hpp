@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace hmp::detail {
 
@@ -28,6 +29,11 @@ inline constexpr std::chrono::microseconds kTargetMaxSleep{20};
 /// message: HMP_WAIT_TIMEOUT if set (a positive number, else UsageError),
 /// else 600.
 double wait_timeout_from_environment();
+
+/// The error of a wait that gave up after `seconds`: "hmp: rank <rank>
+/// waited <seconds> s <what> (HMP_WAIT_TIMEOUT sets the limit)", where
+/// `what` says for whom and what it waited, and what may be wrong.
+TimeoutError wait_timed_out(int rank, double seconds, const std::string& what);
 
 /// While alive, this thread's sleeps end within about a µs of their time,
 /// not the kernel's default timer slack of 50 µs later, which would dwarf

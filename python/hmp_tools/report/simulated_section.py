@@ -1,0 +1,107 @@
+"""The report's "Simulated scaling" section: SMPI's records, simulated
+seconds on a described platform, apart from every measured series."""
+
+from __future__ import annotations
+
+from . import simulated
+from .numbers import r as _r, s as _s
+
+# What a simulated run cost on the machine that ran it.
+COST = ("wall here (s)", "peak memory here (GiB)")
+GIB = 1 << 30
+
+
+def write_section(doc, add_figure, draw, section, level) -> None:
+    """The figure of the maps, the maps by ranks, every map and every other
+    scenario, and what the simulations cost here, by ranks."""
+    if not section.simulated:
+        return
+    doc.heading(level, "Simulated scaling (SimGrid SMPI)")
+    doc.para("Simulated seconds on the named platform (jobs/platforms/), not measured on "
+             "this machine: tasks of task_us cost exactly that in simulated time. "
+             "ideal = items × task_us / ranks; efficiency = ideal / makespan; overhead per "
+             "task = (makespan − ideal) × ranks / items. See docs/scaling.md for what SMPI "
+             "models.")
+    series = simulated.map_series(section.simulated)
+    if series:
+        add_figure("simulated_map", draw, series,
+                   f"Simulated pool map: efficiency and overhead per task ({section.provenance.label})")
+        _by_ranks(doc, series)
+    rows = [p.row for p in section.simulated]
+    _maps(doc, [r for r in rows if r["method"] == "map"])
+    _others(doc, [r for r in rows if r["method"] != "map"])
+    _cost_by_ranks(doc, rows)
+
+
+def _maps(doc, maps) -> None:
+    if maps:
+        doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "makespan (s)",
+                   "ideal (s)", "efficiency", "overhead (µs/task)", *COST],
+                  [[r["platform"], r["ranks"], r["nodes"], r["schedule"], _s(r["task_us"]),
+                    r["items"], _s(r["makespan_s"]), _s(r["ideal_s"]),
+                    _r(r["efficiency"]) if r["task_us"] else "–",
+                    _s(r["overhead_us_per_task"]), *_cost(r)] for r in maps])
+
+
+def _others(doc, others) -> None:
+    if others:
+        doc.table(["platform", "method", "ranks", "nodes", "items", "makespan (s)",
+                   "error reached every rank (s)", "same error everywhere", "check", *COST],
+                  [[r["platform"], r["method"], r["ranks"], r["nodes"], r["items"],
+                    _s(r["makespan_s"]), _s(r["error_reach_s"] or None),
+                    {True: "yes", False: "NO"}.get(r["same_error_everywhere"], "–"), r["check"],
+                    *_cost(r)]
+                   for r in others])
+
+
+def _by_ranks(doc, series) -> None:
+    """The figure's maps in numbers: a row per series, a column per rank
+    count; each cell efficiency (a no-op map's makespan) and overhead per task."""
+    ranks = sorted({p.row["ranks"] for pts in series.values() for p in pts})
+    several = len({key[0] for key in series}) > 1
+    rows = []
+    for key in sorted(series, key=lambda k: (k[0], k[4], k[3], k[2])):
+        platform, _study, schedule, task_us, items = key
+        at = {p.row["ranks"]: p.row for p in series[key]}
+        cost = "no-op" if not task_us else (f"{task_us:g} µs" if task_us < 1000
+                                            else f"{task_us / 1000:g} ms")
+        what = f"{items:,} × {cost}" + (f" on {platform}" if several else "")
+        rows.append([what, schedule, *(_by_ranks_cell(at.get(n), task_us) for n in ranks)])
+    doc.para("The maps by ranks: efficiency (no-op tasks: the makespan), then the rank-time "
+             "lost per task.")
+    doc.table(["tasks", "schedule", *(f"{n:,} ranks" for n in ranks)], rows)
+
+
+def _by_ranks_cell(row, task_us) -> str:
+    if row is None:
+        return "–"
+    lost = f"{_s(row['overhead_us_per_task'])} µs"
+    if task_us:
+        return f"{row['efficiency']:.1%}, {lost}"
+    return f"makespan {_s(row['makespan_s'] * 1e3)} ms, {lost}"
+
+
+def _cost(row) -> list:
+    peak = row["peak_rss_bytes"]
+    return [_s(row["wall_s"] or None), f"{peak / GIB:.2f}" if peak != "" else "–"]
+
+
+def _cost_by_ranks(doc, rows) -> None:
+    """What running the configurations of each size took here (those whose
+    records say so): wall time in all, the slowest, the most memory."""
+    costed = [r for r in rows if r["wall_s"] != "" and r["peak_rss_bytes"] != ""]
+    if not costed:
+        return
+    table = []
+    for n in sorted({r["ranks"] for r in costed}):
+        at = [r for r in costed if r["ranks"] == n]
+        slowest = max(at, key=lambda r: r["wall_s"])
+        what = slowest["method"] + (f" {slowest['schedule']}, {slowest['items']:,} × "
+                                    f"{_s(slowest['task_us'])} µs" if slowest["method"] == "map"
+                                    else "")
+        table.append([n, len(at), f"{sum(r['wall_s'] for r in at) / 60:.1f}",
+                      f"{slowest['wall_s']:.0f} ({what})",
+                      f"{max(r['peak_rss_bytes'] for r in at) / GIB:.2f}"])
+    doc.para("What the simulations cost on the machine that ran them (one at a time), by ranks.")
+    doc.table(["ranks", "configurations", "wall time in all (min)", "slowest (s)",
+               "peak memory (GiB)"], table)
