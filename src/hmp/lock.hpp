@@ -45,6 +45,9 @@ class Lock {
   /// Whether this rank holds it.
   bool held_by_me() const { return lock_.held_by_me(); }
 
+  /// The cohort lock underneath (for hmp's own Value).
+  detail::CohortLock& cohort() noexcept { return lock_; }
+
  private:
   detail::CohortLock lock_;
 };

@@ -90,6 +90,38 @@ TEST(Value, GetLockMakesReadModifyWriteAtomic) {
   EXPECT_EQ(v.value(), static_cast<long>(M) * rt().size());
 }
 
+// Across nodes a Value's number stays on the node that holds its lock
+// (detail/node_value_cache.hpp): calls without the lock, and reads right
+// after a release, must still see every locked write.
+TEST(Value, CallsWithoutTheLockSeeLockedWrites) {
+  const int M = static_cast<int>(per_rank(400, 60));
+  hmp::Value<long> v(rt(), 0);
+  long lowest_after_mine = 0;  // what this rank's last locked write left
+  int missed = 0;
+  for (int k = 0; k < M; ++k) {
+    if (k % 2 == 0) {
+      std::lock_guard<hmp::Lock> guard(v.get_lock());
+      lowest_after_mine = v.value() + 1;
+      v.set_value(lowest_after_mine);
+    } else {
+      v.fetch_add(1);  // no lock held: takes it for the call
+    }
+    // Others only add: a read after the release sees at least this rank's write.
+    if (v.load() < lowest_after_mine) ++missed;
+  }
+  EXPECT_EQ(missed, 0) << "reads missed this rank's own locked writes";
+  rt().world().barrier();
+  const long total = static_cast<long>(M) * rt().size();
+  long expected = 0;
+  EXPECT_FALSE(v.compare_exchange(expected, -1)) << "the value is the total, not 0";
+  EXPECT_EQ(expected, total);
+  EXPECT_EQ(v.value(), total);
+  rt().world().barrier();
+  if (rt().rank() == rt().size() - 1) EXPECT_EQ(v.exchange(7), total);  // on the last node
+  rt().world().barrier();
+  EXPECT_EQ(v.load(), 7);
+}
+
 TEST(Lock, CounterUnderLockLosesNothing) {
   const long M = per_rank(10000, 300);
   hmp::Lock lock(rt());

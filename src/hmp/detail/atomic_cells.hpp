@@ -6,10 +6,10 @@
 // Several nodes: the cells live in one window on group rank 0 and every
 // operation is an MPI atomic in a passive-target epoch opened once
 // (MPI_Win_lock_all): MPI_Rget_accumulate (fetch-and-add, swap, read) whose
-// request is polled with short sleeps (rma_atomic.hpp), or
-// MPI_Compare_and_swap completed by MPI_Win_flush (MPI has no request-based
-// compare-and-swap); call from the thread that made the Runtime then (MPI is
-// initialized with MPI_THREAD_FUNNELED).
+// request is polled with short sleeps, or MPI_Compare_and_swap followed by
+// such a polled read of the cell before its flush (MPI has no request-based
+// compare-and-swap; rma_atomic.hpp); call from the thread that made the
+// Runtime then (MPI is initialized with MPI_THREAD_FUNNELED).
 //
 // Open MPI 4.x crashes in MPI_Compare_and_swap on 64-bit types when osc/rdma
 // runs over the vader BTL's single-copy path (open-mpi/ompi#7967; 32-bit
@@ -206,9 +206,8 @@ class AtomicCells {
     if (guard_) {
       out = fetch_op(i, Bits{}, MPI_NO_OP);
       if (out == want) out = fetch_op(i, in, MPI_REPLACE);
-    } else {  // MPI has no request-based compare-and-swap to poll
-      HMP_MPI_CHECK(MPI_Compare_and_swap(&in, &want, &out, type(), 0, disp(i), win_.native()));
-      win_.flush(0);
+    } else {
+      rma_compare_and_swap(&in, &want, &out, type(), sizeof(Bits), 0, disp(i), win_.native());
     }
     if (out == want) return true;
     expected = std::bit_cast<T>(out);

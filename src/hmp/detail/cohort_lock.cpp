@@ -38,8 +38,8 @@ bool CohortLock::acquire(const Deadline& deadline) {
   const std::int32_t node_id = global_.groups().node_index + 1;
   const bool got = wait_until(
       [&] {
-        // Read before the compare-and-swap: a read is a polled request, the
-        // compare-and-swap a flush that spins in MPI (see atomic_cells.hpp).
+        // Read before the compare-and-swap: a read is one polled request,
+        // the compare-and-swap two and a flush (see rma_atomic.hpp).
         std::int32_t expected = 0;
         return global_.load(0) == 0 && global_.compare_exchange(0, expected, node_id);
       },
@@ -124,7 +124,10 @@ void CohortLock::hand_back_or_release() {
     if (node_->compare_exchange(0, w, NodeWord{0, n.waiters, true}.bits())) return wake_node_waiter();
     n = NodeWord::of(w);
   }
-  if (n.cohort) global_.store(0, 0);
+  if (n.cohort) {
+    if (before_global_release_) before_global_release_();
+    global_.store(0, 0);
+  }
   for (;;) {
     n = NodeWord::of(w);
     if (node_->compare_exchange(0, w, NodeWord{0, n.waiters, false}.bits())) {

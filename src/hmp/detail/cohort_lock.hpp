@@ -19,6 +19,7 @@
 #include <hmp/timeout.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,8 +38,17 @@ class CohortLock {
   /// Whether some rank holds it (a snapshot; a hand-over counts as held).
   bool locked() const;
   bool held_by_me() const;
+  /// `what`, then who holds the lock (a rank, a rank of another node, or
+  /// nobody) and that it is not this rank.
+  std::string holder(const char* what) const;
   /// This rank in the communicator the lock was made on.
   int rank() const noexcept { return global_.rank(); }
+
+  /// Several nodes: runs `f` on the rank that gives the global word back to
+  /// the other nodes, just before it does (the lock is still its node's);
+  /// a Value writes its node's copy back there (node_value_cache.hpp).
+  /// Empty: nothing.
+  void before_global_release(std::function<void()> f) { before_global_release_ = std::move(f); }
 
   /// Hand-overs inside a node before the global word is given up.
   static constexpr std::int64_t kMaxPasses = 32;
@@ -49,12 +59,12 @@ class CohortLock {
   void give_up_node_wait();
   void hand_back_or_release();
   void wake_node_waiter();
-  std::string holder(const char* what) const;
 
   AtomicCells<std::int32_t> global_;  // [0]: owner (one node) or owning node + 1
   // Several nodes only: [0] the node word (owner | waiters | cohort bit),
   // [1] hand-overs since the node took the global word (touched by the owner).
   std::unique_ptr<AtomicCells<std::int64_t>> node_;
+  std::function<void()> before_global_release_;
 };
 
 }  // namespace hmp::detail

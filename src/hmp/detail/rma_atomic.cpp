@@ -66,4 +66,17 @@ void rma_fetch_and_op(const void* in, void* out, MPI_Datatype type, std::size_t 
   std::memcpy(out, &result, size);
 }
 
+void rma_compare_and_swap(const void* desired, const void* expected, void* out, MPI_Datatype type, std::size_t size,
+                          int target, MPI_Aint disp, MPI_Win win) {
+  // This thread's, as in rma_fetch_and_op: a wait that gives up leaves the
+  // swap pending.
+  thread_local std::uint64_t origin = 0, compare = 0, result = 0, after = 0;
+  std::memcpy(&origin, desired, size);
+  std::memcpy(&compare, expected, size);
+  HMP_MPI_CHECK(MPI_Compare_and_swap(&origin, &compare, &result, type, target, disp, win));
+  rma_fetch_and_op(nullptr, &after, type, size, target, disp, MPI_NO_OP, win);
+  HMP_MPI_CHECK(MPI_Win_flush(target, win));
+  std::memcpy(out, &result, size);
+}
+
 }  // namespace hmp::detail

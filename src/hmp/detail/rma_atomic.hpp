@@ -26,4 +26,14 @@ namespace hmp::detail {
 void rma_fetch_and_op(const void* in, void* out, MPI_Datatype type, std::size_t size, int target, MPI_Aint disp,
                       MPI_Op op, MPI_Win win);
 
+/// MPI_Compare_and_swap of one element likewise: `*out` gets the cell's
+/// value before, and `*desired` was written if it equalled `*expected`.
+/// MPI has no request-based compare-and-swap, and MPI_Win_flush spins in
+/// MPI until the target answers; so a polled MPI_NO_OP fetch of the same
+/// cell follows it (accumulate operations of one origin on one cell are
+/// done in order: MPI's default accumulate_ordering), and the flush comes
+/// only once that fetch is back, when the swap's answer is here too.
+void rma_compare_and_swap(const void* desired, const void* expected, void* out, MPI_Datatype type, std::size_t size,
+                          int target, MPI_Aint disp, MPI_Win win);
+
 }  // namespace hmp::detail
