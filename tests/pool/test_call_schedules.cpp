@@ -167,7 +167,7 @@ namespace {
 struct NodeLevel {
   hmp::detail::AtomicCells<std::uint64_t> cells{hmp::Runtime::current().world(), 1};
   hmp::detail::NodeGroups groups = hmp::detail::split_by_node(hmp::Runtime::current().world());
-  hmp::detail::NodeBlocks blocks{groups.node, groups.nodes, 60, hmp::Runtime::current().rank()};
+  hmp::detail::NodeBlocks blocks{groups, 60, hmp::Runtime::current().rank()};
   ClaimCounter counter{cells, 0, &blocks};
 };
 
@@ -177,8 +177,13 @@ TEST(CallSchedules, ClaimsThroughNodeBlocksTakeEachPositionOnce) {
   MPI_Allreduce(MPI_IN_PLACE, &g_seq, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
   constexpr std::uint64_t n = 20000;
   std::uint64_t claims = 0;
+  // Ordered calls (every rank waits for each, as here: the allreduce)
+  // fetch blocks by adding to the pool's counter, the others by swapping it.
+  for (const bool ordered : {false, true})
   for (auto kind : {Schedule::dynamic(1), Schedule::dynamic(7), Schedule::guided(), Schedule::guided(5)}) {
-    auto s = hmp::detail::make_call_schedule(kind, shape(n, rt.size(), 2), level.counter);
+    auto call = shape(n, rt.size(), 2);
+    call.ordered = ordered;
+    auto s = hmp::detail::make_call_schedule(kind, call, level.counter);
     std::vector<int> mine(n, 0);
     Cursor c;
     for (std::vector<Range> out; s->next(rt.rank(), c, out); out.clear(), ++claims)
@@ -187,7 +192,8 @@ TEST(CallSchedules, ClaimsThroughNodeBlocksTakeEachPositionOnce) {
     EXPECT_TRUE(s->exhausted(rt.rank(), c));
     std::vector<int> all(n, 0);
     MPI_Allreduce(mine.data(), all.data(), static_cast<int>(n), MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(all[i], 1) << "item " << i << " of " << hmp::to_string(kind.kind);
+    for (std::uint64_t i = 0; i < n; ++i)
+      ASSERT_EQ(all[i], 1) << "item " << i << " of " << hmp::to_string(kind.kind) << (ordered ? ", ordered" : "");
   }
   std::uint64_t totals[2] = {claims, level.blocks.fetches()};
   MPI_Allreduce(MPI_IN_PLACE, totals, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);

@@ -74,6 +74,7 @@ class Claimed : public CallSchedule {
   }
   int owner_of(std::uint64_t) const override { return -1; }
   bool exhausted(int, const Cursor&) const override { return counter_->exhausted(shape_.seq, limit_); }
+  void stop_claims() override { counter_->exhaust(shape_.seq, limit_); }
   bool is_static() const noexcept override { return false; }
 
  protected:
@@ -86,11 +87,15 @@ class Dynamic final : public Claimed {
   Dynamic(const CallShape& s, std::uint64_t chunk, ClaimCounter& counter)
       : Claimed(s, chunk, (s.n + chunk - 1) / chunk, counter) {}
   bool next(int, Cursor&, std::vector<Range>& out) override {
-    const auto p = counter_->take(shape_.seq, limit_, [&](std::uint64_t) { return u64(shape_.threads); });
+    const auto p = counter_->take(shape_.seq, limit_, shape_.ordered, [&](std::uint64_t pos) { return want(pos); });
     if (!p) return false;
     out.push_back({p->begin * chunk_, std::min(shape_.n, p->end * chunk_)});
     return true;
   }
+  void begin_claims() override { counter_->begin(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); }); }
+
+ private:
+  std::uint64_t want(std::uint64_t) const { return u64(shape_.threads); }
 };
 
 /// Like dynamic; a claim takes max(chunk, left / (2 x ranks)) items.
@@ -98,13 +103,17 @@ class Guided final : public Claimed {
  public:
   Guided(const CallShape& s, std::uint64_t min_chunk, ClaimCounter& counter) : Claimed(s, min_chunk, s.n, counter) {}
   bool next(int, Cursor&, std::vector<Range>& out) override {
-    const std::uint64_t per = 2 * u64(shape_.ranks);
-    const auto p = counter_->take(shape_.seq, limit_, [&](std::uint64_t pos) {
-      return std::max<std::uint64_t>(chunk_, (limit_ - pos + per - 1) / per);
-    });
+    const auto p = counter_->take(shape_.seq, limit_, shape_.ordered, [&](std::uint64_t pos) { return want(pos); });
     if (!p) return false;
     out.push_back({p->begin, p->end});
     return true;
+  }
+  void begin_claims() override { counter_->begin(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); }); }
+
+ private:
+  std::uint64_t want(std::uint64_t pos) const {
+    const std::uint64_t per = 2 * u64(shape_.ranks);
+    return std::max<std::uint64_t>(chunk_, (limit_ - pos + per - 1) / per);
   }
 };
 

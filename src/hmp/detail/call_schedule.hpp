@@ -22,6 +22,9 @@ struct CallShape {
   int ranks = 1;
   int threads = 1;
   std::uint64_t seq = 0;
+  /// No rank claims a later call while this one has items left (a call every
+  /// rank waits for): claims may then add to the counter (ClaimCounter::take).
+  bool ordered = false;
 };
 
 /// A rank's place in a static schedule: how many of its chunks it took.
@@ -39,6 +42,12 @@ class CallSchedule {
   virtual int owner_of(std::uint64_t i) const = 0;
   /// Whether `rank` has nothing left to take (without taking anything).
   virtual bool exhausted(int rank, const Cursor& cursor) const = 0;
+  /// Root, at a call every rank waits for, when no earlier call has items
+  /// left: prepares the claim counter (ClaimCounter::begin).
+  virtual void begin_claims() {}
+  /// After a task failed: no rank claims more of the call (claimed kinds;
+  /// static shares run on, each rank stopping at its own failure).
+  virtual void stop_claims() {}
   /// Whether who holds what is fixed before the call runs (static kinds).
   virtual bool is_static() const noexcept { return true; }
   /// Items per chunk, resolved from the call's chunksize and shape.

@@ -8,6 +8,7 @@
 #include <hmp/detail/claim_clock.hpp>
 #include <hmp/detail/clock.hpp>
 #include <hmp/detail/message_parts.hpp>
+#include <hmp/detail/posted_message.hpp>
 #include <hmp/detail/range.hpp>
 #include <hmp/schedule.hpp>
 
@@ -92,11 +93,15 @@ struct CallDescription {
 
   bool everywhere() const noexcept { return delivery == Delivery::everywhere; }
   bool streaming() const noexcept { return flow == Flow::streaming; }
+  /// Results and the outcome go through node leaders (relay_tree.hpp): in
+  /// calls every rank waits for, where each stays in the call until its outcome.
+  bool relayed() const noexcept { return waited_for && !streaming(); }
 };
 
 /// Root's view of the call while it runs.
 struct RootProgress {
   std::vector<char> worker_done;         ///< which ranks sent their last message
+  std::vector<int> told_here;            ///< ranks whose last message came to root itself: root tells them the outcome
   std::vector<double> busy;              ///< seconds each rank spent in tasks
   std::vector<Range> arrived;            ///< ranges whose results are in place, in arrival order
   std::uint64_t items_in_place = 0;
@@ -114,6 +119,10 @@ struct LocalWork {
   std::vector<Range> unsent;     ///< worker: computed, not yet sent (results staged in that order)
   std::vector<Range> in_slab;    ///< worker: computed into its slab, not yet handed over (result_slab.hpp)
   double busy = 0;               ///< seconds in tasks, not yet reported
+  bool sent_before = false;      ///< worker: sent results before its last message (straight to root)
+  PostedReceive outcome;         ///< worker: the receive of the call's outcome, once posted
+  int told_by = -1;              ///< worker: where its last message went, which tells it the outcome
+  std::vector<int> tells;        ///< a node leader: the ranks whose last message it carried
   ClaimClock clock;              ///< times runs of claims into `busy`
   // Failures, possibly recorded by several OpenMP threads at once.
   std::mutex failure_mutex;

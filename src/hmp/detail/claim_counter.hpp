@@ -11,6 +11,7 @@
 #include <hmp/detail/atomic_cells.hpp>
 #include <hmp/detail/node_blocks.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -25,17 +26,20 @@ class ClaimCounter {
  public:
   /// Positions a call may hand out: below 2^32 - 1 (the low half of the cell).
   static constexpr std::uint64_t kLimit = 0xffffffffULL;
+  /// Calls of fewer positions may claim by adding (add_here).
+  static constexpr std::uint64_t kAddLimit = std::uint64_t{1} << 30;
 
   /// The counter in `cells[slot]`; with `node`, ranks claim through their node's blocks.
   ClaimCounter(AtomicCells<std::uint64_t>& cells, std::size_t slot, NodeBlocks* node = nullptr)
       : cells_(&cells), slot_(slot), node_(node) {}
 
   /// Takes up to want(pos) positions of call `seq` starting at the next free
-  /// one `pos`, never past `limit`; nullopt when none are left.
+  /// one `pos`, never past `limit`; nullopt when none are left. `ordered`:
+  /// no rank claims a later call before this one has none left (see add).
   template <class Want>
-  std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, Want&& want) {
-    if (node_) return node_->take(seq, limit, NodeBlocks::Want(want), *this);
-    return take_here(seq, limit, want);
+  std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, bool ordered, Want&& want) {
+    if (node_) return node_->take(seq, limit, ordered, NodeBlocks::Want(want), *this);
+    return take_here(seq, limit, 0, want);
   }
 
   /// Whether call `seq` has nothing left below `limit` (without claiming).
@@ -43,9 +47,45 @@ class ClaimCounter {
     return node_ ? node_->exhausted(seq, limit, *this) : exhausted_here(seq, limit);
   }
 
-  /// take() on this counter itself (a node's fetch of a block).
+  /// Moves the counter to call `seq` (its first position: what the nodes
+  /// were dealt) unless a claim of it did: so the nodes' first fetches of
+  /// an ordered call add to it (add_here) instead of all swapping at once.
+  /// Only by a rank that knows no earlier call has items left (root, when
+  /// it has joined every earlier call).
   template <class Want>
-  std::optional<Positions> take_here(std::uint64_t seq, std::uint64_t limit, Want&& want) {
+  void begin(std::uint64_t seq, std::uint64_t limit, Want&& want) {
+    if (!node_ || cells_->single_node()) return;
+    const std::uint64_t s = seq & kLimit;
+    std::uint64_t v = cells_->load(slot_);
+    while (calls_ahead(v, s) < 0 && !cells_->compare_exchange(slot_, v, (s << 32) | node_->dealt(limit, want))) {
+    }
+  }
+
+  /// Leaves nothing of call `seq` below `limit` to take (a task failed: the
+  /// call's outcome is its error, so nobody claims more).
+  void exhaust(std::uint64_t seq, std::uint64_t limit) {
+    if (node_)
+      node_->exhaust(seq, limit, *this);
+    else
+      exhaust_here(seq, limit);
+  }
+
+  /// exhaust() on this counter itself.
+  void exhaust_here(std::uint64_t seq, std::uint64_t limit) {
+    const std::uint64_t s = seq & kLimit;
+    std::uint64_t v = cells_->load(slot_);
+    for (;;) {
+      const auto ahead = calls_ahead(v, s);
+      if (ahead > 0 || (ahead == 0 && (v & kLimit) >= limit)) return;
+      if (cells_->compare_exchange(slot_, v, (s << 32) | limit)) return;
+    }
+  }
+
+  /// take() on this counter itself (a node's fetch of a block); positions
+  /// below `start` were dealt without it (a call's first move of the
+  /// counter puts it there).
+  template <class Want>
+  std::optional<Positions> take_here(std::uint64_t seq, std::uint64_t limit, std::uint64_t start, Want&& want) {
     const std::uint64_t s = seq & kLimit;
     // In shared memory the first compare-and-swap goes on the value this rank
     // last saw: if it is stale, the swap fails, returns the value and leaves
@@ -56,7 +96,7 @@ class ClaimCounter {
       guess_ = v;
       const auto ahead = calls_ahead(v, s);
       if (ahead > 0) return std::nullopt;  // a later call owns the counter: this one is all claimed
-      const std::uint64_t pos = ahead == 0 ? (v & kLimit) : 0;
+      const std::uint64_t pos = ahead == 0 ? (v & kLimit) : start;
       if (pos >= limit) return std::nullopt;
       const std::uint64_t end = pos + std::min<std::uint64_t>(want(pos), limit - pos);
       if (cells_->compare_exchange(slot_, v, (s << 32) | end)) {
@@ -64,6 +104,33 @@ class ClaimCounter {
         return Positions{pos, end};
       }
     }
+  }
+
+  /// take_here() by one fetch-and-add across nodes, where a compare-and-swap
+  /// that many nodes try at once fails for all but one each round trip
+  /// (their fetches of blocks at 4,096 ranks took ms). Only in an ordered
+  /// call: the counter then holds this call or an earlier one that has
+  /// nothing left, whose position an addition cannot harm; the first claim
+  /// of the call moves the counter to it by compare-and-swap. The amount is
+  /// want(hint), `hint` a position the counter had reached (want shrinks as
+  /// positions grow); positions past `limit` are added only by the last
+  /// claims, at most one a node, far below the 32 bits' end.
+  template <class Want>
+  std::optional<Positions> add_here(std::uint64_t seq, std::uint64_t limit, std::uint64_t start, std::uint64_t hint,
+                                    Want&& want) {
+    const std::uint64_t s = seq & kLimit;
+    if (limit >= kAddLimit || cells_->single_node()) return take_here(seq, limit, start, want);
+    hint = std::max(hint, start);
+    if (calls_ahead(guess_, s) == 0) hint = std::max(hint, guess_ & kLimit);
+    if (hint >= limit) hint = 0;
+    const std::uint64_t amount = std::max<std::uint64_t>(1, std::min<std::uint64_t>(want(hint), limit - hint));
+    const std::uint64_t v = cells_->fetch_add(slot_, amount);
+    const auto ahead = calls_ahead(v, s);
+    if (ahead != 0) return take_here(seq, limit, start, want);  // an earlier call's: move it to this one
+    guess_ = v + amount;
+    const std::uint64_t pos = v & kLimit;
+    if (pos >= limit) return std::nullopt;
+    return Positions{pos, std::min(pos + amount, limit)};
   }
 
   /// Where a wait on this counter enters MPI (wait_until.hpp); null on one node.

@@ -29,6 +29,14 @@ void load_ranges(A& ar, std::vector<Range>& ranges) {
   if (n) ar(cereal::binary_data(ranges.data(), ranges.size() * sizeof(Range)));
 }
 
+/// A rank whose last message a node leader carries to root (relay_tree.hpp).
+struct Carried {
+  int rank = -1;
+  double busy = 0;
+  template <class A>
+  void serialize(A& ar) { ar(rank, busy); }
+};
+
 /// Worker -> root: results of some ranges of a call, in `parts` messages
 /// that follow the header (see message_parts.hpp).
 struct DataHeader {
@@ -43,12 +51,19 @@ struct DataHeader {
   /// `slab_batch` (result_slab.hpp; 0: none), not in the parts.
   std::uint64_t slab_batch = 0;
   std::vector<Range> slab_ranges;
+  /// A node leader's message: also the last message of these ranks of its
+  /// node (their ranges and parts follow the leader's own, in this order).
+  std::vector<Carried> carried;
+  std::optional<std::string> mismatch;  ///< a leader: a rank of its node made another call
+  /// To a node leader: this rank's results went to root itself.
+  bool direct = false;
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     save_ranges(ar, slab_ranges);
+    ar(carried, mismatch, direct);
   }
   template <class A>
   void load(A& ar) {
@@ -56,6 +71,7 @@ struct DataHeader {
     load_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     load_ranges(ar, slab_ranges);
+    ar(carried, mismatch, direct);
   }
 };
 

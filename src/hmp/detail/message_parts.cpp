@@ -15,14 +15,14 @@ int checked_count(std::size_t bytes) {
   return static_cast<int>(bytes);
 }
 
+}  // namespace
+
 void isend(std::span<const std::byte> bytes, MPI_Comm comm, int dest, int tag, std::vector<MPI_Request>& requests) {
   requests.emplace_back();
   // MPI's C binding takes a non-const buffer; a send only reads it.
   HMP_MPI_CHECK(MPI_Isend(const_cast<std::byte*>(bytes.data()), checked_count(bytes.size()), MPI_BYTE, dest, tag,
                           comm, &requests.back()));
 }
-
-}  // namespace
 
 void send_in_parts(MPI_Comm comm, int dest, int tag, std::vector<std::byte> header, std::span<const Part> parts,
                    std::vector<std::vector<std::byte>>& buffers, std::vector<MPI_Request>& requests) {

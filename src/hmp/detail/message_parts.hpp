@@ -26,6 +26,9 @@ struct Part {
 /// (valid until the next receive). Returns the bytes received.
 using ReceivePart = std::function<std::span<const std::byte>(std::span<std::byte> dest)>;
 
+/// Sends `bytes` to `dest` with `tag` (non-blocking), its request to `requests`.
+void isend(std::span<const std::byte> bytes, MPI_Comm comm, int dest, int tag, std::vector<MPI_Request>& requests);
+
 /// Sends `header` then each part to `dest` with `tag` (non-blocking); the
 /// requests go to `requests`, the header's buffer to `buffers` (the parts'
 /// memory must stay until the requests complete). Messages of one sender

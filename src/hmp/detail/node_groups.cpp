@@ -2,6 +2,9 @@
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/runtime.hpp>
 
+#include <algorithm>
+#include <numeric>
+
 namespace hmp::detail {
 
 NodeGroups split_by_node(const Communicator& comm) {
@@ -61,16 +64,23 @@ std::shared_ptr<const NodeGroups> shared_node_groups(const Communicator& comm) {
   return made;
 }
 
-bool is_on_node(const Communicator& comm, int rank, const Communicator& node) {
+std::vector<int> ranks_of_node(const Communicator& comm, const Communicator& node) {
   MPI_Group all = MPI_GROUP_NULL, here = MPI_GROUP_NULL;
   HMP_MPI_CHECK(MPI_Comm_group(comm.native(), &all));
   const int got = MPI_Comm_group(node.native(), &here);
-  int in_node = MPI_UNDEFINED;
-  const int rc = got == MPI_SUCCESS ? MPI_Group_translate_ranks(all, 1, &rank, here, &in_node) : got;
+  std::vector<int> in_node(static_cast<std::size_t>(node.size())), in_all(in_node.size());
+  std::iota(in_node.begin(), in_node.end(), 0);
+  const int rc =
+      got == MPI_SUCCESS ? MPI_Group_translate_ranks(here, node.size(), in_node.data(), all, in_all.data()) : got;
   MPI_Group_free(&all);
   if (here != MPI_GROUP_NULL) MPI_Group_free(&here);
   HMP_MPI_CHECK(rc);
-  return in_node != MPI_UNDEFINED;
+  return in_all;
+}
+
+bool is_on_node(const Communicator& comm, int rank, const Communicator& node) {
+  const auto ranks = ranks_of_node(comm, node);
+  return std::find(ranks.begin(), ranks.end(), rank) != ranks.end();
 }
 
 }  // namespace hmp::detail

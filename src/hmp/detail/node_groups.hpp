@@ -5,6 +5,7 @@
 #include <hmp/communicator.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace hmp::detail {
 
@@ -27,6 +28,10 @@ NodeGroups split_by_node(const Communicator& comm);
 /// Collective over `comm` when nothing is cached (the same on every rank,
 /// as objects are made and destroyed collectively).
 std::shared_ptr<const NodeGroups> shared_node_groups(const Communicator& comm);
+
+/// The ranks in `comm` of the ranks of `node` (a communicator of this
+/// rank's node split from it, such as NodeGroups::node), in node order. Local.
+std::vector<int> ranks_of_node(const Communicator& comm, const Communicator& node);
 
 /// Whether rank `rank` of `comm` is one of the ranks of `node` (a
 /// communicator of this rank's node, such as NodeGroups::node). Local.

@@ -11,6 +11,7 @@
 #include <hmp/detail/claim_counter.hpp>
 #include <hmp/detail/clock.hpp>
 #include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/relay_tree.hpp>
 #include <hmp/detail/result_slab.hpp>
 #include <hmp/pool_options.hpp>
 
@@ -35,6 +36,7 @@ struct PoolContext {
   bool tty = false;
   double wait_timeout = 600;
   NodeGroups groups;                    ///< the pool's ranks by node
+  RelayTree tree;                       ///< results and outcomes through node leaders (relay_tree.hpp)
   AtomicCells<std::uint64_t> counters;  ///< 0: the claim counter; 1 + r: items rank r ran
   std::unique_ptr<NodeBlocks> node_blocks;  ///< claims inside a node, when the pool spans nodes
   ClaimCounter claims;
@@ -44,7 +46,9 @@ struct PoolContext {
   std::vector<std::byte> recv_buffer;  ///< reused between messages (see receive_probed)
 
   bool is_root() const noexcept { return rank == root; }
-  CallShape shape_of(const CallState& call) const { return {call.desc.n, size, threads, call.seq}; }
+  CallShape shape_of(const CallState& call) const {
+    return {call.desc.n, size, threads, call.seq, call.desc.waited_for};
+  }
 
   /// The next items of this rank's share into call.local.claimed; false
   /// when it has none left (or a task of it failed).
@@ -65,7 +69,14 @@ struct PoolContext {
   /// TimeoutError after the pool's wait timeout, naming `what` (+ `from`).
   /// While call.local's sends are in flight, polls without sleeping (kSendSpin).
   template <class Ready>
-  bool wait_until(CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const;
+  bool wait_until(CallState& call, const std::string& what, GiveUpAt deadline, Ready&& ready) const;
+  /// Waits until one of `requests` completes: its index (MPI_UNDEFINED when
+  /// none is active), its status in `status`; -1 if `deadline` passed first;
+  /// TimeoutError after the pool's wait timeout, naming `what`. Blocks in MPI
+  /// in the simulated build (see posted_message.hpp); polls elsewhere, so
+  /// the timeout holds and call.local's sends move (kSendSpin).
+  int wait_any(CallState& call, const std::string& what, GiveUpAt deadline, std::span<MPI_Request> requests,
+               MPI_Status& status) const;
   /// Whether every send of call.local has completed (then they are released).
   static bool sends_done(CallState& call);
   [[noreturn]] void timed_out(const CallState& call, const std::string& what, const std::string& from = {}) const;
@@ -85,7 +96,7 @@ inline constexpr auto kSpin = std::chrono::microseconds(200);
 inline constexpr auto kSendSpin = std::chrono::milliseconds(200);
 
 template <class Ready>
-bool PoolContext::wait_until(CallState& call, const char* what, GiveUpAt deadline, Ready&& ready) const {
+bool PoolContext::wait_until(CallState& call, const std::string& what, GiveUpAt deadline, Ready&& ready) const {
   Backoff backoff(kSpin), sending(kSendSpin);
   const auto since = Clock::now();
   while (!ready()) {

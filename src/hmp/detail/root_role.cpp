@@ -6,13 +6,13 @@
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_role.hpp>
+#include <hmp/detail/posted_message.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstdio>
 #include <cstring>
 
@@ -27,24 +27,16 @@ constexpr auto kProbeInterval = std::chrono::microseconds(20);
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-int checked_count(std::size_t bytes) {
-  if (bytes > static_cast<std::size_t>(INT_MAX))
-    throw UsageError("hmp: a pool call's message exceeds 2 GiB; use a smaller chunksize with imap, or "
-                     "write results into a hmp::SharedArray");
-  return static_cast<int>(bytes);
-}
-
 class RootRole final : public PoolRole {
  public:
   RootRole(PoolContext& ctx, const std::vector<std::weak_ptr<CallState>>& pending) : ctx_(ctx), pending_(pending) {}
   ~RootRole() override {
     if (mpi_finalized()) return;
-    for (auto& [req, buf] : outgoing_) MPI_Wait(&req, MPI_STATUS_IGNORE);
     wait_for_loans();
   }
 
   void start(CallState& call) override {
-    reap_sends();
+    outbox_.reap();
     reap_loans();
     const auto size = static_cast<std::size_t>(ctx_.size);
     if (call.desc.inputs_from_root) {
@@ -54,10 +46,12 @@ class RootRole final : public PoolRole {
         call.desc.schedule = schedule_for_inputs_from_root(call.desc.schedule, call.desc.n, workers);
     }
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
+    if (call.desc.waited_for && earlier_calls_joined(call)) call.plan->begin_claims();
     if (call.desc.inputs_from_root) send_inputs(call);
     call.size_results(call.desc.n);
     auto& root = call.root;
     root.worker_done.assign(size, 0);
+    root.told_here.clear();
     root.worker_done[static_cast<std::size_t>(ctx_.root)] = 1;
     root.busy.assign(size, 0.0);
     root.last_draw = call.started;
@@ -169,6 +163,16 @@ class RootRole final : public PoolRole {
     call.root.items_in_place += items_in(call.local.claimed);
   }
 
+  // Whether every call made before `call` is joined (so none has items left).
+  bool earlier_calls_joined(const CallState& call) const {
+    for (const auto& weak : pending_) {
+      auto other = weak.lock();
+      if (other.get() == &call) break;  // pending_ is in call order
+      if (other && !other->joined) return false;
+    }
+    return true;
+  }
+
   // Root's share of calls made before `call` comes first: a claim of a
   // later call moves the claim counter on to it (claim_counter.hpp), after
   // which an earlier call's items could no longer be claimed.
@@ -231,7 +235,8 @@ class RootRole final : public PoolRole {
     } else if (h.failure) {
       if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
     }
-    const bool keep = same && !h.failure;
+    if (h.mismatch && !call.mismatch) call.mismatch = h.mismatch;
+    const bool keep = same && !h.failure && !h.mismatch;
     take_slab_batch(call, source, h, keep);
     receive_results(call, source, h, keep);
     if (keep) {
@@ -242,7 +247,21 @@ class RootRole final : public PoolRole {
     }
     const auto s = static_cast<std::size_t>(source);
     call.root.busy[s] += h.busy;
-    if (h.done) call.root.worker_done[s] = 1;
+    if (h.done) {
+      call.root.worker_done[s] = 1;
+      call.root.told_here.push_back(source);
+    }
+    take_carried(call, h.carried);
+  }
+
+  // A node leader's message was also the last one of these ranks of its node.
+  void take_carried(CallState& call, std::span<const Carried> carried) {
+    for (const auto& c : carried) {
+      if (c.rank < 0 || c.rank >= ctx_.size || c.rank == ctx_.root) throw Error("hmp: a pool message is malformed");
+      const auto r = static_cast<std::size_t>(c.rank);
+      call.root.busy[r] += c.busy;
+      call.root.worker_done[r] = 1;
+    }
   }
 
   // A batch of raw results in the worker's slab (result_slab.hpp): copied
@@ -404,26 +423,14 @@ class RootRole final : public PoolRole {
     h.failure = call.failure;
     h.mismatch = call.mismatch;
     h.with_results = call.desc.everywhere() && !call.failed() && call.has_results();
-    auto bytes = std::make_shared<std::vector<std::byte>>(encode(h));
+    auto bytes = encode(h);
     if (h.with_results) {
       const Range all{0, call.desc.n};
-      call.pack_results(*bytes, std::span<const Range>(&all, 1));
+      call.pack_results(bytes, std::span<const Range>(&all, 1));
     }
-    for (int w = 0; w < ctx_.size; ++w) {
-      if (w == ctx_.root) continue;
-      MPI_Request req;
-      HMP_MPI_CHECK(MPI_Isend(bytes->data(), checked_count(bytes->size()), MPI_BYTE, w, call.status_tag,
-                              ctx_.comm.native(), &req));
-      outgoing_.emplace_back(req, bytes);
-    }
-  }
-
-  void reap_sends() {
-    std::erase_if(outgoing_, [](auto& entry) {
-      int done = 0;
-      MPI_Test(&entry.first, &done, MPI_STATUS_IGNORE);
-      return done != 0;
-    });
+    // To the ranks whose last message came here: a node leader tells the
+    // ranks whose messages it carried (relay_tree.hpp).
+    outbox_.send(ctx_.comm.native(), call.root.told_here, call.status_tag, std::move(bytes));
   }
 
   [[noreturn]] void timed_out_on_results(const CallState& call) const {
@@ -447,8 +454,7 @@ class RootRole final : public PoolRole {
     std::vector<std::vector<std::byte>> encoded;  ///< or the parts themselves
   };
   std::vector<Loan> loans_;
-  // Outcome messages still in flight, with their buffers.
-  std::vector<std::pair<MPI_Request, std::shared_ptr<std::vector<std::byte>>>> outgoing_;
+  Outbox outbox_;  ///< outcomes on their way to the workers
 };
 
 // A line on stderr: items done, rate, time left, the slowest rank.

@@ -6,6 +6,7 @@
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/pool_role.hpp>
+#include <hmp/detail/posted_message.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
@@ -22,18 +23,33 @@ class WorkerRole final : public PoolRole {
   explicit WorkerRole(PoolContext& ctx) : ctx_(ctx) {}
 
   void start(CallState& call) override {
+    outbox_.reap();
     if (call.desc.inputs_from_root) receive_inputs(call);
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     work_share(call);
-    send(call, true);
+    if (!call.desc.relayed())
+      send(call, true);
+    else if (ctx_.tree.parent != ctx_.root)
+      send_to_leader(call);
+    else if (ctx_.tree.relays())
+      send_for_node(call);
+    else
+      send(call, true);
   }
 
   bool join(CallState& call, GiveUpAt deadline) override {
     if (call.joined) return true;
-    if (!ctx_.wait_until(call, "the outcome from root", deadline,
-                         [&] { return ctx_.probe(ctx_.root, call.status_tag); }))
-      return false;
-    const auto bytes = ctx_.receive_probed(ctx_.root, call.status_tag);
+    auto& local = call.local;
+    const int from = local.told_by;
+    if (!local.outcome.posted()) local.outcome = PostedReceive(ctx_.comm.native(), from, call.status_tag);
+    MPI_Status status;
+    const std::string what = from == ctx_.root ? "the outcome from root"
+                                               : "the outcome from its node leader, rank " + std::to_string(from);
+    if (ctx_.wait_any(call, what, deadline, std::span(&local.outcome.request(), 1), status) < 0) return false;
+    const auto bytes = local.outcome.take(status);
+    // A node leader tells the ranks whose last message it carried (relay_tree.hpp).
+    if (!local.tells.empty())
+      outbox_.send(ctx_.comm.native(), local.tells, call.status_tag, {bytes.begin(), bytes.end()});
     StatusHeader h;
     const auto payload = decode(bytes, h);
     call.failure = h.failure;
@@ -43,13 +59,13 @@ class WorkerRole final : public PoolRole {
       call.size_results(call.desc.n);
       call.unpack_results(payload, std::span<const Range>(&all, 1));
     }
-    // Root has everything we sent, so these complete at once.
-    auto& local = call.local;
+    // Root (or the leader) has everything we sent, so these complete at once.
     HMP_MPI_CHECK(MPI_Waitall(static_cast<int>(local.send_requests.size()), local.send_requests.data(),
                               MPI_STATUSES_IGNORE));
     local.send_requests.clear();
     local.send_buffers.clear();
     call.clear_staged();  // results were sent from the staging blocks
+    local.outcome = {};
     call.joined = true;
     return true;
   }
@@ -179,9 +195,87 @@ class WorkerRole final : public PoolRole {
     send(call, false);
   }
 
-  // Sends what this rank computed since its last message (with `last`, the
-  // end of its share and its failure, if any).
+  // Sends root what this rank computed since its last message (with `last`,
+  // the end of its share and its failure, if any).
   void send(CallState& call, bool last) {
+    std::vector<Part> parts;
+    const DataHeader h = next_message(call, last, parts);
+    if (!last) call.local.sent_before = true;
+    if (last) call.local.told_by = ctx_.root;
+    send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(h), parts, call.local.send_buffers,
+                  call.local.send_requests);
+  }
+
+  // A rank of a node without root sends its last message to its node
+  // leader, whose posted receive takes it (posted_message.hpp). One that
+  // sent root results before sends this one to root too (so root has them
+  // all when the leader's message says this rank is done) and tells the leader.
+  void send_to_leader(CallState& call) {
+    auto& local = call.local;
+    std::vector<Part> parts;
+    DataHeader h;
+    if (local.sent_before) {
+      send(call, true);
+      h.seq = call.seq;
+      h.sig = call.desc.sig;
+      h.done = h.direct = true;
+    } else {
+      h = next_message(call, true, parts);
+      local.told_by = ctx_.tree.parent;
+    }
+    local.send_buffers.push_back(encode(h));
+    send_posted(ctx_.comm.native(), ctx_.tree.parent, call.data_tag, local.send_buffers.back(), local.send_buffers,
+                local.send_requests);
+    for (const auto& p : parts) isend(p.bytes, ctx_.comm.native(), ctx_.tree.parent, call.data_tag,
+                                      local.send_requests);
+  }
+
+  // A node leader: its last message carries its node's (their ranges and
+  // parts after its own), so root takes one message for the node. It waits
+  // for them inside MPI (PoolContext::wait_any).
+  void send_for_node(CallState& call) {
+    auto& local = call.local;
+    const auto& children = ctx_.tree.children;
+    std::vector<PostedReceive> posted;
+    std::vector<MPI_Request> requests;
+    for (const int c : children) {
+      posted.emplace_back(ctx_.comm.native(), c, call.data_tag);
+      requests.push_back(posted.back().request());
+    }
+    std::vector<Part> parts;
+    DataHeader node = next_message(call, true, parts);
+    for (std::size_t k = 0; k < children.size(); ++k) {
+      MPI_Status status;
+      const int i = ctx_.wait_any(call, "the results of its node's ranks", std::nullopt, requests, status);
+      if (i < 0 || i == MPI_UNDEFINED) throw Error("hmp: a node leader lost a receive");
+      const int child = children[static_cast<std::size_t>(i)];
+      DataHeader h;
+      decode(posted[static_cast<std::size_t>(i)].take(status), h);
+      if (h.direct) continue;  // its results went to root itself
+      if (!node.mismatch && (h.seq != call.seq || !h.sig.same_call(call.desc.sig)))
+        node.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": rank " +
+                        std::to_string(ctx_.rank) + " made " + call.desc.sig.describe() + ", rank " +
+                        std::to_string(child) + " made " + h.sig.describe();
+      if (h.failure && (!node.failure || h.failure->index < node.failure->index)) node.failure = h.failure;
+      node.carried.push_back({child, h.busy});
+      local.tells.push_back(child);
+      node.ranges.insert(node.ranges.end(), h.ranges.begin(), h.ranges.end());
+      for (const auto items : h.parts) {
+        const auto bytes = ctx_.receive_part(child, call.data_tag, {});
+        local.send_buffers.emplace_back(bytes.begin(), bytes.end());
+        parts.push_back({local.send_buffers.back(), items});
+        node.parts.push_back(items);
+      }
+    }
+    send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(node), parts, local.send_buffers,
+                  local.send_requests);
+    local.told_by = ctx_.root;
+  }
+
+  // The header of this rank's next message and its parts (results staged
+  // since the last; `parts` point into the staging blocks or into
+  // call.local.send_buffers).
+  DataHeader next_message(CallState& call, bool last, std::vector<Part>& parts) {
     auto& local = call.local;
     DataHeader h;
     h.seq = call.seq;
@@ -196,7 +290,6 @@ class WorkerRole final : public PoolRole {
       h.failure = local.failure;
     }
     hand_over_slab(call, h);
-    std::vector<Part> parts;
     std::vector<std::vector<std::byte>> encoded;  // results that are not raw bytes
     if (!h.failure) call.staged_parts(parts, encoded);
     if (call.desc.streaming() && !parts.empty()) {
@@ -210,8 +303,7 @@ class WorkerRole final : public PoolRole {
     }
     for (const auto& p : parts) h.parts.push_back(p.items);
     for (auto& e : encoded) local.send_buffers.push_back(std::move(e));  // moved: `parts` still points into them
-    send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(h), parts, local.send_buffers,
-                  local.send_requests);
+    return h;
   }
 
   // Across nodes the pool's counter lives on rank 0 and other nodes fetch
@@ -259,6 +351,7 @@ class WorkerRole final : public PoolRole {
   Clock::time_point last_served_{};
   std::vector<void*> dests_;
   std::vector<std::byte> pulled_;  ///< an encoded part read from root's memory
+  Outbox outbox_;                  ///< a node leader's outcomes on their way to its node
   struct Lender {
     std::uint64_t pid = 0, base = 0;
   } lender_;
