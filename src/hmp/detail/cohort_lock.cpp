@@ -153,8 +153,6 @@ bool CohortLock::locked() const {
   return NodeWord::of(node_->load(0)).owner != 0 || global_.load(0) != 0;
 }
 
-bool CohortLock::held_by_me() const { return held_.load(std::memory_order_relaxed); }
-
 std::string CohortLock::holder(const char* what) const {
   const std::string mine = std::to_string(rank());
   const std::int64_t owner = node_ ? NodeWord::of(node_->load(0)).owner : global_.load(0);

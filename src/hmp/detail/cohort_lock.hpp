@@ -41,7 +41,7 @@ class CohortLock {
   /// From this rank's own record, not the shared word: a holder that asks
   /// inside its critical section (Value's calls do) does not pull the
   /// contended word's cache line away from its waiters.
-  bool held_by_me() const;
+  bool held_by_me() const { return held_.load(std::memory_order_relaxed); }
   /// `what`, then who holds the lock (a rank, a rank of another node, or
   /// nobody) and that it is not this rank.
   std::string holder(const char* what) const;

@@ -7,7 +7,6 @@
 #include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/detail/posted_message.hpp>
-#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <unistd.h>
@@ -62,7 +61,7 @@ class RootRole final : public PoolRole {
   }
 
   bool join(CallState& call, GiveUpAt deadline) override {
-    Backoff backoff = waiting();
+    Backoff backoff(kSpin);
     auto last_news = Clock::now();
     while (!call.joined) {
       if (deadline && Clock::now() >= *deadline) return false;
@@ -94,7 +93,7 @@ class RootRole final : public PoolRole {
 
   bool advance(CallState& call) override {
     const std::size_t before = call.root.arrived.size();
-    Backoff backoff = waiting();
+    Backoff backoff(kSpin);
     auto last_news = Clock::now();
     while (!call.joined && call.root.arrived.size() == before) {
       if (step(call)) {
@@ -112,13 +111,6 @@ class RootRole final : public PoolRole {
   }
 
   const std::vector<double>& last_busy() const noexcept override { return last_busy_; }
-
-  // Root's wait for news. Across nodes the pool's counter lives here, and
-  // other nodes' block fetches move only while root is in MPI: it sleeps at
-  // most kTargetMaxSleep between polls then, not a Backoff's 1 ms.
-  static Backoff waiting() {
-    return rma_targets_here().load() > 0 ? Backoff(kSpin, kTargetMaxSleep) : Backoff(kSpin);
-  }
 
  private:
   // One step: take messages that arrived, else run root's own claims.
