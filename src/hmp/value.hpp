@@ -25,6 +25,7 @@
 #include <hmp/runtime.hpp>
 #include <hmp/timeout.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -139,11 +140,14 @@ class Value : private RawValue<T> {
   // set) with a message naming this rank and the holder.
   std::unique_lock<Lock> take_lock() const {
     static const double limit = detail::wait_timeout_from_environment();
-    if (!lock_.acquire(Seconds(limit)))
-      throw TimeoutError("hmp::Value: rank " + std::to_string(lock_.cohort().rank()) + " waited " +
-                         std::to_string(static_cast<long>(limit)) + " s for the lock every call of a Value takes (" +
+    if (!lock_.acquire(Seconds(limit))) {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%.1f", limit);
+      throw TimeoutError("hmp::Value: rank " + std::to_string(lock_.cohort().rank()) + " waited " + secs +
+                         " s for the lock every call of a Value takes (" +
                          lock_.cohort().holder("its holder") +
                          "); does the holder compute that long, or is it gone? (HMP_WAIT_TIMEOUT sets the limit)");
+    }
     return std::unique_lock<Lock>(lock_, std::adopt_lock);
   }
   // a + b, wrapping as std::atomic's fetch_add does for integers.
