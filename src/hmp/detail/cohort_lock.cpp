@@ -25,6 +25,12 @@ CohortLock::CohortLock(const Communicator& comm) : global_(comm, 1, 0) {
 }
 
 bool CohortLock::acquire(const Deadline& deadline) {
+  const bool got = take(deadline);
+  if (got) held_.store(true, std::memory_order_relaxed);
+  return got;
+}
+
+bool CohortLock::take(const Deadline& deadline) {
   if (!node_) {
     return wait_until(
         [&] {
@@ -105,6 +111,7 @@ void CohortLock::give_up_node_wait() {
 
 void CohortLock::release(const char* what) {
   if (!held_by_me()) throw UsageError(holder(what));
+  held_.store(false, std::memory_order_relaxed);
   if (!node_) {
     global_.store(0, 0);
     return;
@@ -146,10 +153,7 @@ bool CohortLock::locked() const {
   return NodeWord::of(node_->load(0)).owner != 0 || global_.load(0) != 0;
 }
 
-bool CohortLock::held_by_me() const {
-  if (!node_) return global_.load(0) == me();
-  return NodeWord::of(node_->load(0)).owner == me();
-}
+bool CohortLock::held_by_me() const { return held_.load(std::memory_order_relaxed); }
 
 std::string CohortLock::holder(const char* what) const {
   const std::string mine = std::to_string(rank());

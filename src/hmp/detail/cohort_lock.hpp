@@ -18,6 +18,7 @@
 #include <hmp/detail/atomic_cells.hpp>
 #include <hmp/timeout.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +38,9 @@ class CohortLock {
 
   /// Whether some rank holds it (a snapshot; a hand-over counts as held).
   bool locked() const;
+  /// From this rank's own record, not the shared word: a holder that asks
+  /// inside its critical section (Value's calls do) does not pull the
+  /// contended word's cache line away from its waiters.
   bool held_by_me() const;
   /// `what`, then who holds the lock (a rank, a rank of another node, or
   /// nobody) and that it is not this rank.
@@ -55,6 +59,7 @@ class CohortLock {
 
  private:
   std::int32_t me() const { return global_.rank() + 1; }
+  bool take(const Deadline& deadline);
   bool acquire_node(const Deadline& deadline);
   void give_up_node_wait();
   void hand_back_or_release();
@@ -65,6 +70,7 @@ class CohortLock {
   // [1] hand-overs since the node took the global word (touched by the owner).
   std::unique_ptr<AtomicCells<std::int64_t>> node_;
   std::function<void()> before_global_release_;
+  std::atomic<bool> held_{false};  // this rank holds the lock (any thread of it may release)
 };
 
 }  // namespace hmp::detail
