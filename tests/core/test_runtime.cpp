@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <hmp/detail/open_mpi_settings.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 
@@ -150,6 +151,25 @@ TEST(Environment, SimulatedNodesAreValidated) {
       EXPECT_NE(std::string(e.what()).find("HMP_SIMULATE_NODES"), std::string::npos);
       EXPECT_NE(std::string(e.what()).find("from 1 to"), std::string::npos);
     }
+  }
+}
+
+// A bad setting is named with its value and what is allowed instead.
+TEST(Environment, BadSettingSaysWhatIsAllowed) {
+  EnvGuard wait("HMP_WAIT_TIMEOUT"), omp("OMP_NUM_THREADS");
+  wait.set("-3");
+  try {
+    hmp::detail::wait_timeout_from_environment();
+    ADD_FAILURE() << "no error for HMP_WAIT_TIMEOUT=-3";
+  } catch (const hmp::UsageError& e) {
+    EXPECT_STREQ(e.what(), "HMP_WAIT_TIMEOUT='-3' is not allowed: give a positive number of seconds");
+  }
+  omp.set("two");
+  try {
+    hmp::detail::threads_from_environment();
+    ADD_FAILURE() << "no error for OMP_NUM_THREADS=two";
+  } catch (const hmp::UsageError& e) {
+    EXPECT_STREQ(e.what(), "OMP_NUM_THREADS='two' is not allowed: give a whole number of threads from 1 to 4096");
   }
 }
 
