@@ -101,9 +101,7 @@ void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, bool ordered, co
   if (ahead < 0 && per_rank) {
     block = Positions{ranks_before_ * per_rank, (ranks_before_ + node_ranks_) * per_rank};  // the node's first
   } else {
-    // Where this node's last block of the call ended: the pool's counter was there.
-    const std::uint64_t hint = ahead == 0 ? seen.block & kLow : 0;
-    block = ordered ? pool.add_here(seq, limit, start, hint, size) : pool.take_here(seq, limit, start, size);
+    block = ordered ? pool.add_here(seq, limit, start, size) : pool.take_here(seq, limit, start, size);
     ++fetches_;
   }
   const std::uint64_t next = (epoch + 1) & kLow;
@@ -142,14 +140,15 @@ std::uint64_t NodeBlocks::block_size(std::uint64_t pos, std::uint64_t limit, con
 // at the call's start, as each node's first block, without a message: when
 // every node fetched its first block at once, the last waited for all the
 // others' round trips to rank 0 (1.7 ms at 128 simulated nodes). Each rank's
-// part is at least kClaimsPerRank claims; 0 when the call is too small.
+// part is at least kClaimsPerRank claims (0 when that is most of the call).
 std::uint64_t NodeBlocks::dealt(std::uint64_t limit, const Want& want) const {
   return dealt_per_rank(limit, want) * ranks_;
 }
 
 std::uint64_t NodeBlocks::dealt_per_rank(std::uint64_t limit, const Want& want) const {
-  const std::uint64_t per = std::max(kClaimsPerRank * want(0), (limit + kSplit * ranks_ - 1) / (kSplit * ranks_));
-  return per * ranks_ <= limit ? per : 0;
+  const std::uint64_t per = std::max(kClaimsPerRank * want(0), limit / (kSplit * ranks_));
+  // At most three quarters dealt: the rest balances the nodes.
+  return per * ranks_ <= limit - limit / (2 * kSplit) ? per : 0;
 }
 
 bool NodeBlocks::exhausted(std::uint64_t seq, std::uint64_t limit, const ClaimCounter& pool) const {
