@@ -1,4 +1,4 @@
-#include <hmp/errors.hpp>
+#include <hmp/detail/environment_setting.hpp>
 #include <hmp/topology.hpp>
 
 #include <unistd.h>
@@ -29,15 +29,13 @@ int threads_from_environment() {
     text = text.substr(0, text.find(','));  // nested list "4,2": the outer level is ours
     const long n = parse_positive(text);
     if (n < 0 || n > 4096)
-      throw UsageError(std::string("OMP_NUM_THREADS='") + omp +
-                       "' is not allowed: give a whole number of threads from 1 to 4096");
+      throw bad_environment_setting("OMP_NUM_THREADS", omp, "give a whole number of threads from 1 to 4096");
     return static_cast<int>(n);
   }
   if (const char* slurm = std::getenv("SLURM_CPUS_PER_TASK"); slurm && *slurm) {
     const long n = parse_positive(slurm);
     if (n < 0 || n > 4096)
-      throw UsageError(std::string("SLURM_CPUS_PER_TASK='") + slurm +
-                       "' is not allowed: expected a whole number from 1 to 4096");
+      throw bad_environment_setting("SLURM_CPUS_PER_TASK", slurm, "give a whole number of CPUs per task from 1 to 4096");
     return static_cast<int>(n);
   }
   return 1;
@@ -48,9 +46,9 @@ int simulated_nodes_from_environment(int world_size) {
   if (!sim || !*sim) return 0;
   const long k = parse_positive(sim);
   if (k < 0 || k > world_size)
-    throw UsageError(std::string("HMP_SIMULATE_NODES='") + sim +
-                     "' is not allowed: give a whole number of nodes from 1 to the number of ranks (" +
-                     std::to_string(world_size) + ")");
+    throw bad_environment_setting("HMP_SIMULATE_NODES", sim,
+                                  "give a whole number of nodes from 1 to the number of ranks (" +
+                                      std::to_string(world_size) + ")");
   return static_cast<int>(k);
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <hmp/detail/open_mpi_settings.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 
@@ -151,6 +152,28 @@ TEST(Environment, SimulatedNodesAreValidated) {
       EXPECT_NE(std::string(e.what()).find("from 1 to"), std::string::npos);
     }
   }
+}
+
+// What a call's UsageError says; empty when it throws none.
+template <class Call>
+std::string usage_error_of(Call call) {
+  try {
+    call();
+  } catch (const hmp::UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A bad setting is named with its value and what is allowed instead.
+TEST(Environment, BadSettingSaysWhatIsAllowed) {
+  EnvGuard wait("HMP_WAIT_TIMEOUT"), omp("OMP_NUM_THREADS");
+  wait.set("-3");
+  EXPECT_EQ(usage_error_of(hmp::detail::wait_timeout_from_environment),
+            "HMP_WAIT_TIMEOUT='-3' is not allowed: give a positive number of seconds");
+  omp.set("two");
+  EXPECT_EQ(usage_error_of(hmp::detail::threads_from_environment),
+            "OMP_NUM_THREADS='two' is not allowed: give a whole number of threads from 1 to 4096");
 }
 
 // Open MPI's exclude lists lose only the component hmp needs back.

@@ -1,9 +1,12 @@
-"""Helpers of the jobs tests: paths, a bin folder of fake apps, running sweep."""
+"""Helpers of the jobs tests: paths, a bin folder of fake apps, running sweep,
+checking records."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -57,3 +60,30 @@ def read_jsonl(path: Path) -> list:
 
 def tmpdir(prefix) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"hmp-{prefix}-"))
+
+
+class FakeAppFolder:
+    """For a TestCase whose setUp makes self.dir (removed after each test)
+    and the fake apps' log and control files self.log and self.control."""
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def env(self) -> dict:
+        env = root_env()
+        env.update(FAKE_APP_LOG=str(self.log), FAKE_APP_CONTROL=str(self.control))
+        return env
+
+
+def check_passed_records(test, files) -> list:
+    """Each file holds one record that ran ok and passed its check, at the
+    layout its name says (-r<ranks>-t<threads>); returns the records."""
+    records = []
+    for f in files:
+        (record,) = read_jsonl(f)
+        test.assertEqual(record["status"], "ok", record)
+        test.assertEqual(record["check"], "passed", record)
+        r, t = map(int, re.search(r"-r(\d+)-t(\d+)", f.name).groups())
+        test.assertEqual((record["ranks"], record["threads"]), (r, t))
+        records.append(record)
+    return records

@@ -7,7 +7,6 @@ half-written record."""
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -15,7 +14,7 @@ import unittest
 from pathlib import Path
 
 from hmp_tools import schema
-from jobslib import REPO, SWEEP, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
+from jobslib import REPO, SWEEP, FakeAppFolder, fake_bin, read_jsonl, sweep, tmpdir, write_study
 
 STUDY = {
     "name": "tiny", "ranks": [1, 2], "threads": [1, 2], "max_workers": 2,
@@ -44,7 +43,7 @@ def config_id(app, method, ranks, threads):
     return f"{app}-{method}-i{items}-s{size}-r{ranks}-t{threads}{extra}"
 
 
-class Local(unittest.TestCase):
+class Local(FakeAppFolder, unittest.TestCase):
     def setUp(self):
         self.dir = tmpdir("local")
         self.bin = fake_bin(self.dir)
@@ -54,14 +53,6 @@ class Local(unittest.TestCase):
         self.control = self.dir / "control.json"
         self.control.write_text("{}")
         self.path = write_study(self.dir, "tiny", STUDY)
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def env(self):
-        env = root_env()
-        env.update(FAKE_APP_LOG=str(self.log), FAKE_APP_CONTROL=str(self.control))
-        return env
 
     def run_sweep(self, *extra):
         return sweep("local", self.path, "--bin", self.bin, "--results", self.results,

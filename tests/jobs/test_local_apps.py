@@ -10,7 +10,7 @@ import subprocess
 import unittest
 from pathlib import Path
 
-from jobslib import REPO, read_jsonl, root_env, tmpdir, write_study
+from jobslib import REPO, check_passed_records, root_env, tmpdir, write_study
 
 APPS_DIR = os.environ.get("HMP_APPS_DIR")
 
@@ -83,12 +83,7 @@ class LocalApps(unittest.TestCase):
         self.assertEqual(len(files), n)
         self.assertEqual({f.name.split("-")[0] for f in files},
                          {a["app"] for a in study["apps"]})
-        for f in files:
-            (record,) = read_jsonl(f)
-            self.assertEqual(record["status"], "ok", record)
-            self.assertEqual(record["check"], "passed", record)
-            r, t = map(int, re.search(r"-r(\d+)-t(\d+)", f.name).groups())
-            self.assertEqual((record["ranks"], record["threads"]), (r, t))
+        for record in check_passed_records(self, files):
             self.assertEqual(len(record["seconds"]), 2)
         # resumed: nothing reruns, no file is rewritten
         before = {f.name: f.stat().st_mtime_ns for f in files}

@@ -17,7 +17,8 @@ import time
 import unittest
 from pathlib import Path
 
-from jobslib import APPS, REPO, fake_bin, read_jsonl, root_env, sweep, tmpdir, write_study
+from jobslib import (APPS, REPO, FakeAppFolder, check_passed_records, fake_bin, read_jsonl, root_env,
+                     sweep, tmpdir, write_study)
 
 WAIT = 200  # seconds for all jobs of one test
 
@@ -109,21 +110,13 @@ def task_ends(log_dir: Path, array_id: str) -> dict:
     return ends
 
 
-class SweepOnSlurm(unittest.TestCase):
+class SweepOnSlurm(FakeAppFolder, unittest.TestCase):
     def setUp(self):
         self.dir = tmpdir("slurm")
         self.results = self.dir / "results"
         self.log = self.dir / "runs.log"
         self.control = self.dir / "control.json"
         self.control.write_text("{}")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def env(self):
-        env = root_env()
-        env.update(FAKE_APP_LOG=str(self.log), FAKE_APP_CONTROL=str(self.control))
-        return env
 
     def submit(self, path, bin_dir):
         done = sweep("slurm", path, "--bin", bin_dir, "--results", self.results, env=self.env())
@@ -215,12 +208,7 @@ class SweepOnSlurm(unittest.TestCase):
         study_dir = self.results / "sreal"
         files = sorted(study_dir.glob("*.jsonl"))
         self.assertEqual(len(files), 5, [f.name for f in files])
-        for f in files:
-            (record,) = read_jsonl(f)
-            self.assertEqual(record["status"], "ok", record)
-            self.assertEqual(record["check"], "passed", record)
-            r, t = map(int, re.search(r"-r(\d+)-t(\d+)", f.name).groups())
-            self.assertEqual((record["ranks"], record["threads"]), (r, t))
+        for record in check_passed_records(self, files):
             self.assertIsNotNone(record["job_id"])
             self.assertEqual(record["slurm_array_job_id"], array_id)
         self.check_analysis_after(study_dir, array_id, report_id)

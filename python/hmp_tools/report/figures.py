@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
 from . import metrics  # noqa: E402
+from .simulated import task_label  # noqa: E402
 
 DPI = 100
 DECADE = 10      # values spanning this ratio get a log axis
@@ -221,13 +222,12 @@ def simulated_figure(series, path, _methods_palette=None) -> None:
         if cost:
             top.axhline(1.0, color="grey", linestyle="--", label="ideal E = 1")
             top.set_ylim(0, 1.1)
-            top.set_title(f"tasks of {cost:g} µs: efficiency")
+            top.set_title(f"tasks of {task_label(cost)}: efficiency")
         else:
             _log_if_wide(top, [p.row["makespan_s"] for k, pts in series.items() if k[3] == 0
                                for p in pts])
             top.set_title("no-op tasks: makespan")
-        bottom.set_title(f"{cost:g} µs tasks: overhead per task" if cost else
-                         "no-op tasks: overhead per task")
+        bottom.set_title(f"{task_label(cost)} tasks: overhead per task")
         _log_if_wide(bottom, [p.row["overhead_us_per_task"] for k, pts in series.items()
                               if k[3] == cost for p in pts])
         for ax in (top, bottom):

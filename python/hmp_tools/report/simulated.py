@@ -28,6 +28,13 @@ class Point:
         return (r["platform"], r["study"], r["method"], r["schedule"], r["task_us"], r["items"])
 
 
+def task_label(task_us) -> str:
+    """A task's simulated cost as the report names it: no-op, 10 µs, 1 ms."""
+    if not task_us:
+        return "no-op"
+    return f"{task_us:g} µs" if task_us < 1000 else f"{task_us / 1000:g} ms"
+
+
 def _key(record) -> tuple:
     return (record.platform or "unknown", record.study or "", record.method, record.ranks,
             record.figure("schedule") or "", record.figure("task_us") or 0, record.items)

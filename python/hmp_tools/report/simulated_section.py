@@ -63,9 +63,8 @@ def _by_ranks(doc, series) -> None:
     for key in sorted(series, key=lambda k: (k[0], k[4], k[3], k[2])):
         platform, _study, schedule, task_us, items = key
         at = {p.row["ranks"]: p.row for p in series[key]}
-        cost = "no-op" if not task_us else (f"{task_us:g} µs" if task_us < 1000
-                                            else f"{task_us / 1000:g} ms")
-        what = f"{items:,} × {cost}" + (f" on {platform}" if several else "")
+        what = f"{items:,} × {simulated.task_label(task_us)}"
+        what += f" on {platform}" if several else ""
         rows.append([what, schedule, *(_by_ranks_cell(at.get(n), task_us) for n in ranks)])
     doc.para("The maps by ranks: efficiency (no-op tasks: the makespan), then the rank-time "
              "lost per task.")
@@ -75,7 +74,8 @@ def _by_ranks(doc, series) -> None:
 def _by_ranks_cell(row, task_us) -> str:
     if row is None:
         return "–"
-    lost = f"{_s(row['overhead_us_per_task'])} µs"
+    over = row["overhead_us_per_task"]
+    lost = f"{over:,.0f} µs" if over >= 1000 else f"{_s(over)} µs"
     if task_us:
         return f"{row['efficiency']:.1%}, {lost}"
     return f"makespan {_s(row['makespan_s'] * 1e3)} ms, {lost}"
@@ -97,8 +97,8 @@ def _cost_by_ranks(doc, rows) -> None:
         at = [r for r in costed if r["ranks"] == n]
         slowest = max(at, key=lambda r: r["wall_s"])
         what = slowest["method"] + (f" {slowest['schedule']}, {slowest['items']:,} × "
-                                    f"{_s(slowest['task_us'])} µs" if slowest["method"] == "map"
-                                    else "")
+                                    f"{simulated.task_label(slowest['task_us'])}"
+                                    if slowest["method"] == "map" else "")
         table.append([n, len(at), f"{sum(r['wall_s'] for r in at) / 60:.1f}",
                       f"{slowest['wall_s']:.0f} ({what})",
                       f"{max(r['peak_rss_bytes'] for r in at) / GIB:.2f}"])

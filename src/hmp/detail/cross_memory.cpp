@@ -1,4 +1,5 @@
 #include <hmp/detail/cross_memory.hpp>
+#include <hmp/detail/environment_setting.hpp>
 #include <hmp/detail/fresh_token.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_groups.hpp>
@@ -21,9 +22,9 @@ bool cross_memory_allowed() {
   const char* env = std::getenv("HMP_CROSS_MEMORY");
   if (!env || !*env || std::string(env) == "1") return true;
   if (std::string(env) == "0") return false;
-  throw UsageError(std::string("HMP_CROSS_MEMORY='") + env +
-                   "' is not allowed: give 1 (workers on root's node read their inputs from root's memory, the "
-                   "default) or 0 (inputs travel as messages)");
+  throw bad_environment_setting("HMP_CROSS_MEMORY", env,
+                                "give 1 (workers on root's node read their inputs from root's memory, the "
+                                "default) or 0 (inputs travel as messages)");
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <hmp/detail/environment_setting.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
@@ -25,7 +26,7 @@ double wait_timeout_from_environment() {
   char* end = nullptr;
   const double v = std::strtod(env, &end);
   if (end == env || *end != '\0' || !(v > 0))
-    throw UsageError(std::string("HMP_WAIT_TIMEOUT='") + env + "' is not allowed: give a positive number of seconds");
+    throw bad_environment_setting("HMP_WAIT_TIMEOUT", env, "give a positive number of seconds");
   return v;
 }
 
