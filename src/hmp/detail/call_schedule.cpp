@@ -74,7 +74,10 @@ class Claimed : public CallSchedule {
   }
   int owner_of(std::uint64_t) const override { return -1; }
   bool exhausted(int, const Cursor&) const override { return counter_->exhausted(shape_.seq, limit_); }
-  void stop_claims() override { counter_->exhaust(shape_.seq, limit_); }
+  void stop_claims() override {
+    const bool fits = limit_ < ClaimCounter::kAddLimit && (limit_ * (u64(shape_.ranks) + 1)) >> 32 == 0;
+    counter_->exhaust(shape_.seq, limit_, shape_.ordered && fits);
+  }
   bool is_static() const noexcept override { return false; }
 
  protected:

@@ -122,8 +122,8 @@ void NodeBlocks::wait_for_refill(std::uint64_t seq, MPI_Comm progress) const {
                      " from the pool's counter (HMP_WAIT_TIMEOUT sets the limit)");
 }
 
-void NodeBlocks::exhaust(std::uint64_t seq, std::uint64_t limit, ClaimCounter& pool) {
-  pool.exhaust_here(seq, limit);  // first: a refill from now on finds nothing
+void NodeBlocks::exhaust(std::uint64_t seq, std::uint64_t limit, bool by_adding, ClaimCounter& pool) {
+  pool.exhaust_here(seq, limit, by_adding);  // first: a refill from now on finds nothing
   const std::uint64_t s = seq & kLow;
   const Seen seen = read();
   std::uint64_t block = seen.block;

@@ -43,7 +43,7 @@ class NodeBlocks {
                                 ClaimCounter& pool);
   /// Leaves nothing of call `seq` to take, in `pool` (below `limit`) and in
   /// this node's block; other nodes stop at the end of their block.
-  void exhaust(std::uint64_t seq, std::uint64_t limit, ClaimCounter& pool);
+  void exhaust(std::uint64_t seq, std::uint64_t limit, bool by_adding, ClaimCounter& pool);
   /// Whether call `seq` has nothing left, here or in `pool`.
   bool exhausted(std::uint64_t seq, std::uint64_t limit, const ClaimCounter& pool) const;
   /// Positions of a call dealt to the nodes at its start, without the pool's
