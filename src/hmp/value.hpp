@@ -25,7 +25,6 @@
 #include <hmp/runtime.hpp>
 #include <hmp/timeout.hpp>
 
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -140,14 +139,11 @@ class Value : private RawValue<T> {
   // set) with a message naming this rank and the holder.
   std::unique_lock<Lock> take_lock() const {
     static const double limit = detail::wait_timeout_from_environment();
-    if (!lock_.acquire(Seconds(limit))) {
-      char secs[32];
-      std::snprintf(secs, sizeof secs, "%.1f", limit);
-      throw TimeoutError("hmp::Value: rank " + std::to_string(lock_.cohort().rank()) + " waited " + secs +
-                         " s for the lock every call of a Value takes (" +
-                         lock_.cohort().holder("its holder") +
-                         "); does the holder compute that long, or is it gone? (HMP_WAIT_TIMEOUT sets the limit)");
-    }
+    if (!lock_.acquire(Seconds(limit)))
+      throw detail::wait_timed_out(lock_.cohort().rank(), limit,
+                                   "for the lock every call of a hmp::Value takes (" +
+                                       lock_.cohort().holder("its holder") +
+                                       "); does the holder compute that long, or is it gone?");
     return std::unique_lock<Lock>(lock_, std::adopt_lock);
   }
   // a + b, wrapping as std::atomic's fetch_add does for integers.
