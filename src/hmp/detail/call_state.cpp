@@ -45,8 +45,18 @@ bool RootProgress::all_workers_done() const {
 void CallState::fail(std::uint64_t index, int rank) {
   TaskFailure f = describe_current_exception(rank, index);
   std::lock_guard lock(local.failure_mutex);
-  if (!local.failure || index < local.failure->index) local.failure = std::move(f);
+  keep_earliest(local.failure, std::move(f));
   local.failed.store(true, std::memory_order_relaxed);
+}
+
+void keep_earliest(std::optional<TaskFailure>& kept, std::optional<TaskFailure> f) {
+  if (f && (!kept || f->index < kept->index)) kept = std::move(f);
+}
+
+std::string mismatch_between(std::uint64_t seq, const std::string& who_a, const CallSignature& a,
+                             const std::string& who_b, const CallSignature& b) {
+  return "collective mismatch in call #" + std::to_string(seq) + ": " + who_a + " made " + a.describe() + ", " +
+         who_b + " made " + b.describe();
 }
 
 TaskError task_error(const TaskFailure& f) { return TaskError(f.message, f.type, f.rank, f.index); }

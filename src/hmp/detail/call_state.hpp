@@ -186,6 +186,14 @@ class CallState {
 
 /// Throws the call's outcome on this rank: CollectiveMismatch or TaskError.
 void raise_outcome(const CallState& call);
+/// Keeps in `kept` whichever of it and `f` is at the lower item index: the
+/// failure every rank reports, however the failures arrive.
+void keep_earliest(std::optional<TaskFailure>& kept, std::optional<TaskFailure> f);
+/// "collective mismatch in call #seq: A made a, B made b" (A, B: "root",
+/// "rank 3").
+std::string mismatch_between(std::uint64_t seq, const std::string& who_a, const CallSignature& a,
+                             const std::string& who_b, const CallSignature& b);
+
 /// The call's TaskError (call.failure must be set).
 TaskError task_error(const TaskFailure& failure);
 

@@ -221,11 +221,10 @@ class RootRole final : public PoolRole {
     const bool same = h.seq == call.seq && h.sig.same_call(call.desc.sig);
     if (!same) {
       if (!call.mismatch)
-        call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": rank " +
-                        std::to_string(ctx_.root) + " made " + call.desc.sig.describe() + ", rank " +
-                        std::to_string(source) + " made " + h.sig.describe();
-    } else if (h.failure) {
-      if (!call.failure || h.failure->index < call.failure->index) call.failure = h.failure;
+        call.mismatch = mismatch_between(call.seq, "rank " + std::to_string(ctx_.root), call.desc.sig,
+                                         "rank " + std::to_string(source), h.sig);
+    } else {
+      keep_earliest(call.failure, h.failure);
     }
     if (h.mismatch && !call.mismatch) call.mismatch = h.mismatch;
     const bool keep = same && !h.failure && !h.mismatch;
@@ -405,8 +404,7 @@ class RootRole final : public PoolRole {
 
   void take_own_failure(CallState& call) {
     std::lock_guard lock(call.local.failure_mutex);
-    const auto& mine = call.local.failure;
-    if (mine && (!call.failure || mine->index < call.failure->index)) call.failure = mine;
+    keep_earliest(call.failure, call.local.failure);
   }
 
   void send_outcome(CallState& call) {

@@ -80,8 +80,7 @@ class WorkerRole final : public PoolRole {
     InputHeader h;
     decode(ctx_.receive_probed(ctx_.root, call.input_tag), h);
     if (h.sig.kind != call.desc.sig.kind)
-      call.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": root made " +
-                      h.sig.describe() + ", rank " + std::to_string(ctx_.rank) + " made " + call.desc.sig.describe();
+      call.mismatch = mismatch_between(call.seq, "root", h.sig, "rank " + std::to_string(ctx_.rank), call.desc.sig);
     call.desc.n = h.n;
     call.desc.sig.n = h.n;
     call.desc.schedule = h.schedule;  // as root resolved it for this n
@@ -253,10 +252,9 @@ class WorkerRole final : public PoolRole {
       decode(posted[static_cast<std::size_t>(i)].take(status), h);
       if (h.direct) continue;  // its results went to root itself
       if (!node.mismatch && (h.seq != call.seq || !h.sig.same_call(call.desc.sig)))
-        node.mismatch = "collective mismatch in call #" + std::to_string(call.seq) + ": rank " +
-                        std::to_string(ctx_.rank) + " made " + call.desc.sig.describe() + ", rank " +
-                        std::to_string(child) + " made " + h.sig.describe();
-      if (h.failure && (!node.failure || h.failure->index < node.failure->index)) node.failure = h.failure;
+        node.mismatch = mismatch_between(call.seq, "rank " + std::to_string(ctx_.rank), call.desc.sig,
+                                         "rank " + std::to_string(child), h.sig);
+      keep_earliest(node.failure, h.failure);
       node.carried.push_back({child, h.busy});
       local.tells.push_back(child);
       node.ranges.insert(node.ranges.end(), h.ranges.begin(), h.ranges.end());
