@@ -40,7 +40,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       groups(split_by_node(comm)),
       tree(make_relay_tree(comm, groups, options.root)),
       counters(comm, 1 + static_cast<std::size_t>(comm.size())),
-      node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups, wait_timeout, rank)
+      node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups, wait_timeout, rank, root)
                                    : nullptr),
       claims(counters, 0, node_blocks.get()),
       slabs(comm, groups, root, wait_timeout),
@@ -48,6 +48,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
                      std::to_string(size - 1) + ")");
+  if (node_blocks) node_blocks->serve_from(comm.native(), root, rank);
 }
 
 bool PoolContext::claim(CallState& call) {
