@@ -10,6 +10,7 @@
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
 #include <workloads/correlate2d.hpp>
+#include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
 
 #include <hmp/pool.hpp>
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
       "from the matrices in memory (a vector on root; for pool.map a list of matrices on root; replicated on every "
       "rank for pool.shared_array) to every correlation readable on root (a vector; for pool.map a list; for "
       "pool.shared_array root's node's SharedArray); FFTW plans made before";
+  app.check_settings = [] { w::fftw::planner_flags(); };
   app.load = load;
   app.make_output = [](const Stack& s, const Options&) { return Correlations(s.items * s.out_elems(), std::nan("")); };
   app.reference = [](const Stack& s, const Options&, Correlations& out) {

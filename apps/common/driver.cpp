@@ -1,6 +1,9 @@
 #include <common/broadcast.hpp>
 #include <common/driver.hpp>
 
+#include <hmp/detail/cross_memory.hpp>
+#include <hmp/detail/wait_until.hpp>
+
 namespace hmp::apps {
 
 std::string layout_string(const Runtime& rt, int threads) {
@@ -17,6 +20,20 @@ void report_error(const Runtime& rt, const std::string& app, const std::string& 
   if (!rt.is_root()) return;
   std::fprintf(stderr, "hmp-%s: %s\n", app.c_str(), message.c_str());
   std::fflush(stderr);
+}
+
+bool settings_allowed(const Runtime& rt, const std::string& app, const std::function<void()>& check) {
+  std::string error;
+  try {
+    detail::wait_timeout_from_environment();
+    detail::cross_memory_allowed();
+    if (check) check();
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  broadcast_string(rt.world(), error);  // root's settings decide, so every rank stops alike
+  if (!error.empty()) report_error(rt, app, error);
+  return error.empty();
 }
 
 NpyArray read_input(Runtime& rt, const std::string& path, const std::function<void(const NpyArray&)>& check) {

@@ -67,6 +67,9 @@ struct AppDefinition {
   /// marks a name that is planned but not built yet (pool.* before hmp::Pool).
   std::vector<std::pair<std::string, Method<In, Out>>> methods;
   std::string timed_region;
+  /// Every rank, before the inputs: reads the app's own environment
+  /// settings, throwing hmp::UsageError for a bad one; may be empty.
+  std::function<void()> check_settings;
   /// Every rank: the inputs (generated, or read_input(...)); sets
   /// options.items/size from a file. Throws InputError on bad input.
   std::function<In(Runtime&, Options&)> load;
@@ -94,6 +97,13 @@ std::string layout_string(const Runtime& rt, int threads);
 /// Root reads `path` and runs `check` on it (both may throw NpyError or
 /// InputError); every rank then gets the same array, or the same InputError.
 NpyArray read_input(Runtime& rt, const std::string& path, const std::function<void(const NpyArray&)>& check);
+
+/// Every rank: the environment settings the methods read (hmp's
+/// HMP_WAIT_TIMEOUT and HMP_CROSS_MEMORY, and the app's own through
+/// `check`) as root has them; false when one is bad, after root printed
+/// "hmp-<app>: NAME='value' is not allowed: ..." (a run that goes on with a
+/// bad one would end in the middle of a method, on some ranks only).
+bool settings_allowed(const Runtime& rt, const std::string& app, const std::function<void()>& check);
 
 /// Threads a method really uses: 1 for "sequential", else `threads`.
 int method_threads(const std::string& method, int threads);
@@ -123,6 +133,7 @@ int run_app(Runtime& rt, int argc, char** argv, AppDefinition<In, Out>& def) {
   for (const auto& name : to_run) most_threads = std::max(most_threads, method_threads(name, threads));
   rt.warn_if_threads_exceed_cores(most_threads);
 
+  if (!settings_allowed(rt, app, def.check_settings)) return 2;
   std::optional<In> loaded;
   try {
     loaded.emplace(def.load(rt, opt));

@@ -1,10 +1,11 @@
 #include <common/npy.hpp>
 
+#include <hmp/detail/full_read_write.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <bit>
 #include <cctype>
 #include <cerrno>
@@ -27,19 +28,6 @@ struct Fd {
     if (fd >= 0) ::close(fd);
   }
 };
-
-// Reads exactly n bytes; returns how many it got (short only at end of file).
-std::size_t read_full(int fd, void* buf, std::size_t n) {
-  auto* p = static_cast<char*>(buf);
-  std::size_t got = 0;
-  while (got < n) {
-    const ssize_t r = ::read(fd, p + got, std::min<std::size_t>(n - got, std::size_t(1) << 30));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  return got;
-}
 
 // long double holds numpy's float128 only where both are the x87 80-bit
 // format padded to 16 bytes (x86-64 Linux).
@@ -224,7 +212,7 @@ NpyArray read_npy(const std::string& path) {
   const auto file_size = static_cast<std::size_t>(st.st_size);
 
   unsigned char pre[12];
-  const std::size_t got = read_full(f.fd, pre, 10);
+  const std::size_t got = detail::read_full(f.fd, pre, 10);
   if (got < 10 || std::memcmp(pre, kMagic, kMagicLen) != 0)
     throw fail("not a NumPy .npy file (no \\x93NUMPY magic at the start)");
   const int major = pre[6], minor = pre[7];
@@ -233,7 +221,7 @@ NpyArray read_npy(const std::string& path) {
     header_len = pre[8] | (std::size_t(pre[9]) << 8);
     prefix = 10;
   } else if ((major == 2 || major == 3) && minor == 0) {
-    if (read_full(f.fd, pre + 10, 2) < 2) throw fail("truncated header");
+    if (detail::read_full(f.fd, pre + 10, 2) < 2) throw fail("truncated header");
     header_len = pre[8] | (std::size_t(pre[9]) << 8) | (std::size_t(pre[10]) << 16) | (std::size_t(pre[11]) << 24);
     prefix = 12;
   } else {
@@ -245,7 +233,7 @@ NpyArray read_npy(const std::string& path) {
                " bytes accepted)");
   if (prefix + header_len > file_size) throw fail("truncated header");
   std::string dict(header_len, '\0');
-  if (read_full(f.fd, dict.data(), header_len) < header_len) throw fail("truncated header");
+  if (detail::read_full(f.fd, dict.data(), header_len) < header_len) throw fail("truncated header");
   NpyArray a;
   try {
     a.header = parse_npy_header(dict);
@@ -262,7 +250,7 @@ NpyArray read_npy(const std::string& path) {
     throw fail(std::to_string(have - bytes) + " bytes after the data of shape " + shape_string(a.header.shape) +
                " (not one array?)");
   a.bytes.resize(bytes);
-  if (read_full(f.fd, a.bytes.data(), bytes) < bytes) throw fail("truncated while reading the data");
+  if (detail::read_full(f.fd, a.bytes.data(), bytes) < bytes) throw fail("truncated while reading the data");
   return a;
 }
 
@@ -292,21 +280,14 @@ void write_npy(const std::string& path, Dtype dtype, const std::vector<std::size
   Fd f;
   f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (f.fd < 0) throw NpyError(path + ": cannot create: " + std::strerror(errno));
-  auto put = [&](const char* p, std::size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(f.fd, p, std::min<std::size_t>(n, std::size_t(1) << 30));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        throw NpyError(path + ": write failed: " + why);
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
+  auto put = [&](const void* p, std::size_t n) {
+    if (detail::write_full(f.fd, p, n)) return;
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw NpyError(path + ": write failed: " + why);
   };
   put(head.data(), head.size());
-  put(static_cast<const char*>(data), bytes);
+  put(data, bytes);
   const int fd = f.fd;
   f.fd = -1;
   if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {

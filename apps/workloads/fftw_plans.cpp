@@ -1,6 +1,8 @@
 #include <workloads/fftw_plans.hpp>
 #include <workloads/fftw_wisdom.hpp>
 
+#include <hmp/detail/environment_setting.hpp>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -78,9 +80,10 @@ fftw_plan make(const PlanKey& k) {
 unsigned planner_flags() {
   const char* v = std::getenv("HMP_FFTW_PLANNER");
   const std::string s = v ? v : "";
+  if (s.empty() || s == "measure") return FFTW_MEASURE;
   if (s == "estimate") return FFTW_ESTIMATE;
   if (s == "patient") return FFTW_PATIENT;
-  return FFTW_MEASURE;
+  throw hmp::detail::bad_environment_setting("HMP_FFTW_PLANNER", s, "give estimate, measure (the default) or patient");
 }
 
 int alignment_of(const void* p) { return fftw_alignment_of(static_cast<double*>(const_cast<void*>(p))); }

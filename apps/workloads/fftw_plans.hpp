@@ -31,7 +31,9 @@ struct PlanKey {
 /// until the process ends. Thread-safe.
 fftw_plan plan(const PlanKey& key);
 
-/// Planner rigour from HMP_FFTW_PLANNER: estimate, measure (default), patient.
+/// Planner rigour from HMP_FFTW_PLANNER: estimate, measure (the default,
+/// also when unset or empty) or patient; any other value is a
+/// hmp::UsageError naming it and these three.
 unsigned planner_flags();
 
 /// fftw_alignment_of for any pointer.

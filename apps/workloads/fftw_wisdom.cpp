@@ -1,11 +1,12 @@
 #include <workloads/fftw_wisdom.hpp>
 
+#include <hmp/detail/full_read_write.hpp>
+
 #include <fcntl.h>
 #include <fftw3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -25,19 +26,6 @@ std::string env(const char* name) {
 void make_parents(const std::string& path) {
   for (std::size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1))
     ::mkdir(path.substr(0, pos).c_str(), 0700);
-}
-
-bool write_all(int fd, const char* data, std::size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, data, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
 }
 
 }  // namespace
@@ -63,14 +51,7 @@ bool load_wisdom(const std::string& path) {
   std::string text;
   if (ok) {
     text.resize(static_cast<std::size_t>(st.st_size));
-    std::size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t r = ::read(fd, text.data() + got, text.size() - got);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      got += static_cast<std::size_t>(r);
-    }
-    ok = got == text.size();
+    ok = hmp::detail::read_full(fd, text.data(), text.size()) == text.size();
   }
   ::close(fd);
   return ok && fftw_import_wisdom_from_string(text.c_str()) != 0;
@@ -85,7 +66,7 @@ bool save_wisdom(const std::string& path) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   const std::string_view data(text.get());
-  const bool ok = write_all(fd, data.data(), data.size()) && ::fsync(fd) == 0;
+  const bool ok = hmp::detail::write_full(fd, data.data(), data.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());

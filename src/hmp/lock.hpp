@@ -10,13 +10,13 @@
 namespace hmp {
 
 /// A cohort lock (detail/cohort_lock.hpp): on one node, one word holding
-/// the owner, changed by compare-and-swap on a shared window; across nodes,
-/// a word per node (shared memory) and one global word (MPI RMA on rank 0's
-/// window), handed inside a node while its ranks wait, so the network is
-/// crossed once per batch of holders. Waiters poll, sleeping at most 50 µs
-/// between polls; across nodes, rank 0 (where the global word lives) enters
-/// MPI in every poll and sleeps at most 20 µs, so the RMA of the others
-/// progresses (detail/wait_until.hpp).
+/// the owner in a shared window, taken by compare-and-swap and freed by a
+/// store; across nodes, a word per node (shared memory) and one global word
+/// (MPI RMA on rank 0's window), handed inside a node while its ranks wait,
+/// so the network is crossed once per batch of holders. Waiters poll,
+/// sleeping at most 50 µs between polls; across nodes, rank 0 (where the
+/// global word lives) enters MPI in every poll and sleeps at most 20 µs, so
+/// the RMA of the others progresses (detail/wait_until.hpp).
 ///
 /// Owned by the rank, not a thread: any thread of the holding rank may
 /// release it (on several nodes only the thread that made the Runtime may
@@ -31,10 +31,13 @@ class Lock {
 
   /// Python's acquire(block=True, timeout=None): true when acquired; false
   /// when not blocking and the lock is held, or when the timeout passed.
-  bool acquire(bool blocking = true, Timeout timeout = std::nullopt);
+  bool acquire(bool blocking = true, Timeout timeout = std::nullopt) {
+    if (!timeout && lock_.try_acquire_now()) return true;  // free: no deadline to set up
+    return acquire_waiting(blocking, timeout);
+  }
   bool acquire(Seconds timeout) { return acquire(true, timeout); }
   /// Throws UsageError when this rank does not hold the lock.
-  void release();
+  void release() { lock_.release("Lock::release"); }
 
   void lock() { acquire(); }
   bool try_lock() { return acquire(false); }
@@ -49,6 +52,8 @@ class Lock {
   detail::CohortLock& cohort() noexcept { return lock_; }
 
  private:
+  bool acquire_waiting(bool blocking, Timeout timeout);
+
   detail::CohortLock lock_;
 };
 

@@ -25,6 +25,7 @@
 #include <hmp/runtime.hpp>
 #include <hmp/timeout.hpp>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -119,32 +120,44 @@ class Value : private RawValue<T> {
   Lock& get_lock() noexcept { return lock_; }
 
  private:
-  // The number itself, on one node (the shared window's cell).
+  // The number itself, on one node: the shared window's cell. Relaxed:
+  // every access holds the lock, whose acquire and release order them.
   struct InPlace {
-    detail::AtomicCells<T>& cells;
-    T load() const { return cells.load(0); }
-    void store(T v) { cells.store(0, v); }
+    T* cell;
+    T load() const { return std::atomic_ref<T>(*cell).load(std::memory_order_relaxed); }
+    void store(T v) { std::atomic_ref<T>(*cell).store(v, std::memory_order_relaxed); }
   };
   // f(the number: in place on one node, the node's copy across nodes)
-  // under the lock.
+  // under the lock. Inside the caller's own `with v.get_lock():` (held
+  // already) nothing is taken or checked again.
   template <class F>
   decltype(auto) locked(F&& f) const {
-    std::unique_lock<Lock> hold;
-    if (!lock_.held_by_me()) hold = take_lock();
-    if (cache_) return f(*cache_);
-    InPlace in_place{const_cast<detail::AtomicCells<T>&>(this->cells_)};
-    return f(in_place);
+    if (lock_.held_by_me()) return on_number(f);
+    const std::unique_lock<Lock> hold = take_lock();
+    return on_number(f);
   }
-  // The lock for one call; gives up after HMP_WAIT_TIMEOUT (600 s unless
-  // set) with a message naming this rank and the holder.
+  template <class F>
+  decltype(auto) on_number(F& f) const {
+    if (cell_) {
+      InPlace in_place{cell_};
+      return f(in_place);
+    }
+    return f(*cache_);
+  }
+  // The lock for one call: at once when it is free, else a wait that gives
+  // up after HMP_WAIT_TIMEOUT (600 s unless set) with a message naming this
+  // rank and the holder.
   std::unique_lock<Lock> take_lock() const {
+    if (!lock_.cohort().try_acquire_now()) wait_for_lock();
+    return std::unique_lock<Lock>(lock_, std::adopt_lock);
+  }
+  void wait_for_lock() const {
     static const double limit = detail::wait_timeout_from_environment();
     if (!lock_.acquire(Seconds(limit)))
       throw detail::wait_timed_out(lock_.cohort().rank(), limit,
                                    "for the lock every call of a hmp::Value takes (" +
                                        lock_.cohort().holder("its holder") +
                                        "); does the holder compute that long, or is it gone?");
-    return std::unique_lock<Lock>(lock_, std::adopt_lock);
   }
   // a + b, wrapping as std::atomic's fetch_add does for integers.
   static T plus(T a, T b) {
@@ -157,6 +170,7 @@ class Value : private RawValue<T> {
   }
 
   mutable Lock lock_;
+  T* const cell_ = Raw::cells_.shared_cell(0);  // one node only
   std::unique_ptr<detail::NodeValueCache<T>> cache_;  // several nodes only; goes before lock_
 };
 

@@ -82,3 +82,34 @@ def test_a_simulated_record_without_platform_is_skipped(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "missing field: platform" in done.stderr
     assert not (tmp_path / "out" / "tables" / "simulated_scaling.csv").exists()
+
+
+def test_a_rerun_on_a_newer_build_is_shown_and_marked(tmp_path):
+    """Pooled with --mixed, a configuration run on two builds shows the newer
+    build's record (not a median across builds), and the maps by ranks mark
+    each figure not of the section's most common build."""
+    old, new = "v0.1-0-gabc1234", "v0.1-5-gdef5678"
+    late = "2025-01-02T12:00:00Z"
+    makespan = 1000 * 100e-6 / 64 * 1.25  # efficiency 80%
+    simulated = [sim_map(64, "dynamic", 100.0, 1000, makespan, elapsed_seconds=6.0,
+                         peak_rss_bytes=1 << 30),
+                 sim_map(64, "guided", 100.0, 1000, makespan),
+                 sim_map(256, "dynamic", 100.0, 1000, 1.0),  # efficiency 0.04%: then rerun
+                 sim_map(256, "dynamic", 100.0, 1000, 1000 * 100e-6 / 256 * 2, build=new,
+                         time=late, elapsed_seconds=30.0, peak_rss_bytes=2 << 30)]
+    write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
+    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), "--mixed",
+                           str(tmp_path / "in")], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
+        rows = {(int(r["ranks"]), r["schedule"]): r for r in csv.DictReader(handle)}
+    rerun = rows[(256, "dynamic")]
+    assert (rerun["build"], rerun["records"]) == (new, "1")
+    assert math.isclose(float(rerun["efficiency"]), 0.5)
+    assert rows[(64, "dynamic")]["build"] == old
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert f"a figure marked [build] ran on that build, every other on {old}" in text
+    assert f"| 1,000 × 100 µs | dynamic | 80.0%, 25 µs | 50.0%, 100 µs [{new}] |" in text
+    # What the simulations cost, by size and build.
+    assert f"| 64 | {old} | 1 | 0.1 | 6 (map dynamic, 1,000 × 100 µs) | 1.00 |" in text
+    assert f"| 256 | {new} | 1 | 0.5 | 30 (map dynamic, 1,000 × 100 µs) | 2.00 |" in text

@@ -6,8 +6,13 @@
 #include <workloads/determinant_batched.hpp>
 #include <workloads/fft2.hpp>
 #include <workloads/fft_sizes.hpp>
+#include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
 #include <workloads/sum.hpp>
+
+#include "../support/env_guard.hpp"
+
+#include <hmp/errors.hpp>
 
 #include <gtest/gtest.h>
 #include <omp.h>
@@ -16,6 +21,7 @@
 #include <cmath>
 #include <complex>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace w = hmp::workloads;
@@ -378,6 +384,33 @@ TEST(Fft2, BatchesAndRemainderMatchNaiveAtAnyAlignment) {
       for (std::size_t m = 0; m < count; ++m) w::fft2_naive(in + m * n, want.data() + m * n, s[0], s[1]);
       expect_close(std::vector<cd>(out.begin() + static_cast<std::ptrdiff_t>(shift), out.end()), want,
                    1e-12 * static_cast<double>(n), "fft2 vs naive");
+    }
+  }
+}
+
+// HMP_FFTW_PLANNER: FFTW's three planner rigours by name (unset or empty:
+// measure); any other value is refused, named with what is allowed.
+TEST(FftwPlanner, ThreeNamesAndAClearErrorForAnyOther) {
+  namespace fftw = hmp::workloads::fftw;
+  EnvGuard planner("HMP_FFTW_PLANNER");
+  planner.unset();
+  EXPECT_EQ(fftw::planner_flags(), FFTW_MEASURE);
+  planner.set("");
+  EXPECT_EQ(fftw::planner_flags(), FFTW_MEASURE);
+  planner.set("estimate");
+  EXPECT_EQ(fftw::planner_flags(), FFTW_ESTIMATE);
+  planner.set("measure");
+  EXPECT_EQ(fftw::planner_flags(), FFTW_MEASURE);
+  planner.set("patient");
+  EXPECT_EQ(fftw::planner_flags(), FFTW_PATIENT);
+  for (const char* bad : {"exhaustive", "Measure", "patient ", "1"}) {
+    planner.set(bad);
+    try {
+      fftw::planner_flags();
+      ADD_FAILURE() << "no error for HMP_FFTW_PLANNER=" << bad;
+    } catch (const hmp::UsageError& e) {
+      EXPECT_EQ(std::string(e.what()), "HMP_FFTW_PLANNER='" + std::string(bad) +
+                                           "' is not allowed: give estimate, measure (the default) or patient");
     }
   }
 }

@@ -1,3 +1,5 @@
+#include "../support/env_guard.hpp"
+
 #include <gtest/gtest.h>
 #include <hmp/detail/open_mpi_settings.hpp>
 #include <hmp/detail/wait_until.hpp>
@@ -103,21 +105,7 @@ TEST(Runtime, ThreadsFollowOmpNumThreads) {
 }
 
 // Environment parsing, checked on every rank with the variables changed
-// locally and restored.
-class EnvGuard {
- public:
-  explicit EnvGuard(const char* name) : name_(name) {
-    if (const char* v = std::getenv(name)) old_ = v, had_ = true;
-  }
-  ~EnvGuard() { had_ ? setenv(name_, old_.c_str(), 1) : unsetenv(name_); }
-  void set(const char* v) { setenv(name_, v, 1); }
-  void unset() { unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::string old_;
-  bool had_ = false;
-};
+// locally and restored (EnvGuard).
 
 TEST(Environment, ThreadsFallBackToSlurmThenOne) {
   EnvGuard omp("OMP_NUM_THREADS"), slurm("SLURM_CPUS_PER_TASK");

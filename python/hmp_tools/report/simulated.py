@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# tables/simulated_scaling.csv, in this order; wall_s and peak_rss_bytes are
-# what the shown record's simulation cost on the machine that ran it.
+# tables/simulated_scaling.csv, in this order; build is the shown records'
+# build; wall_s and peak_rss_bytes are what the shown record's simulation cost
+# on the machine that ran it.
 COLUMNS = ("platform", "study", "method", "ranks", "nodes", "schedule", "task_us", "items",
            "makespan_s", "ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
-           "same_error_everywhere", "records", "check", "wall_s", "peak_rss_bytes")
+           "same_error_everywhere", "records", "check", "build", "wall_s", "peak_rss_bytes")
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,13 @@ def points(records) -> list:
             groups.setdefault(_key(record), []).append(record)
     out = []
     for key in sorted(groups):
-        group = sorted(groups[key], key=_makespan)
+        group = sorted(_newest_build(groups[key]), key=_makespan)
         shown = group[(len(group) - 1) // 2]
         platform, study, method, ranks, schedule, task_us, items = key
         row = {"platform": platform, "study": study, "method": method, "ranks": ranks,
                "nodes": shown.nodes, "schedule": schedule, "task_us": task_us, "items": items,
                "makespan_s": _makespan(shown), "records": len(group),
-               "check": "/".join(sorted({r.check for r in group}))}
+               "check": "/".join(sorted({r.check for r in group})), "build": shown.build}
         for name in ("ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
                      "same_error_everywhere", "peak_rss_bytes"):
             value = shown.figure(name)
@@ -68,6 +69,20 @@ def points(records) -> list:
         row["wall_s"] = "" if wall is None else wall
         out.append(Point(row))
     return out
+
+
+def _newest_build(group) -> list:
+    """The records of the build whose record is the latest."""
+    newest = max(group, key=lambda r: r.time).build
+    return [r for r in group if r.build == newest]
+
+
+def builds(all_points) -> list:
+    """The builds the points were run on, the most common first."""
+    count = {}
+    for p in all_points:
+        count[p.row["build"]] = count.get(p.row["build"], 0) + 1
+    return sorted(count, key=lambda b: (-count[b], b))
 
 
 def rows(all_points) -> list:

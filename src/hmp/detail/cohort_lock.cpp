@@ -18,7 +18,8 @@ struct NodeWord {
 
 }  // namespace
 
-CohortLock::CohortLock(const Communicator& comm) : global_(comm, 1, 0) {
+CohortLock::CohortLock(const Communicator& comm)
+    : global_(comm, 1, 0), word_(global_.shared_cell(0)), me_(global_.rank() + 1) {
   if (global_.single_node()) return;
   if (global_.comm().size() >= (1 << 24)) throw UsageError("hmp::Lock: more than 2^24 - 1 ranks");
   node_ = std::make_unique<AtomicCells<std::int64_t>>(global_.groups().node, 2, 0);
@@ -31,14 +32,7 @@ bool CohortLock::acquire(const Deadline& deadline) {
 }
 
 bool CohortLock::take(const Deadline& deadline) {
-  if (!node_) {
-    return wait_until(
-        [&] {
-          std::int32_t expected = 0;
-          return global_.compare_exchange(0, expected, me());
-        },
-        deadline);
-  }
+  if (!node_) return wait_until([&] { return take_word(); }, deadline);
   if (!acquire_node(deadline)) return false;
   if (NodeWord::of(node_->load(0)).cohort) return true;  // handed over with the global word
   const std::int32_t node_id = global_.groups().node_index + 1;
@@ -109,13 +103,10 @@ void CohortLock::give_up_node_wait() {
   }
 }
 
-void CohortLock::release(const char* what) {
+// Several nodes, or a release without the lock (one node's release is inline).
+void CohortLock::release_slow(const char* what) {
   if (!held_by_me()) throw UsageError(holder(what));
   held_.store(false, std::memory_order_relaxed);
-  if (!node_) {
-    global_.store(0, 0);
-    return;
-  }
   hand_back_or_release();
 }
 
@@ -153,13 +144,22 @@ bool CohortLock::locked() const {
   return NodeWord::of(node_->load(0)).owner != 0 || global_.load(0) != 0;
 }
 
+// Several nodes: the node word's owner holds the lock only while its node
+// holds the global word; before that it waits, like the others, for the
+// node named in the global word.
 std::string CohortLock::holder(const char* what) const {
   const std::string mine = std::to_string(rank());
-  const std::int64_t owner = node_ ? NodeWord::of(node_->load(0)).owner : global_.load(0);
+  const std::int64_t global = global_.load(0);
+  std::int64_t owner = global;
+  if (node_) {
+    owner = NodeWord::of(node_->load(0)).owner;
+    if (global != 0 && global != global_.groups().node_index + 1)
+      return std::string(what) + ": the lock is held by a rank of another node, not by this rank " + mine;
+  }
   if (owner != 0)
     return std::string(what) + ": the lock is held by rank " + std::to_string(owner - 1) + ", not by this rank " + mine;
-  if (node_ && global_.load(0) != 0)
-    return std::string(what) + ": the lock is held by a rank of another node, not by this rank " + mine;
+  if (global != 0)
+    return std::string(what) + ": the lock is being handed between ranks of this node, not held by this rank " + mine;
   return std::string(what) + ": the lock is not held; release only after acquire";
 }
 

@@ -15,9 +15,6 @@
 
 namespace hmp::detail {
 
-namespace {
-
-// HMP_CROSS_MEMORY: unset, empty or 1 on; 0 off.
 bool cross_memory_allowed() {
   const char* env = std::getenv("HMP_CROSS_MEMORY");
   if (!env || !*env || std::string(env) == "1") return true;
@@ -26,8 +23,6 @@ bool cross_memory_allowed() {
                                 "give 1 (workers on root's node read their inputs from root's memory, the "
                                 "default) or 0 (inputs travel as messages)");
 }
-
-}  // namespace
 
 void read_process_memory(std::uint64_t pid, std::uint64_t from, std::span<std::byte> into) {
   std::size_t done = 0;

@@ -16,6 +16,10 @@
 
 namespace hmp::detail {
 
+/// HMP_CROSS_MEMORY: unset, empty or 1 on; 0 off; anything else a
+/// UsageError saying what is allowed.
+bool cross_memory_allowed();
+
 /// Reads into.size() bytes at address `from` of process `pid`; throws Error
 /// naming the system's reason when it cannot.
 void read_process_memory(std::uint64_t pid, std::uint64_t from, std::span<std::byte> into);

@@ -10,16 +10,16 @@ def fail(message):
     pytest.fail(message, pytrace=False)
 
 
-def run(cmd, timeout=60):
+def run(cmd, timeout=60, env=None):
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         fail(f"timed out after {timeout} s waiting for: {' '.join(cmd)}")
 
 
-def mpirun(mpirun_cmd, np, argv, timeout=60):
+def mpirun(mpirun_cmd, np, argv, timeout=60, env=None):
     flags = os.environ.get("HMP_MPIRUN_FLAGS", "--oversubscribe --bind-to none").split()
-    return run([mpirun_cmd, "-np", str(np), *flags, *argv], timeout)
+    return run([mpirun_cmd, "-np", str(np), *flags, *argv], timeout, env)
 
 
 def app_lines(stderr, app):

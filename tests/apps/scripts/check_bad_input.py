@@ -1,5 +1,6 @@
-"""Bad options and bad --input files: exit status 2 and ONE line naming the
-option (or file) and what is allowed; under mpirun only root prints it.
+"""Bad options, bad --input files and bad environment settings: exit status
+2 and ONE line naming the option (file, variable) and what is allowed; under
+mpirun only root prints it.
 
 run: pytest check_bad_input.py --arg=MPIRUN --arg=APPS_DIR
 """
@@ -11,10 +12,13 @@ import numpy as np
 from apptest import app_lines, fail, mpirun, run
 
 
-def expect_error(binary, app, args, needle, mpi=None):
-    """Run alone (a singleton MPI job), or under mpirun with `mpi` ranks."""
-    res = mpirun(*mpi, [binary, *args]) if mpi else run([binary, *args])
-    where = f"hmp-{app} {' '.join(args)}" + (f" at {mpi[1]} ranks" if mpi else "")
+def expect_error(binary, app, args, needle, mpi=None, setting=None):
+    """Run alone (a singleton MPI job), or under mpirun with `mpi` ranks;
+    `setting` (NAME, value) is set in the environment."""
+    env = {**os.environ, setting[0]: setting[1]} if setting else None
+    res = mpirun(*mpi, [binary, *args], env=env) if mpi else run([binary, *args], env=env)
+    where = (f"{setting[0]}={setting[1]} " if setting else "") + f"hmp-{app} {' '.join(args)}" + \
+        (f" at {mpi[1]} ranks" if mpi else "")
     if res.returncode != 2:
         fail(f"{where}: exit status {res.returncode}, expected 2\n{res.stdout}\n{res.stderr}")
     mine = app_lines(res.stderr, app)
@@ -101,6 +105,16 @@ def test_bad_input_is_one_line_and_exit_2(argv):
         expect_error(exe("fft2"), "fft2", ["--input", p("short.npy")], "truncated", (mpirun_cmd, 2))
         expect_error(exe("determinants"), "determinants", ["--input", p("no_slices.npy")], "holds no numbers",
                      (mpirun_cmd, 4))
+
+    # Settings the methods read, checked before anything runs.
+    small = ["--items", "3", "--size", "4"]
+    planner = "HMP_FFTW_PLANNER='exhaustive' is not allowed: give estimate, measure (the default) or patient"
+    expect_error(exe("fft2"), "fft2", small, planner, setting=("HMP_FFTW_PLANNER", "exhaustive"))
+    expect_error(exe("autocorr"), "autocorr", small, planner, (mpirun_cmd, 2), ("HMP_FFTW_PLANNER", "exhaustive"))
+    expect_error(exe("sum"), "sum", ["--items", "10"], "HMP_WAIT_TIMEOUT='-3' is not allowed: give a positive number",
+                 (mpirun_cmd, 2), ("HMP_WAIT_TIMEOUT", "-3"))
+    expect_error(exe("determinants"), "determinants", small, "HMP_CROSS_MEMORY='yes' is not allowed: give 1",
+                 setting=("HMP_CROSS_MEMORY", "yes"))
 
     res = run([exe("fft2"), "--help"])
     if res.returncode != 0 or "--items" not in res.stdout or "--method" not in res.stdout:
