@@ -126,6 +126,7 @@ std::optional<Positions> NodeBlocks::fetch(std::uint64_t seq, std::uint64_t limi
 }
 
 void NodeBlocks::serve_from(MPI_Comm comm, int root, int rank_in_comm) {
+  if (!root_serves_only_) return;  // fewer nodes: the counter's contention is small, root computes
   served_comm_ = comm;
   served_root_ = root;
   served_rank_ = rank_in_comm;
@@ -218,7 +219,6 @@ std::optional<Positions> NodeBlocks::hand_out(std::uint64_t seq, std::uint64_t l
 // (wait_until.hpp); the others sleep briefly, leaving it the cores.
 void NodeBlocks::wait_for_refill(std::uint64_t seq, MPI_Comm progress) const {
   const auto refilled = [&] {
-    if (serve_while_waiting_) serve_while_waiting_();
 #ifndef HMP_SMPI
     // Root may wait inside MPI for a batch of results this rank sent, which
     // moves over TCP only while this rank enters MPI, and only then answers

@@ -12,12 +12,15 @@
 // had nothing left for that call. A new block means a new epoch: a rank that
 // read a block and then swaps the state it read knows the block was current.
 //
-// In an ordered call (every rank waits for it: map, starmap) a node's next
-// block comes from root by message instead (serve_from): a request with the
-// call's claim tag, answered by root as it waits for the call's results
-// (serve). One-sided atomics aimed at one rank are served one after another
-// there: 128 nodes' fetches at once made the last wait about 1 ms on
-// SimGrid's fat tree (7.4 us each), where root takes 127 messages in 35 us.
+// On kRootServesOnlyFrom nodes or more, in an ordered call (every rank
+// waits for it: map, starmap) a node's next block comes from root by
+// message instead (serve_from): a request with the call's claim tag,
+// answered by root as it waits for the call's results (serve), root taking
+// no claims of the call. One-sided atomics aimed at one rank are served one
+// after another: 128 nodes' fetches at once made the last wait about 1 ms
+// on SimGrid's fat tree (7.4 us each), where root takes 127 messages in 35
+// us. On fewer nodes the counter is contended little, and root computes
+// (a request would wait behind root's task).
 #pragma once
 
 #include <hmp/communicator.hpp>
@@ -39,8 +42,8 @@ class NodeBlocks {
   using Want = std::function<std::uint64_t(std::uint64_t)>;
 
   /// From this many nodes on, root takes no claims of an ordered call: it
-  /// answers the nodes' requests (a request would wait while root ran a
-  /// task: a chunk of 62 tasks of 100 us is 6 ms), and its node's share is
+  /// answers the nodes' requests for blocks (which would wait while root ran
+  /// a task: a chunk of 62 tasks of 100 us is 6 ms), and its node's share is
   /// dealt to the node's other ranks.
   static constexpr int kRootServesOnlyFrom = 8;
 
@@ -65,7 +68,8 @@ class NodeBlocks {
   /// Blocks this rank fetched from the pool's counter (what crossed nodes).
   std::uint64_t fetches() const noexcept { return fetches_; }
 
-  /// Ordered calls take their blocks from `root` of `comm` by message (see the top).
+  /// Ordered calls take their blocks from `root` of `comm` by message (see
+  /// the top); only where root serves only (root_serves_only()).
   void serve_from(MPI_Comm comm, int root, int rank_in_comm);
   /// Whether ordered calls take their blocks from root by message.
   bool served() const noexcept { return served_comm_ != MPI_COMM_NULL; }
@@ -74,9 +78,6 @@ class NodeBlocks {
   /// Root: answers the block requests of call `seq` (claim tag `tag`) that
   /// wait; true if there were any.
   bool serve(std::uint64_t seq, int tag, std::uint64_t limit, const Want& want);
-  /// Root: runs `serve_call` while it waits for a rank of its node to get a
-  /// block (that rank may wait for root's answer); empty to stop.
-  void serve_while_waiting(std::function<void()> serve_call) { serve_while_waiting_ = std::move(serve_call); }
 
  private:
   struct Seen;
@@ -110,7 +111,6 @@ class NodeBlocks {
   int served_root_ = -1, served_rank_ = -1;
   std::uint64_t served_seq_ = 0, served_next_ = 0;
   bool served_started_ = false, served_done_ = false;
-  std::function<void()> serve_while_waiting_;
 };
 
 }  // namespace hmp::detail

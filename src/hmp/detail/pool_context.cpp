@@ -79,7 +79,7 @@ bool PoolContext::sends_done(CallState& call) {
   return true;
 }
 
-int PoolContext::wait_any(CallState& call, const std::string& what, GiveUpAt deadline, std::span<MPI_Request> requests,
+int PoolContext::wait_any(CallState& call, Awaited what, GiveUpAt deadline, std::span<MPI_Request> requests,
                           MPI_Status& status) const {
   int index = MPI_UNDEFINED;
 #ifdef HMP_SMPI
@@ -138,11 +138,17 @@ std::span<const std::byte> PoolContext::receive_part(int source, int tag, std::s
   return dest;
 }
 
-void PoolContext::timed_out(const CallState& call, const std::string& what, const std::string& from) const {
+std::string Awaited::text() const {
+  std::string out(what);
+  if (rank >= 0) out.append(" ").append(std::to_string(rank));
+  return out;
+}
+
+void PoolContext::timed_out(const CallState& call, Awaited what, std::string_view from) const {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", wait_timeout);
   throw TimeoutError("hmp: rank " + std::to_string(rank) + " waited " + secs + " s in " + call.desc.sig.describe() +
-                     " (call #" + std::to_string(call.seq) + ") for " + what + from +
+                     " (call #" + std::to_string(call.seq) + ") for " + what.text() + std::string(from) +
                      "; did every rank make this call? (HMP_WAIT_TIMEOUT sets the limit)");
 }
 

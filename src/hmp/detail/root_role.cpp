@@ -37,23 +37,6 @@ constexpr auto kServeMaxSleep = kTargetMaxSleep;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// While alive, root answers requests for blocks whenever it waits for its
-// node's block (NodeBlocks::serve_while_waiting).
-class ServeWhileWaiting {
- public:
-  ServeWhileWaiting(NodeBlocks* blocks, std::function<void()> serve) : blocks_(blocks) {
-    if (blocks_) blocks_->serve_while_waiting(std::move(serve));
-  }
-  ~ServeWhileWaiting() {
-    if (blocks_) blocks_->serve_while_waiting({});
-  }
-  ServeWhileWaiting(const ServeWhileWaiting&) = delete;
-  ServeWhileWaiting& operator=(const ServeWhileWaiting&) = delete;
-
- private:
-  NodeBlocks* blocks_;
-};
-
 class RootRole final : public PoolRole {
  public:
   RootRole(PoolContext& ctx, const std::vector<std::weak_ptr<CallState>>& pending) : ctx_(ctx), pending_(pending) {}
@@ -144,15 +127,13 @@ class RootRole final : public PoolRole {
 
  private:
   Backoff backoff_for(const CallState& call) const {
-    const bool serving = call.desc.waited_for && !call.plan->is_static() && ctx_.node_blocks &&
-                         ctx_.node_blocks->served();
-    return serving ? Backoff(kSpin, kServeMaxSleep) : Backoff(kSpin);
+    return serves_only(call) ? Backoff(kSpin, kServeMaxSleep) : Backoff(kSpin);
   }
 
-  // Whether root only answers the nodes' requests for blocks in `call`.
+  // Whether root takes no claims of `call` and answers the nodes' requests
+  // for blocks instead (node_blocks.hpp).
   bool serves_only(const CallState& call) const {
-    return call.desc.waited_for && !call.plan->is_static() && ctx_.node_blocks && ctx_.node_blocks->served() &&
-           ctx_.node_blocks->root_serves_only();
+    return call.desc.waited_for && !call.plan->is_static() && ctx_.node_blocks && ctx_.node_blocks->served();
   }
 
   // One step: answer requests for blocks and take messages that arrived,
@@ -168,8 +149,6 @@ class RootRole final : public PoolRole {
   // Root's own claims of `call` until kProbeInterval has passed (one claim
   // for imap*, whose reader waits for each new range); false if none was left.
   bool run_own_claims(CallState& call) {
-    // A rank of root's node may wait for root's answer while root waits for its block.
-    ServeWhileWaiting serving(ctx_.node_blocks.get(), [&] { call.plan->serve_blocks(); });
     auto& clock = call.local.clock;
     clock.begin();
     const auto since = clock.last();
@@ -404,6 +383,7 @@ class RootRole final : public PoolRole {
                   call.local.send_requests);
   }
 
+  // Drops the loans whose reader said it has read them.
   void reap_loans() {
     std::erase_if(loans_, [](Loan& loan) {
       int done = 0;
@@ -418,13 +398,13 @@ class RootRole final : public PoolRole {
   void wait_for_loans() noexcept {
     Backoff backoff(kSpin);
     const auto since = Clock::now();
-    while (!loans_.empty() && seconds_since(since) < ctx_.wait_timeout) {
-      for (auto& loan : loans_) {
-        int done = 0;
-        MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE);
+    try {
+      while (!loans_.empty() && seconds_since(since) < ctx_.wait_timeout) {
+        reap_loans();
+        backoff.pause();
       }
-      std::erase_if(loans_, [](const Loan& loan) { return loan.read == MPI_REQUEST_NULL; });
-      backoff.pause();
+    } catch (...) {
+      // An MPI error: the rest are given up below.
     }
     for (auto& loan : loans_) {
       MPI_Cancel(&loan.read);
