@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -154,6 +155,31 @@ void check_identity(const hmp::Pool& pool, const std::vector<int>& out, std::siz
   }
 }
 
+// 0, 1, ..., n-1: what a no-op map returns unchanged.
+std::vector<int> numbers(std::size_t n) {
+  std::vector<int> v(n);
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+
+constexpr auto noop = [](int x) { return x; };
+
+// A timed map of n no-op items at `chunksize` (0: the default): its per-task
+// and total time as "<key>_us_per_task" and "<key>_total_ms", labelled
+// "map, <label>".
+void time_map(const hmp::Runtime& rt, const Options& o, hmp::Pool& pool, std::vector<Result>& results,
+              const std::string& key, const std::string& label, std::size_t n, std::size_t chunksize) {
+  const std::vector<int> in = numbers(n);
+  hmp::MapOptions how;
+  how.chunksize = chunksize;
+  std::vector<int> out;
+  auto s = timed(rt, o, [&] { out = pool.map(noop, in, how); });
+  check_identity(pool, out, n, ("map at " + label).c_str());
+  results.push_back({key + "_us_per_task", "map, " + label + ", per task", "us", n,
+                     scaled(s, 1e6 / static_cast<double>(n))});
+  results.push_back({key + "_total_ms", "map, " + label + ", total", "ms", n, scaled(s, 1e3)});
+}
+
 std::string json_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -183,35 +209,15 @@ int main(int argc, char** argv) {
   hmp::PoolOptions po;
   po.threads = o.threads;
   hmp::Pool pool(rt, po);
-  const auto noop = [](int x) { return x; };
   std::vector<Result> results;
 
   // map at chunksize 1: every item is one claim, one run, one result slot.
-  {
-    std::vector<int> in(o.items_chunk1);
-    for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int>(i);
-    std::vector<int> out;
-    auto s = timed(rt, o, [&] { out = pool.map(noop, in, std::size_t{1}); });
-    check_identity(pool, out, in.size(), "map at chunksize 1");
-    results.push_back({"map_chunksize1_us_per_task", "map, chunksize 1, per task", "us",
-                       in.size(), scaled(s, 1e6 / static_cast<double>(in.size()))});
-    results.push_back({"map_chunksize1_total_ms", "map, chunksize 1, total", "ms", in.size(), scaled(s, 1e3)});
-  }
+  time_map(rt, o, pool, results, "map_chunksize1", "chunksize 1", o.items_chunk1, 1);
   // map at the default chunksize (Python's rule: ceil(n / (4 x workers))).
-  {
-    std::vector<int> in(o.items_default);
-    for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int>(i);
-    std::vector<int> out;
-    auto s = timed(rt, o, [&] { out = pool.map(noop, in); });
-    check_identity(pool, out, in.size(), "map at the default chunksize");
-    results.push_back({"map_default_us_per_task", "map, default chunksize, per task", "us",
-                       in.size(), scaled(s, 1e6 / static_cast<double>(in.size()))});
-    results.push_back({"map_default_total_ms", "map, default chunksize, total", "ms", in.size(), scaled(s, 1e3)});
-  }
+  time_map(rt, o, pool, results, "map_default", "default chunksize", o.items_default, 0);
   // The round trip of a tiny map_async + get (the call, not its tasks).
   {
-    std::vector<int> in(o.tiny);
-    for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int>(i);
+    const std::vector<int> in = numbers(o.tiny);
     std::vector<int> out;
     auto s = timed(rt, o, [&] {
       for (std::size_t k = 0; k < o.round_trips; ++k) out = pool.map_async(noop, in).get();

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..layout import RanksAndThreads
+
 
 @dataclass(frozen=True)
-class Config:
+class Config(RanksAndThreads):
     provenance: object
     scaling: str
     app: str
@@ -30,10 +32,6 @@ class Config:
     records: int
     imbalance: float
     checks: tuple
-
-    @property
-    def workers(self) -> int:
-        return self.ranks * self.threads
 
     @property
     def median(self) -> float:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import schema, untrusted_json
+from ..layout import RanksAndThreads
 
 REQUIRED = schema.required()
 # A run that failed may have no usable timings; everything else is still
@@ -38,7 +39,7 @@ class InputError(Exception):
 
 
 @dataclass(frozen=True)
-class Record:
+class Record(RanksAndThreads):
     source: str
     line: int
     app: str
@@ -68,10 +69,6 @@ class Record:
 
     def figure(self, name):
         return dict(self.figures).get(name)
-
-    @property
-    def workers(self) -> int:
-        return self.ranks * self.threads
 
     @property
     def failure(self) -> str | None:

@@ -174,7 +174,7 @@ def _strong(w, section, level):
     for g in section.strong:
         by_problem.setdefault((g.app, g.algorithm, g.study, g.size), []).append(g)
     for groups in by_problem.values():
-        doc.heading(level + 1, _problem_title(groups[0]))
+        doc.heading(level + 1, groups[0].problem)
         notes = sorted({g.baseline_note for g in groups})
         doc.para("Baseline: " + "; ".join(notes) + ".")
         for g in groups:
@@ -201,19 +201,9 @@ def _strong(w, section, level):
              "1/f bounds the speed-up; rms is the relative fit error.")
     doc.table(["problem", "items", "series", "points", "serial fraction f",
                "max speed-up 1/f", "rms error"],
-              [[_problem_title(g), g.items, s.label, s.fit.points,
+              [[g.problem, g.items, s.label, s.fit.points,
                 _r(s.fit.serial_fraction, 4), _r(s.fit.max_speedup, 1),
                 f"{100 * s.fit.rms_relative_error:.1f}%"] for g, s in fits])
-
-
-def _problem_title(g) -> str:
-    parts = [g.app]
-    if g.algorithm:
-        parts.append(f"algorithm {g.algorithm}")
-    parts.append(f"size {g.size}")
-    if g.study:
-        parts.append(f"study {g.study}")
-    return ", ".join(parts)
 
 
 def _weak(w, section, level):

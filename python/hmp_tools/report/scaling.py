@@ -19,6 +19,20 @@ _SPLITS = ((), ("threads",), ("threads", "nodes"), ("threads", "nodes", "items")
            ("threads", "nodes", "items", "ranks_per_node"))
 
 
+def _workload_title(app, algorithm, size, items=None, study=None) -> str:
+    """"fft2, algorithm fft, size 64, 500 items, study s", each part but the
+    app and the size only when given."""
+    parts = [app]
+    if algorithm:
+        parts.append(f"algorithm {algorithm}")
+    parts.append(f"size {size}")
+    if items is not None:
+        parts.append(f"{items} items")
+    if study:
+        parts.append(f"study {study}")
+    return ", ".join(parts)
+
+
 @dataclass
 class Point:
     config: object
@@ -59,17 +73,17 @@ class Group:
 
     @property
     def workload(self) -> str:
-        parts = [self.app]
-        if self.algorithm:
-            parts.append(f"algorithm {self.algorithm}")
-        parts.append(f"size {self.size}")
-        if self.items is not None:
-            parts.append(f"{self.items} items")
-        return ", ".join(parts)
+        """"fft2, size 64, 500 items": what was run."""
+        return _workload_title(self.app, self.algorithm, self.size, self.items)
+
+    @property
+    def problem(self) -> str:
+        """"fft2, size 64, study s": what the groups of every items count share."""
+        return _workload_title(self.app, self.algorithm, self.size, study=self.study)
 
     @property
     def title(self) -> str:
-        return self.workload + (f", study {self.study}" if self.study else "")
+        return _workload_title(self.app, self.algorithm, self.size, self.items, self.study)
 
     @property
     def slug(self) -> str:

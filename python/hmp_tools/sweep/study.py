@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import untrusted_json
+from ..layout import RanksAndThreads
 from . import smpi
 from .apps import APPS, SIMULATED_APPS, AppError
 
@@ -61,7 +62,7 @@ class StudyError(Exception):
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(RanksAndThreads):
     index: int
     id: str
     app: str
@@ -73,10 +74,6 @@ class Config:
     args: tuple  # ((key, value), ...) extra app options
     nodes: int = 1
     platform: str | None = None  # a simulated run's platform (jobs/platforms/<platform>.xml)
-
-    @property
-    def workers(self) -> int:
-        return self.ranks * self.threads
 
     @property
     def ranks_per_node(self) -> int:

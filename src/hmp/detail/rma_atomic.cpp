@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -31,12 +30,11 @@ constexpr std::chrono::microseconds kPollSleep{10};
   MPI_Win_get_group(win, &group);
   MPI_Group_rank(group, &me);
   MPI_Group_free(&group);
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1f", limit);
-  throw TimeoutError("hmp: rank " + std::to_string(me) + " waited " + secs + " s for rank " + std::to_string(target) +
-                     " (on another node) to answer an MPI atomic on the cells it holds (of a Value, Lock, "
-                     "Semaphore, Barrier, Event or a pool's counter); that rank answers only while it is inside "
-                     "MPI: does it compute that long, or is it gone? (HMP_WAIT_TIMEOUT sets the limit)");
+  throw wait_timed_out(me, limit,
+                       "for rank " + std::to_string(target) +
+                           " (on another node) to answer an MPI atomic on the cells it holds (of a Value, Lock, "
+                           "Semaphore, Barrier, Event or a pool's counter); that rank answers only while it is "
+                           "inside MPI: does it compute that long, or is it gone?");
 }
 
 }  // namespace
