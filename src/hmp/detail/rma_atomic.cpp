@@ -51,7 +51,9 @@ void rma_fetch_and_op(const void* in, void* out, MPI_Datatype type, std::size_t 
   // On the simulated clock in a simulated build (clock.hpp), as are the
   // Backoff's sleeps: a wait there costs simulated time, not the host's.
   const Deadline deadline(Seconds(limit), true, "rma_fetch_and_op");
-  Backoff backoff({}, kPollSleep, false, kSpinPolls);
+  // Its first sleep after kSpinPolls polls, once the timer slack is fine:
+  // one sleep on the kernel's default slack costs 50 µs more.
+  Backoff backoff({}, kPollSleep, false, kSpinPolls + 1);
   std::optional<FineTimerSlack> fine;
   for (int polls = 0;; ++polls) {
     int done = 0;
