@@ -34,8 +34,6 @@ constexpr auto kServeMaxSleep = std::chrono::microseconds(2);
 constexpr auto kServeMaxSleep = kTargetMaxSleep;
 #endif
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
 class RootRole final : public PoolRole {
  public:
   RootRole(PoolContext& ctx, const std::vector<std::weak_ptr<CallState>>& pending) : ctx_(ctx), pending_(pending) {}
