@@ -167,7 +167,7 @@ namespace {
 struct NodeLevel {
   hmp::detail::AtomicCells<std::uint64_t> cells{hmp::Runtime::current().world(), 1};
   hmp::detail::NodeGroups groups = hmp::detail::split_by_node(hmp::Runtime::current().world());
-  hmp::detail::NodeBlocks blocks{groups, 60, hmp::Runtime::current().rank()};
+  hmp::detail::NodeBlocks blocks{groups, 60, hmp::Runtime::current().rank(), 0};
   ClaimCounter counter{cells, 0, &blocks};
 };
 
@@ -178,7 +178,9 @@ TEST(CallSchedules, ClaimsThroughNodeBlocksTakeEachPositionOnce) {
   constexpr std::uint64_t n = 20000;
   std::uint64_t claims = 0;
   // Ordered calls (every rank waits for each, as here: the allreduce)
-  // fetch blocks by adding to the pool's counter, the others by swapping it.
+  // fetch blocks by adding to the pool's counter, the others by swapping it
+  // (a pool's ordered calls take them from root by message instead:
+  // NodeBlocks::serve_from, which these blocks are not given).
   for (const bool ordered : {false, true})
   for (auto kind : {Schedule::dynamic(1), Schedule::dynamic(7), Schedule::guided(), Schedule::guided(5)}) {
     auto call = shape(n, rt.size(), 2);

@@ -73,14 +73,23 @@ class Claimed : public CallSchedule {
                        " make too many chunks (at most 2^32 - 2): use a larger chunksize");
   }
   int owner_of(std::uint64_t) const override { return -1; }
-  bool exhausted(int, const Cursor&) const override { return counter_->exhausted(shape_.seq, limit_); }
+  bool exhausted(int, const Cursor&) const override {
+    return counter_->exhausted(shape_.seq, limit_, shape_.ordered);
+  }
   void stop_claims() override {
     const bool fits = limit_ < ClaimCounter::kAddLimit && (limit_ * (u64(shape_.ranks) + 1)) >> 32 == 0;
-    counter_->exhaust(shape_.seq, limit_, shape_.ordered && fits);
+    counter_->exhaust(shape_.seq, limit_, shape_.ordered, fits);
   }
   bool is_static() const noexcept override { return false; }
+  void begin_claims() override { counter_->begin(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); }); }
+  bool serve_blocks() override {
+    return shape_.ordered && counter_->serve(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); });
+  }
 
  protected:
+  /// Positions one claim takes at position `pos`.
+  virtual std::uint64_t want(std::uint64_t pos) const = 0;
+
   std::uint64_t limit_;
   ClaimCounter* counter_;
 };
@@ -95,10 +104,9 @@ class Dynamic final : public Claimed {
     out.push_back({p->begin * chunk_, std::min(shape_.n, p->end * chunk_)});
     return true;
   }
-  void begin_claims() override { counter_->begin(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); }); }
 
  private:
-  std::uint64_t want(std::uint64_t) const { return u64(shape_.threads); }
+  std::uint64_t want(std::uint64_t) const override { return u64(shape_.threads); }
 };
 
 /// Like dynamic; a claim takes max(chunk, left / (2 x ranks)) items.
@@ -111,10 +119,9 @@ class Guided final : public Claimed {
     out.push_back({p->begin, p->end});
     return true;
   }
-  void begin_claims() override { counter_->begin(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); }); }
 
  private:
-  std::uint64_t want(std::uint64_t pos) const {
+  std::uint64_t want(std::uint64_t pos) const override {
     const std::uint64_t per = 2 * u64(shape_.ranks);
     return std::max<std::uint64_t>(chunk_, (limit_ - pos + per - 1) / per);
   }

@@ -45,6 +45,9 @@ class CallSchedule {
   /// Root, at a call every rank waits for, when no earlier call has items
   /// left: prepares the claim counter (ClaimCounter::begin).
   virtual void begin_claims() {}
+  /// Root, in an ordered call across nodes: answers the nodes' requests for
+  /// blocks that wait (node_blocks.hpp); true if there were any.
+  virtual bool serve_blocks() { return false; }
   /// After a task failed: no rank claims more of the call (claimed kinds;
   /// static shares run on, each rank stopping at its own failure).
   virtual void stop_claims() {}

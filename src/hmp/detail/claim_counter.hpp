@@ -9,6 +9,7 @@
 #pragma once
 
 #include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/call_tags.hpp>
 #include <hmp/detail/node_blocks.hpp>
 
 #include <algorithm>
@@ -42,9 +43,10 @@ class ClaimCounter {
     return take_here(seq, limit, 0, want);
   }
 
-  /// Whether call `seq` has nothing left below `limit` (without claiming).
-  bool exhausted(std::uint64_t seq, std::uint64_t limit) const {
-    return node_ ? node_->exhausted(seq, limit, *this) : exhausted_here(seq, limit);
+  /// Whether call `seq` has nothing left below `limit` (without claiming);
+  /// false may mean "not known here" in an ordered call across nodes.
+  bool exhausted(std::uint64_t seq, std::uint64_t limit, bool ordered) const {
+    return node_ ? node_->exhausted(seq, limit, ordered, *this) : exhausted_here(seq, limit);
   }
 
   /// Moves the counter to call `seq` (its first position: what the nodes
@@ -54,7 +56,7 @@ class ClaimCounter {
   /// it has joined every earlier call).
   template <class Want>
   void begin(std::uint64_t seq, std::uint64_t limit, Want&& want) {
-    if (!node_ || cells_->single_node()) return;
+    if (!node_ || cells_->single_node() || node_->served()) return;  // served: blocks by message
     const std::uint64_t s = seq & kLimit;
     std::uint64_t v = cells_->load(slot_);
     while (calls_ahead(v, s) < 0 && !cells_->compare_exchange(slot_, v, (s << 32) | node_->dealt(limit, want))) {
@@ -63,13 +65,13 @@ class ClaimCounter {
 
   /// Leaves nothing of call `seq` below `limit` to take (a task failed: the
   /// call's outcome is its error, so nobody claims more).
-  /// `by_adding`: an ordered call whose positions stay within the 32 bits
-  /// if every rank adds `limit` once (see add_here).
-  void exhaust(std::uint64_t seq, std::uint64_t limit, bool by_adding) {
+  /// `fits`: the call's positions stay within the 32 bits if every rank
+  /// adds `limit` once, so an ordered call may exhaust by adding (see add_here).
+  void exhaust(std::uint64_t seq, std::uint64_t limit, bool ordered, bool fits) {
     if (node_)
-      node_->exhaust(seq, limit, by_adding, *this);
+      node_->exhaust(seq, limit, ordered, ordered && fits, *this);
     else
-      exhaust_here(seq, limit, by_adding);
+      exhaust_here(seq, limit, ordered && fits);
   }
 
   /// exhaust() on this counter itself. Across nodes, while other nodes
@@ -138,6 +140,13 @@ class ClaimCounter {
     const std::uint64_t pos = v & kLimit;
     if (pos >= limit) return std::nullopt;
     return Positions{pos, std::min(pos + amount, limit)};
+  }
+
+  /// Root: answers the nodes' requests for blocks of ordered call `seq`
+  /// (node_blocks.hpp); true if there were any.
+  template <class Want>
+  bool serve(std::uint64_t seq, std::uint64_t limit, Want&& want) {
+    return node_ && node_->served() && node_->serve(seq, call_tags(seq).claim, limit, NodeBlocks::Want(want));
   }
 
   /// Where a wait on this counter enters MPI (wait_until.hpp); null on one node.

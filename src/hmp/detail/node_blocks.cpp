@@ -1,3 +1,4 @@
+#include <hmp/detail/call_tags.hpp>
 #include <hmp/detail/claim_counter.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_blocks.hpp>
@@ -39,13 +40,18 @@ struct NodeBlocks::Seen {
   std::uint64_t state = 0, epoch = 0, pos = 0, block = 0;
 };
 
-NodeBlocks::NodeBlocks(const NodeGroups& groups, double timeout, int rank)
+NodeBlocks::NodeBlocks(const NodeGroups& groups, double timeout, int rank, int root)
     : cells_(groups.node, 3, 0),
+      root_serves_only_(groups.nodes >= kRootServesOnlyFrom && root >= 0 && root < groups.group.size()),
       node_ranks_(static_cast<std::uint64_t>(groups.node.size())),
       nodes_(static_cast<std::uint64_t>(groups.nodes)),
       ranks_(static_cast<std::uint64_t>(groups.group.size())),
       timeout_(timeout),
       rank_(rank) {
+  if (root_serves_only_) {
+    --ranks_;
+    if (is_on_node(groups.group, root, groups.node)) --node_ranks_;
+  }
   // Where this node's first block of a call starts (dealt_per_rank): the
   // ranks of the nodes before it, leaders in group order.
   if (groups.leaders.valid())
@@ -94,14 +100,13 @@ std::optional<Positions> NodeBlocks::take(std::uint64_t seq, std::uint64_t limit
 void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want, ClaimCounter& pool,
                         const Seen& seen) {
   const std::uint64_t epoch = seen.epoch;
-  const auto size = [&](std::uint64_t pos) { return block_size(pos, limit, want); };
-  const std::uint64_t per_rank = dealt_per_rank(limit, want), start = per_rank * ranks_;
+  const std::uint64_t per_rank = dealt_per_rank(limit, want);
   const auto ahead = calls_ahead(seen.block, seq & kLow);
   std::optional<Positions> block;
   if (ahead < 0 && per_rank) {
     block = Positions{ranks_before_ * per_rank, (ranks_before_ + node_ranks_) * per_rank};  // the node's first
   } else {
-    block = ordered ? pool.add_here(seq, limit, start, size) : pool.take_here(seq, limit, start, size);
+    block = fetch(seq, limit, ordered, want, pool);
     ++fetches_;
   }
   const std::uint64_t next = (epoch + 1) & kLow;
@@ -109,11 +114,119 @@ void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, bool ordered, co
   cells_.store(kState, (next << 32) | (block ? block->begin : 0));  // last: the block is whole
 }
 
+// A node's next block of call `seq`: from root by message in an ordered call
+// (see the top), else from the pool's counter.
+std::optional<Positions> NodeBlocks::fetch(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want,
+                                           ClaimCounter& pool) {
+  if (ordered && served())
+    return served_rank_ == served_root_ ? hand_out(seq, limit, node_ranks_, want) : request_block(seq, false);
+  const auto size = [&](std::uint64_t pos) { return block_size(pos, limit, node_ranks_, want); };
+  const std::uint64_t start = dealt(limit, want);
+  return ordered ? pool.add_here(seq, limit, start, size) : pool.take_here(seq, limit, start, size);
+}
+
+void NodeBlocks::serve_from(MPI_Comm comm, int root, int rank_in_comm) {
+  if (!root_serves_only_) return;  // fewer nodes: the counter's contention is small, root computes
+  served_comm_ = comm;
+  served_root_ = root;
+  served_rank_ = rank_in_comm;
+}
+
+// A request is (call number, the node's ranks, whether it only says that the
+// call failed); root's answer (begin, end), empty when nothing is left.
+std::optional<Positions> NodeBlocks::request_block(std::uint64_t seq, bool exhaust) const {
+  const int tag = call_tags(seq).claim;
+  std::uint64_t ask[3] = {seq, node_ranks_, exhaust ? 1u : 0u}, answer[2] = {0, 0};
+  if (exhaust) {
+    // A few bytes: sent at once (eager), root takes them as it serves.
+    HMP_MPI_CHECK(MPI_Send(ask, 3, MPI_UINT64_T, served_root_, tag, served_comm_));
+    return std::nullopt;
+  }
+  MPI_Request requests[2];
+  HMP_MPI_CHECK(MPI_Irecv(answer, 2, MPI_UINT64_T, served_root_, tag, served_comm_, &requests[0]));
+  HMP_MPI_CHECK(MPI_Isend(ask, 3, MPI_UINT64_T, served_root_, tag, served_comm_, &requests[1]));
+#ifdef HMP_SMPI
+  // Blocked in MPI, a simulated rank costs the simulator nothing until the answer.
+  HMP_MPI_CHECK(MPI_Waitall(2, requests, MPI_STATUSES_IGNORE));
+#else
+  const auto answered = [&] {
+    int done = 0;
+    HMP_MPI_CHECK(MPI_Testall(2, requests, &done, MPI_STATUSES_IGNORE));
+    return done != 0;
+  };
+  if (!wait_until(answered, Deadline(Seconds(timeout_), true, "hmp::Pool claim"))) {
+    for (auto& r : requests) {
+      MPI_Cancel(&r);
+      MPI_Wait(&r, MPI_STATUS_IGNORE);
+    }
+    throw wait_timed_out(rank_, timeout_,
+                         "for root (rank " + std::to_string(served_root_) + ") to hand its node a block of call #" +
+                             std::to_string(seq) + "; did every rank make this call?");
+  }
+#endif
+  if (answer[0] > answer[1]) throw Error("hmp: a pool message is malformed");
+  if (answer[0] == answer[1]) return std::nullopt;
+  return Positions{answer[0], answer[1]};
+}
+
+bool NodeBlocks::serve(std::uint64_t seq, int tag, std::uint64_t limit, const Want& want) {
+  bool any = false;
+  for (;;) {
+    int flag = 0;
+    MPI_Status status;
+    HMP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, tag, served_comm_, &flag, &status));
+    if (!flag) return any;
+    any = true;
+    std::uint64_t ask[3] = {0, 0, 0};
+    HMP_MPI_CHECK(MPI_Recv(ask, 3, MPI_UINT64_T, status.MPI_SOURCE, tag, served_comm_, MPI_STATUS_IGNORE));
+    if (ask[0] != seq || ask[1] > ranks_ || ask[2] > 1) throw Error("hmp: a pool message is malformed");
+    if (ask[2]) {
+      serve_nothing_more(seq);
+      continue;
+    }
+    const auto block = hand_out(seq, limit, ask[1], want);
+    const std::uint64_t answer[2] = {block ? block->begin : 0, block ? block->end : 0};
+    // The asker posted its receive before asking: this send completes at once.
+    HMP_MPI_CHECK(MPI_Send(answer, 2, MPI_UINT64_T, status.MPI_SOURCE, tag, served_comm_));
+  }
+}
+
+void NodeBlocks::start_serving(std::uint64_t seq, std::uint64_t limit, const Want& want) {
+  if (served_started_ && served_seq_ == seq) return;
+  served_started_ = true;
+  served_seq_ = seq;
+  served_next_ = dealt(limit, want);  // the positions before were dealt at the call's start
+  served_done_ = false;
+}
+
+void NodeBlocks::serve_nothing_more(std::uint64_t seq) {
+  served_started_ = true;
+  served_seq_ = seq;
+  served_done_ = true;
+}
+
+std::optional<Positions> NodeBlocks::hand_out(std::uint64_t seq, std::uint64_t limit, std::uint64_t node_ranks,
+                                              const Want& want) {
+  start_serving(seq, limit, want);
+  if (served_done_ || served_next_ >= limit) return std::nullopt;
+  const Positions block{served_next_, std::min(limit, served_next_ + block_size(served_next_, limit, node_ranks, want))};
+  served_next_ = block.end;
+  return block;
+}
+
 // The fetch is one round trip to the pool's counter on rank 0, which moves
 // only while rank 0 is inside MPI: a waiter that is rank 0 keeps entering it
 // (wait_until.hpp); the others sleep briefly, leaving it the cores.
 void NodeBlocks::wait_for_refill(std::uint64_t seq, MPI_Comm progress) const {
-  const auto refilled = [&] { return (cells_.load(kState) & kLow) != kRefilling; };
+  const auto refilled = [&] {
+#ifndef HMP_SMPI
+    // Root may wait inside MPI for a batch of results this rank sent, which
+    // moves over TCP only while this rank enters MPI, and only then answers
+    // the request of the rank that fetches this node's block.
+    if (served() && may_call_mpi()) progress_mpi(served_comm_);
+#endif
+    return (cells_.load(kState) & kLow) != kRefilling;
+  };
   if (wait_until(refilled, Deadline(Seconds(timeout_), true, "hmp::Pool claim"), progress)) return;
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", timeout_);
@@ -122,8 +235,14 @@ void NodeBlocks::wait_for_refill(std::uint64_t seq, MPI_Comm progress) const {
                      " from the pool's counter (HMP_WAIT_TIMEOUT sets the limit)");
 }
 
-void NodeBlocks::exhaust(std::uint64_t seq, std::uint64_t limit, bool by_adding, ClaimCounter& pool) {
-  pool.exhaust_here(seq, limit, by_adding);  // first: a refill from now on finds nothing
+void NodeBlocks::exhaust(std::uint64_t seq, std::uint64_t limit, bool ordered, bool by_adding, ClaimCounter& pool) {
+  // First: a refill from now on finds nothing.
+  if (!ordered || !served())
+    pool.exhaust_here(seq, limit, by_adding);
+  else if (served_rank_ == served_root_)
+    serve_nothing_more(seq);
+  else
+    request_block(seq, true);
   const std::uint64_t s = seq & kLow;
   const Seen seen = read();
   std::uint64_t block = seen.block;
@@ -131,9 +250,10 @@ void NodeBlocks::exhaust(std::uint64_t seq, std::uint64_t limit, bool by_adding,
     cells_.compare_exchange(block_cell(seen.epoch), block, (s << 32) | kDone);
 }
 
-std::uint64_t NodeBlocks::block_size(std::uint64_t pos, std::uint64_t limit, const Want& want) const {
+std::uint64_t NodeBlocks::block_size(std::uint64_t pos, std::uint64_t limit, std::uint64_t node_ranks,
+                                     const Want& want) const {
   const std::uint64_t share = (limit - pos + kSplit * nodes_ - 1) / (kSplit * nodes_);
-  return std::max(kClaimsPerRank * node_ranks_ * want(pos), share);
+  return std::max(kClaimsPerRank * node_ranks * want(pos), share);
 }
 
 // The first half of a call's positions is dealt to the nodes by their ranks
@@ -151,7 +271,7 @@ std::uint64_t NodeBlocks::dealt_per_rank(std::uint64_t limit, const Want& want) 
   return per * ranks_ <= limit - limit / (2 * kSplit) ? per : 0;
 }
 
-bool NodeBlocks::exhausted(std::uint64_t seq, std::uint64_t limit, const ClaimCounter& pool) const {
+bool NodeBlocks::exhausted(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimCounter& pool) const {
   const Seen seen = read();
   if (seen.pos == kRefilling) return false;
   const auto ahead = calls_ahead(seen.block, seq & kLow);
@@ -159,6 +279,9 @@ bool NodeBlocks::exhausted(std::uint64_t seq, std::uint64_t limit, const ClaimCo
   const std::uint64_t end = seen.block & kLow;
   if (ahead == 0 && (end == kDone || (seen.pos >= end && end >= limit))) return true;
   if (ahead < 0 || seen.pos < end) return false;  // this node's first block (dealt) or the current one
+  if (ordered && served())  // root knows; another rank learns at its next request
+    return served_rank_ == served_root_ && served_started_ && served_seq_ == seq &&
+           (served_done_ || served_next_ >= limit);
   return pool.exhausted_here(seq, limit);
 }
 

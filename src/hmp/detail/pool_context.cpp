@@ -40,7 +40,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       groups(split_by_node(comm)),
       tree(make_relay_tree(comm, groups, options.root)),
       counters(comm, 1 + static_cast<std::size_t>(comm.size())),
-      node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups, wait_timeout, rank)
+      node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups, wait_timeout, rank, root)
                                    : nullptr),
       claims(counters, 0, node_blocks.get()),
       slabs(comm, groups, root, wait_timeout),
@@ -48,6 +48,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
                      std::to_string(size - 1) + ")");
+  if (node_blocks) node_blocks->serve_from(comm.native(), root, rank);
 }
 
 bool PoolContext::claim(CallState& call) {
@@ -78,7 +79,7 @@ bool PoolContext::sends_done(CallState& call) {
   return true;
 }
 
-int PoolContext::wait_any(CallState& call, const std::string& what, GiveUpAt deadline, std::span<MPI_Request> requests,
+int PoolContext::wait_any(CallState& call, Awaited what, GiveUpAt deadline, std::span<MPI_Request> requests,
                           MPI_Status& status) const {
   int index = MPI_UNDEFINED;
 #ifdef HMP_SMPI
@@ -137,11 +138,17 @@ std::span<const std::byte> PoolContext::receive_part(int source, int tag, std::s
   return dest;
 }
 
-void PoolContext::timed_out(const CallState& call, const std::string& what, const std::string& from) const {
+std::string Awaited::text() const {
+  std::string out(what);
+  if (rank >= 0) out.append(" ").append(std::to_string(rank));
+  return out;
+}
+
+void PoolContext::timed_out(const CallState& call, Awaited what, std::string_view from) const {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", wait_timeout);
   throw TimeoutError("hmp: rank " + std::to_string(rank) + " waited " + secs + " s in " + call.desc.sig.describe() +
-                     " (call #" + std::to_string(call.seq) + ") for " + what + from +
+                     " (call #" + std::to_string(call.seq) + ") for " + what.text() + std::string(from) +
                      "; did every rank make this call? (HMP_WAIT_TIMEOUT sets the limit)");
 }
 

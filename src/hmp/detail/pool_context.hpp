@@ -20,12 +20,22 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hmp::detail {
 
 /// A deadline to give up at (a timed get/wait), or none.
 using GiveUpAt = std::optional<Clock::time_point>;
+
+/// What a wait waits for, named in its timeout's message: `what`, then
+/// " <rank>" when `rank` >= 0. Nothing is formatted unless the wait times out.
+struct Awaited {
+  Awaited(const char* w, int r = -1) : what(w), rank(r) {}  // NOLINT: a text converts
+  std::string_view what;
+  int rank = -1;
+  std::string text() const;
+};
 
 struct PoolContext {
   PoolContext(const Communicator& comm, const PoolOptions& options, int default_threads);
@@ -69,17 +79,17 @@ struct PoolContext {
   /// TimeoutError after the pool's wait timeout, naming `what` (+ `from`).
   /// While call.local's sends are in flight, polls without sleeping (kSendSpin).
   template <class Ready>
-  bool wait_until(CallState& call, const std::string& what, GiveUpAt deadline, Ready&& ready) const;
+  bool wait_until(CallState& call, Awaited what, GiveUpAt deadline, Ready&& ready) const;
   /// Waits until one of `requests` completes: its index (MPI_UNDEFINED when
   /// none is active), its status in `status`; -1 if `deadline` passed first;
   /// TimeoutError after the pool's wait timeout, naming `what`. Blocks in MPI
   /// in the simulated build (see posted_message.hpp); polls elsewhere, so
   /// the timeout holds and call.local's sends move (kSendSpin).
-  int wait_any(CallState& call, const std::string& what, GiveUpAt deadline, std::span<MPI_Request> requests,
+  int wait_any(CallState& call, Awaited what, GiveUpAt deadline, std::span<MPI_Request> requests,
                MPI_Status& status) const;
   /// Whether every send of call.local has completed (then they are released).
   static bool sends_done(CallState& call);
-  [[noreturn]] void timed_out(const CallState& call, const std::string& what, const std::string& from = {}) const;
+  [[noreturn]] void timed_out(const CallState& call, Awaited what, std::string_view from = {}) const;
 };
 
 
@@ -96,12 +106,12 @@ inline constexpr auto kSpin = std::chrono::microseconds(200);
 inline constexpr auto kSendSpin = std::chrono::milliseconds(200);
 
 template <class Ready>
-bool PoolContext::wait_until(CallState& call, const std::string& what, GiveUpAt deadline, Ready&& ready) const {
+bool PoolContext::wait_until(CallState& call, Awaited what, GiveUpAt deadline, Ready&& ready) const {
   Backoff backoff(kSpin), sending(kSendSpin);
   const auto since = Clock::now();
   while (!ready()) {
     if (deadline && Clock::now() >= *deadline) return false;
-    if (std::chrono::duration<double>(Clock::now() - since).count() > wait_timeout) timed_out(call, what);
+    if (seconds_since(since) > wait_timeout) timed_out(call, what);
     if (sends_done(call))
       backoff.pause();
     else

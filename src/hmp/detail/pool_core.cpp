@@ -1,3 +1,4 @@
+#include <hmp/detail/call_tags.hpp>
 #include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_core.hpp>
 #include <hmp/errors.hpp>
@@ -5,11 +6,6 @@
 #include <mpi.h>
 
 namespace hmp::detail {
-
-namespace {
-constexpr int kTagBase = 16;
-constexpr std::uint64_t kTagCycle = 10000;  // 3 tags a call: 30016 < MPI's minimum tag bound 32767
-}  // namespace
 
 PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads)
     : ctx_(comm, options, default_threads),
@@ -27,10 +23,10 @@ PoolCore::~PoolCore() {
 void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, Completion completion) {
   CallState& call = *call_ptr;
   call.seq = next_seq_++;
-  const int base = kTagBase + static_cast<int>(3 * (call.seq % kTagCycle));
-  call.data_tag = base;
-  call.status_tag = base + 1;
-  call.input_tag = base + 2;
+  const CallTags tags = call_tags(call.seq);
+  call.data_tag = tags.data;
+  call.status_tag = tags.status;
+  call.input_tag = tags.input;
   call.started = Clock::now();
   call.desc.waited_for = completion == Completion::wait;
   std::erase_if(pending_, [](const auto& weak) {

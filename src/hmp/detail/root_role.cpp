@@ -7,6 +7,7 @@
 #include <hmp/detail/mpi_finalized.hpp>
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/detail/posted_message.hpp>
+#include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 namespace hmp::detail {
 
@@ -24,7 +26,14 @@ namespace {
 // share, and an MPI_Iprobe per worker costs more than a no-op task.
 constexpr auto kProbeInterval = std::chrono::microseconds(20);
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+// Root that answers requests for blocks sleeps at most this long between
+// its polls: a node waits for the answer (in simulated time a poll costs a
+// simulator event, nothing more).
+#ifdef HMP_SMPI
+constexpr auto kServeMaxSleep = std::chrono::microseconds(2);
+#else
+constexpr auto kServeMaxSleep = kTargetMaxSleep;
+#endif
 
 class RootRole final : public PoolRole {
  public:
@@ -46,6 +55,7 @@ class RootRole final : public PoolRole {
     }
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     if (call.desc.waited_for && earlier_calls_joined(call)) call.plan->begin_claims();
+    if (serves_only(call)) call.local.done = true;
     if (call.desc.inputs_from_root) send_inputs(call);
     call.size_results(call.desc.n);
     auto& root = call.root;
@@ -61,7 +71,7 @@ class RootRole final : public PoolRole {
   }
 
   bool join(CallState& call, GiveUpAt deadline) override {
-    Backoff backoff(kSpin);
+    Backoff backoff = backoff_for(call);
     auto last_news = Clock::now();
     while (!call.joined) {
       if (deadline && Clock::now() >= *deadline) return false;
@@ -83,6 +93,7 @@ class RootRole final : public PoolRole {
 
   bool poll(CallState& call) override {
     if (call.joined) return true;
+    call.plan->serve_blocks();
     try_receive(call);
     // Nothing left to claim means root's share is done without computing.
     if (!call.local.done && !call.plan->is_static() && call.plan->exhausted(ctx_.rank, call.local.cursor))
@@ -93,7 +104,7 @@ class RootRole final : public PoolRole {
 
   bool advance(CallState& call) override {
     const std::size_t before = call.root.arrived.size();
-    Backoff backoff(kSpin);
+    Backoff backoff = backoff_for(call);
     auto last_news = Clock::now();
     while (!call.joined && call.root.arrived.size() == before) {
       if (step(call)) {
@@ -113,9 +124,21 @@ class RootRole final : public PoolRole {
   const std::vector<double>& last_busy() const noexcept override { return last_busy_; }
 
  private:
-  // One step: take messages that arrived, else run root's own claims.
+  Backoff backoff_for(const CallState& call) const {
+    return serves_only(call) ? Backoff(kSpin, kServeMaxSleep) : Backoff(kSpin);
+  }
+
+  // Whether root takes no claims of `call` and answers the nodes' requests
+  // for blocks instead (node_blocks.hpp).
+  bool serves_only(const CallState& call) const {
+    return call.desc.waited_for && !call.plan->is_static() && ctx_.node_blocks && ctx_.node_blocks->served();
+  }
+
+  // One step: answer requests for blocks and take messages that arrived,
+  // else run root's own claims.
   bool step(CallState& call) {
-    bool any = try_receive(call);
+    bool any = call.plan->serve_blocks();
+    any = try_receive(call) || any;
     if (!any && !call.local.done && !call.failed()) any = work_on_earlier_call(call) || run_own_claims(call);
     if (call.failed()) call.local.done = true;  // the call fails anyway: stop computing
     return any;
@@ -196,7 +219,7 @@ class RootRole final : public PoolRole {
     for (int k = 1; k < ctx_.size; ++k) {
       const int source = ctx_.probe_any(call.data_tag);
       if (source < 0) break;
-      // A rank done with this call sent this for a call 10,000 later (the tags' cycle): look past it.
+      // A rank done with this call sent this for a call kTagCycle later (call_tags.hpp): look past it.
       if (call.root.worker_done[static_cast<std::size_t>(source)]) return probe_each(call) || any;
       take_message(call, source);
       any = true;
@@ -358,6 +381,7 @@ class RootRole final : public PoolRole {
                   call.local.send_requests);
   }
 
+  // Drops the loans whose reader said it has read them.
   void reap_loans() {
     std::erase_if(loans_, [](Loan& loan) {
       int done = 0;
@@ -372,13 +396,13 @@ class RootRole final : public PoolRole {
   void wait_for_loans() noexcept {
     Backoff backoff(kSpin);
     const auto since = Clock::now();
-    while (!loans_.empty() && seconds_since(since) < ctx_.wait_timeout) {
-      for (auto& loan : loans_) {
-        int done = 0;
-        MPI_Test(&loan.read, &done, MPI_STATUS_IGNORE);
+    try {
+      while (!loans_.empty() && seconds_since(since) < ctx_.wait_timeout) {
+        reap_loans();
+        backoff.pause();
       }
-      std::erase_if(loans_, [](const Loan& loan) { return loan.read == MPI_REQUEST_NULL; });
-      backoff.pause();
+    } catch (...) {
+      // An MPI error: the rest are given up below.
     }
     for (auto& loan : loans_) {
       MPI_Cancel(&loan.read);
