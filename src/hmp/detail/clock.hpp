@@ -27,4 +27,7 @@ using Clock = SimulatedClock;
 using Clock = std::chrono::steady_clock;
 #endif
 
+/// Seconds from `t` to now, on Clock.
+inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
 }  // namespace hmp::detail

@@ -111,7 +111,7 @@ bool PoolContext::wait_until(CallState& call, Awaited what, GiveUpAt deadline, R
   const auto since = Clock::now();
   while (!ready()) {
     if (deadline && Clock::now() >= *deadline) return false;
-    if (std::chrono::duration<double>(Clock::now() - since).count() > wait_timeout) timed_out(call, what);
+    if (seconds_since(since) > wait_timeout) timed_out(call, what);
     if (sends_done(call))
       backoff.pause();
     else

@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 
 namespace hmp::detail {
 
@@ -34,8 +33,6 @@ constexpr auto kServeMaxSleep = std::chrono::microseconds(2);
 #else
 constexpr auto kServeMaxSleep = kTargetMaxSleep;
 #endif
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 class RootRole final : public PoolRole {
  public:
