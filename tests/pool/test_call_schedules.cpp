@@ -114,6 +114,24 @@ TEST(CallSchedules, DynamicAndGuidedTakeEveryItemOnce) {
     }
 }
 
+// Python's default chunksize counts the pool's workers (divmod(n, 4 x workers),
+// one more if any is left over); where root only serves the nodes' blocks it
+// is not one of them.
+TEST(CallSchedules, DefaultChunksizeCountsTheRanksThatClaim) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  auto all_claim = hmp::detail::make_call_schedule(Schedule::dynamic(), shape(1000, 5, 1), local().counter);
+  EXPECT_EQ(all_claim->chunk(), 50u);  // 1000 / (4 x 5)
+  CallShape served = shape(1000, 5, 1);
+  served.claims_served_by_root = true;
+  auto root_serves = hmp::detail::make_call_schedule(Schedule::dynamic(), served, local().counter);
+  EXPECT_EQ(root_serves->chunk(), 63u);  // 1000 / (4 x 4) = 62 rest 8
+  served = shape(1000, 5, 2);
+  served.claims_served_by_root = true;
+  EXPECT_EQ(hmp::detail::make_call_schedule(Schedule::dynamic(), served, local().counter)->chunk(), 32u);  // 4 x 8
+  deal(*root_serves, 1000, 4);
+}
+
 TEST(CallSchedules, GuidedChunksShrinkWithTheWorkLeft) {
   (void)local();  // collective: made on every rank before any rank skips
   if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";

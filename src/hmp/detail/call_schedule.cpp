@@ -166,7 +166,8 @@ std::unique_ptr<CallSchedule> make_call_schedule(const Schedule& schedule, const
     case Schedule::Kind::guided: return std::make_unique<Guided>(shape, c ? c : 1, counter);
     case Schedule::Kind::dynamic: break;
   }
-  const auto workers = static_cast<std::size_t>(shape.ranks) * static_cast<std::size_t>(shape.threads);
+  const int claiming = shape.ranks - (shape.claims_served_by_root && shape.ranks > 1 ? 1 : 0);
+  const auto workers = static_cast<std::size_t>(claiming) * static_cast<std::size_t>(shape.threads);
   return std::make_unique<Dynamic>(shape, c ? c : default_chunksize(shape.n, workers), counter);
 }
 

@@ -25,6 +25,11 @@ struct CallShape {
   /// No rank claims a later call while this one has items left (a call every
   /// rank waits for): claims may then add to the counter (ClaimCounter::take).
   bool ordered = false;
+  /// Root would take no claims of this call: it answers the nodes' requests
+  /// for blocks (node_blocks.hpp). The default chunksize then counts the
+  /// ranks that claim, as Python's counts the pool's workers: counting root
+  /// gave 4 chunks a rank for one rank fewer, and some rank a fifth.
+  bool claims_served_by_root = false;
 };
 
 /// A rank's place in a static schedule: how many of its chunks it took.

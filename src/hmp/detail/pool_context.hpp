@@ -57,7 +57,8 @@ struct PoolContext {
 
   bool is_root() const noexcept { return rank == root; }
   CallShape shape_of(const CallState& call) const {
-    return {call.desc.n, size, threads, call.seq, call.desc.waited_for};
+    const bool served = call.desc.waited_for && node_blocks && node_blocks->served();
+    return {call.desc.n, size, threads, call.seq, call.desc.waited_for, served};
   }
 
   /// The next items of this rank's share into call.local.claimed; false

@@ -130,7 +130,7 @@ class RootRole final : public PoolRole {
   // Whether root takes no claims of `call` and answers the nodes' requests
   // for blocks instead (node_blocks.hpp).
   bool serves_only(const CallState& call) const {
-    return call.desc.waited_for && !call.plan->is_static() && ctx_.node_blocks && ctx_.node_blocks->served();
+    return !call.plan->is_static() && ctx_.shape_of(call).claims_served_by_root;
   }
 
   // One step: answer requests for blocks and take messages that arrived,
