@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <string>
 
 namespace hmp::detail {
@@ -228,11 +227,9 @@ void NodeBlocks::wait_for_refill(std::uint64_t seq, MPI_Comm progress) const {
     return (cells_.load(kState) & kLow) != kRefilling;
   };
   if (wait_until(refilled, Deadline(Seconds(timeout_), true, "hmp::Pool claim"), progress)) return;
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1f", timeout_);
-  throw TimeoutError("hmp: rank " + std::to_string(rank_) + " waited " + secs +
-                     " s for a rank of its node to fetch a block of call #" + std::to_string(seq) +
-                     " from the pool's counter (HMP_WAIT_TIMEOUT sets the limit)");
+  throw wait_timed_out(rank_, timeout_,
+                       "for a rank of its node to fetch a block of call #" + std::to_string(seq) +
+                           " from the pool's counter");
 }
 
 void NodeBlocks::exhaust(std::uint64_t seq, std::uint64_t limit, bool ordered, bool by_adding, ClaimCounter& pool) {

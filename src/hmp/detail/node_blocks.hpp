@@ -69,12 +69,10 @@ class NodeBlocks {
   std::uint64_t fetches() const noexcept { return fetches_; }
 
   /// Ordered calls take their blocks from `root` of `comm` by message (see
-  /// the top); only where root serves only (root_serves_only()).
+  /// the top); only where root serves only (kRootServesOnlyFrom).
   void serve_from(MPI_Comm comm, int root, int rank_in_comm);
   /// Whether ordered calls take their blocks from root by message.
   bool served() const noexcept { return served_comm_ != MPI_COMM_NULL; }
-  /// Whether root takes no claims of ordered calls (kRootServesOnlyFrom).
-  bool root_serves_only() const noexcept { return root_serves_only_; }
   /// Root: answers the block requests of call `seq` (claim tag `tag`) that
   /// wait; true if there were any.
   bool serve(std::uint64_t seq, int tag, std::uint64_t limit, const Want& want);

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <climits>
-#include <cstdio>
 #include <cstdlib>
 
 namespace hmp::detail {
@@ -145,11 +144,9 @@ std::string Awaited::text() const {
 }
 
 void PoolContext::timed_out(const CallState& call, Awaited what, std::string_view from) const {
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1f", wait_timeout);
-  throw TimeoutError("hmp: rank " + std::to_string(rank) + " waited " + secs + " s in " + call.desc.sig.describe() +
-                     " (call #" + std::to_string(call.seq) + ") for " + what.text() + std::string(from) +
-                     "; did every rank make this call? (HMP_WAIT_TIMEOUT sets the limit)");
+  throw wait_timed_out(rank, wait_timeout,
+                       "in " + call.desc.sig.describe() + " (call #" + std::to_string(call.seq) + ") for " +
+                           what.text() + std::string(from) + "; did every rank make this call?");
 }
 
 }  // namespace hmp::detail
