@@ -7,8 +7,9 @@ run: pytest check_build_id.py --arg=CMAKE --arg=SOURCE_DIR --arg=BUILD_ID_CPP --
 """
 import json
 import os
-import re
 import subprocess
+
+from build_id_file import build_id_in
 
 GIT = ["git", "-c", "user.name=hmp test", "-c", "user.email=test@hmp.invalid", "-c", "commit.gpgsign=false"]
 
@@ -22,14 +23,7 @@ def generate(cmake, source_dir, repo, output):
     """What the build does: the script run over `repo`; returns the id the file now holds."""
     subprocess.run([cmake, f"-DSOURCE_DIR={repo}", f"-DOUTPUT={output}", "-P",
                     os.path.join(source_dir, "cmake", "build_id.cmake")], check=True, timeout=60)
-    return id_in(output)
-
-
-def id_in(path):
-    with open(path) as f:
-        m = re.search(r'build_id\(\) \{ return "([^"]*)"; \}', f.read())
-    assert m, f"{path} defines no build_id()"
-    return m.group(1)
+    return build_id_in(output)
 
 
 def test_each_build_names_the_commit_it_builds(argv, tmp_path):
@@ -82,4 +76,4 @@ def test_the_app_records_what_its_build_generated(argv, tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     record = json.loads(records.read_text().splitlines()[0])
-    assert record["build"] == id_in(build_id_cpp) != ""
+    assert record["build"] == build_id_in(build_id_cpp) != ""
