@@ -9,7 +9,6 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
-#include <common/start_runtime.hpp>
 #include <workloads/correlate2d.hpp>
 #include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
@@ -159,9 +158,6 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<hmp::Runtime> runtime;
-  if (!hmp::apps::start_runtime(runtime, "autocorr", argc, argv)) return 2;
-  hmp::Runtime& rt = *runtime;
   AppDefinition<Stack, Correlations> app;
   app.spec.app = "autocorr";
   app.spec.description =
@@ -211,5 +207,5 @@ int main(int argc, char** argv) {
     rec["cols"] = s.cols;
   };
   app.perturb = [](Correlations& c) { c.back() += 1.0; };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

@@ -8,7 +8,6 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
-#include <common/start_runtime.hpp>
 #include <workloads/fft2.hpp>
 #include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
@@ -135,9 +134,6 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<hmp::Runtime> runtime;
-  if (!hmp::apps::start_runtime(runtime, "fft2", argc, argv)) return 2;
-  hmp::Runtime& rt = *runtime;
   AppDefinition<Stack, Spectra> app;
   app.spec.app = "fft2";
   app.spec.description =
@@ -182,5 +178,5 @@ int main(int argc, char** argv) {
     rec["fft_batch"] = w::kFft2Batch;
   };
   app.perturb = [](Spectra& s) { s.back() += 1.0; };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }
