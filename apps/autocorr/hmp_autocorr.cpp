@@ -9,6 +9,7 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
+#include <common/start_runtime.hpp>
 #include <workloads/correlate2d.hpp>
 #include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
@@ -158,7 +159,9 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "autocorr", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   AppDefinition<Stack, Correlations> app;
   app.spec.app = "autocorr";
   app.spec.description =

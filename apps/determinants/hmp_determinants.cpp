@@ -11,6 +11,7 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
+#include <common/start_runtime.hpp>
 #include <workloads/determinant.hpp>
 #include <workloads/determinant_batched.hpp>
 
@@ -302,7 +303,9 @@ Tensor load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "determinants", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   AppDefinition<Tensor, Dets> app;
   app.spec.app = "determinants";
   app.spec.description = "hmp-determinants: det of every slice tensor[:, :, s] of a (size, size, items) tensor";

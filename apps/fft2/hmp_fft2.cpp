@@ -8,6 +8,7 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
+#include <common/start_runtime.hpp>
 #include <workloads/fft2.hpp>
 #include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
@@ -134,7 +135,9 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "fft2", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   AppDefinition<Stack, Spectra> app;
   app.spec.app = "fft2";
   app.spec.description =

@@ -9,6 +9,7 @@
 #include <common/broadcast.hpp>
 #include <common/driver.hpp>
 #include <common/memory_check.hpp>
+#include <common/start_runtime.hpp>
 
 #include <hmp/process.hpp>
 
@@ -108,7 +109,9 @@ Setup load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "processes", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   AppDefinition<Setup, Outcome> app;
   app.spec.app = "processes";
   app.spec.description = "hmp-processes: the tutorial's show_numbers in two hmp::Process targets";

@@ -11,6 +11,7 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
+#include <common/start_runtime.hpp>
 #include <workloads/inputs.hpp>
 #include <workloads/sum.hpp>
 
@@ -203,7 +204,9 @@ Numbers load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "sum", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   AppDefinition<Numbers, Total> app;
   app.spec.app = "sum";
   app.spec.description = "hmp-sum: the tutorial's split sum (iterativeSum) by every method";
