@@ -158,7 +158,6 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
   AppDefinition<Stack, Correlations> app;
   app.spec.app = "autocorr";
   app.spec.description =
@@ -208,5 +207,5 @@ int main(int argc, char** argv) {
     rec["cols"] = s.cols;
   };
   app.perturb = [](Correlations& c) { c.back() += 1.0; };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

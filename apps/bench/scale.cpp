@@ -12,6 +12,7 @@
 // Times are MPI_Wtime's: simulated seconds under SMPI.
 #include <common/records.hpp>
 #include <common/timing.hpp>
+#include <common/start_runtime.hpp>
 
 #include <hmp/lock.hpp>
 #include <hmp/pool.hpp>
@@ -235,7 +236,9 @@ nlohmann::json record(const hmp::Runtime& rt, const Options& o, const Outcome& o
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "bench-scale", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   Options o;
   bool list = false;
   std::vector<std::string> names;

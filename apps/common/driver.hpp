@@ -17,6 +17,7 @@
 #include <common/cli.hpp>
 #include <common/npy.hpp>
 #include <common/records.hpp>
+#include <common/start_runtime.hpp>
 #include <common/summary.hpp>
 #include <common/timing.hpp>
 
@@ -209,6 +210,15 @@ int run_app(Runtime& rt, int argc, char** argv, AppDefinition<In, Out>& def) {
   int final_status = status;
   MPI_Bcast(&final_status, 1, MPI_INT, 0, rt.world().native());
   return final_status;
+}
+
+/// An app's whole main: the Runtime (bad OMP_NUM_THREADS, SLURM_CPUS_PER_TASK
+/// or HMP_SIMULATE_NODES: exit 2, one line), then run_app.
+template <class In, class Out>
+int app_main(int argc, char** argv, AppDefinition<In, Out>& def) {
+  std::optional<Runtime> rt;
+  if (!start_runtime(rt, def.spec.app, argc, argv)) return 2;
+  return run_app(*rt, argc, argv, def);
 }
 
 }  // namespace hmp::apps

@@ -134,7 +134,6 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
   AppDefinition<Stack, Spectra> app;
   app.spec.app = "fft2";
   app.spec.description =
@@ -179,5 +178,5 @@ int main(int argc, char** argv) {
     rec["fft_batch"] = w::kFft2Batch;
   };
   app.perturb = [](Spectra& s) { s.back() += 1.0; };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }
