@@ -7,6 +7,8 @@
 // above what it held before, beside a worker's limit: 1.5 x what its share
 // needs (N / ranks longs of results, and as much of inputs for from_root)
 // + 16 MiB. A worker must hold O(its share), never the whole input or result.
+#include <common/start_runtime.hpp>
+
 #include <hmp/pool.hpp>
 #include <hmp/runtime.hpp>
 
@@ -58,7 +60,9 @@ bool measure(const hmp::Pool& pool, const char* what, double limit_mib, Call&& c
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "bench-pool-memory", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   long items = 10000000;
   if (argc == 3 && std::string(argv[1]) == "--items") items = std::strtol(argv[2], nullptr, 10);
   if (items < 1) {

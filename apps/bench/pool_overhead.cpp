@@ -4,6 +4,8 @@
 // trip of a tiny map_async + get and of apply_async + get, and the total time
 // of a map over 10^6 items. Repeats each measurement and reports medians.
 // apps/bench/run-pool-benchmark runs it beside Python's multiprocessing.Pool.
+#include <common/start_runtime.hpp>
+
 #include <hmp/pool.hpp>
 #include <hmp/runtime.hpp>
 
@@ -192,7 +194,9 @@ std::string json_escape(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "bench-pool", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   bool help = false;
   Options o;
   try {

@@ -7,6 +7,8 @@
 // aborts instead of being reported. Beside them the network's limit: the
 // median round trip of a 1-byte MPI ping-pong between rank 0 and the last
 // rank (on another node when there are nodes). Run under mpirun; root prints.
+#include <common/start_runtime.hpp>
+
 #include <hmp/lock.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/value.hpp>
@@ -97,7 +99,9 @@ double round_trip_us(const hmp::Runtime& rt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "bench-sync", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   Options o;
   if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
     if (rt.is_root()) std::fputs(kUsage, stdout);

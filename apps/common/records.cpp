@@ -12,10 +12,6 @@
 #include <ctime>
 #include <stdexcept>
 
-#ifndef HMP_BUILD_ID
-#define HMP_BUILD_ID "unknown"
-#endif
-
 namespace hmp::apps {
 
 namespace {
@@ -24,8 +20,6 @@ const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 }  // namespace
-
-std::string build_id() { return HMP_BUILD_ID[0] ? HMP_BUILD_ID : "unknown"; }
 
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();

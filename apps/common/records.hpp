@@ -37,7 +37,8 @@ nlohmann::json make_record(const Runtime& rt, const RecordInput& in);
 /// Appends `record` as one line; throws std::runtime_error naming the file.
 void append_record(const std::string& path, const nlohmann::json& record);
 
-/// `git describe` of the source tree at configure time, else "unknown".
+/// `git describe` of the source tree when this build last ran, else
+/// "unknown" (defined in the build folder's build_id.cpp: cmake/build_id.cmake).
 std::string build_id();
 /// Now, ISO 8601 UTC with microseconds: 2026-11-25T16:05:00.123456+00:00.
 std::string utc_now();

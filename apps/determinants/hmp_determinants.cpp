@@ -302,7 +302,6 @@ Tensor load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
   AppDefinition<Tensor, Dets> app;
   app.spec.app = "determinants";
   app.spec.description = "hmp-determinants: det of every slice tensor[:, :, s] of a (size, size, items) tensor";
@@ -346,5 +345,5 @@ int main(int argc, char** argv) {
     rec["dtype"] = to_string(t.input_dtype);
     rec["kernel"] = opt.choices.at(kKernelOption);
   };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

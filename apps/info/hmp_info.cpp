@@ -1,5 +1,7 @@
 // hmp-info: the layout and binding the job really has, one table, then one
 // line of warnings (oversubscription, shared cores, unbound threads).
+#include <common/start_runtime.hpp>
+
 #include <hmp/detail/gather_strings.hpp>
 #include <hmp/detail/open_mpi_settings.hpp>
 #include <hmp/detail/segment_owner.hpp>
@@ -167,7 +169,9 @@ int clean(const hmp::Runtime& rt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
+  std::optional<hmp::Runtime> runtime;
+  if (!hmp::apps::start_runtime(runtime, "info", argc, argv)) return 2;
+  hmp::Runtime& rt = *runtime;
   bool do_clean = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -108,7 +108,6 @@ Setup load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
   AppDefinition<Setup, Outcome> app;
   app.spec.app = "processes";
   app.spec.description = "hmp-processes: the tutorial's show_numbers in two hmp::Process targets";
@@ -167,5 +166,5 @@ int main(int argc, char** argv) {
   app.perturb = [](Outcome& o) {
     if (!o.processes.empty() && !o.processes.back().numbers.empty()) o.processes.back().numbers.back() += 1;
   };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

@@ -203,7 +203,6 @@ Numbers load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hmp::Runtime rt(argc, argv);
   AppDefinition<Numbers, Total> app;
   app.spec.app = "sum";
   app.spec.description = "hmp-sum: the tutorial's split sum (iterativeSum) by every method";
@@ -262,5 +261,5 @@ int main(int argc, char** argv) {
     t.d += 1.0;
     t.i += 1;
   };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

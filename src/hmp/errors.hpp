@@ -20,6 +20,22 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+/// An environment setting the Runtime reads (OMP_NUM_THREADS,
+/// SLURM_CPUS_PER_TASK, HMP_SIMULATE_NODES) has a value hmp cannot use:
+/// "NAME='value' is not allowed: <what is allowed>". Runtime's constructor
+/// throws it on every rank with the same text (the lowest rank with a bad
+/// value decides), after MPI_Finalize (unless the program had started MPI
+/// itself): world_rank() says which rank caught it, so a program can print
+/// it once, from rank 0.
+class SettingError : public UsageError {
+ public:
+  SettingError(const std::string& message, int world_rank) : UsageError(message), world_rank_(world_rank) {}
+  int world_rank() const noexcept { return world_rank_; }
+
+ private:
+  int world_rank_;
+};
+
 /// An MPI call failed; the message names the call and MPI's error string.
 class MpiError : public Error {
  public:

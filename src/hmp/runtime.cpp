@@ -1,3 +1,4 @@
+#include <hmp/detail/agreement.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/open_mpi_settings.hpp>
 #include <hmp/detail/segment_owner.hpp>
@@ -176,9 +177,9 @@ void Runtime::build_topology() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   t.host = host;
+  const int simulated_nodes = read_settings();
   t.sockets_per_node = detail::count_sockets();
   t.cores_per_node = detail::count_cores();
-  t.threads_per_rank = detail::threads_from_environment();
 #ifdef HMP_SMPI
   t.threads_per_rank = 1;  // a simulated rank is one thread of the simulator
   char name[MPI_MAX_PROCESSOR_NAME] = {};
@@ -196,10 +197,9 @@ void Runtime::build_topology() {
   int real_leader = real_node.rank() == 0 ? 1 : 0, real_nodes = 0;
   HMP_MPI_CHECK(MPI_Allreduce(&real_leader, &real_nodes, 1, MPI_INT, MPI_SUM, world_.native()));
   detail::check_one_sided_between_nodes(world_.native(), real_nodes);
-  const int k = detail::simulated_nodes_from_environment(t.world_size);
-  if (k > 0) {
+  if (simulated_nodes > 0) {
     // Contiguous blocks of world ranks; a block never spans two real nodes.
-    const int block = static_cast<int>(static_cast<long>(t.world_rank) * k / t.world_size);
+    const int block = static_cast<int>(static_cast<long>(t.world_rank) * simulated_nodes / t.world_size);
     node_ = real_node.split(block, t.world_rank);
     t.simulated = true;
   } else {
@@ -216,6 +216,20 @@ void Runtime::build_topology() {
   HMP_MPI_CHECK(MPI_Bcast(ids, 2, MPI_INT, 0, node_.native()));
   t.node_index = ids[0];
   t.nodes = ids[1];
+}
+
+int Runtime::read_settings() {
+  std::string error;
+  int simulated_nodes = 0;
+  try {
+    topology_.threads_per_rank = detail::threads_from_environment();
+    simulated_nodes = detail::simulated_nodes_from_environment(topology_.world_size);
+  } catch (const UsageError& e) {
+    error = e.what();
+  }
+  // Each rank has its own environment: all must stop alike, with one text.
+  if (const auto bad = detail::first_failure(world_, error)) throw SettingError(bad->message, topology_.world_rank);
+  return simulated_nodes;
 }
 
 void Runtime::warn_if_threads_exceed_cores(int threads) {

@@ -32,7 +32,10 @@ struct RuntimeOptions {
 };
 
 /// RAII for MPI_Init_thread / MPI_Finalize, made once per process, first
-/// thing in main, by every rank (collective).
+/// thing in main, by every rank (collective). A bad OMP_NUM_THREADS,
+/// SLURM_CPUS_PER_TASK or HMP_SIMULATE_NODES on any rank: every rank throws
+/// the same SettingError, MPI already finalized (unless it was started
+/// before the Runtime).
 class Runtime {
  public:
   Runtime(int& argc, char**& argv, RuntimeOptions options = {});
@@ -77,6 +80,10 @@ class Runtime {
  private:
   void init(int* argc, char*** argv, const RuntimeOptions& options);
   void build_topology();
+  /// Collective: the threads per rank (into topology_) and the simulated
+  /// nodes (returned: 0 for none) from the environment; a bad value on any
+  /// rank throws SettingError on every rank.
+  int read_settings();
   void remove_orphan_segments();
 
   std::vector<std::function<void()>> exit_hooks_;

@@ -96,7 +96,11 @@ def test_a_rerun_on_a_newer_build_is_shown_and_marked(tmp_path):
                  sim_map(64, "guided", 100.0, 1000, makespan),
                  sim_map(256, "dynamic", 100.0, 1000, 1.0),  # efficiency 0.04%: then rerun
                  sim_map(256, "dynamic", 100.0, 1000, 1000 * 100e-6 / 256 * 2, build=new,
-                         time=late, elapsed_seconds=30.0, peak_rss_bytes=2 << 30)]
+                         time=late, elapsed_seconds=30.0, peak_rss_bytes=2 << 30),
+                 record(app="bench-scale", method="task_error", items=100, size=0, ranks=256,
+                        nodes=64, seconds=[3e-4], simulated=True, platform="fat-tree-256",
+                        schedule="default", task_us=0, makespan_s=3e-4, error_reach_s=2e-4,
+                        same_error_everywhere=False, build=new, time=late)]
     write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
     done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), "--mixed",
                            str(tmp_path / "in")], capture_output=True, text=True, timeout=240)
@@ -110,6 +114,10 @@ def test_a_rerun_on_a_newer_build_is_shown_and_marked(tmp_path):
     text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert f"a figure marked [build] ran on that build, every other on {old}" in text
     assert f"| 1,000 × 100 µs | dynamic | 80.0%, 25 µs | 50.0%, 100 µs [{new}] |" in text
+    # Every table of the section has the build column.
+    assert (f"| fat-tree-256 | 64 | 16 | guided | 100 | 1000 | 0.00195 | 0.00156 | 0.80 | 25 | {old} | – | – |"
+            in text)
+    assert f"| fat-tree-256 | task_error | 256 | 64 | 100 | 0.0003 | 0.0002 | NO | passed | {new} | – | – |" in text
     # What the simulations cost, by size and build.
     assert f"| 64 | {old} | 1 | 0.1 | 6 (map dynamic, 1,000 × 100 µs) | 1.00 |" in text
     assert f"| 256 | {new} | 1 | 0.5 | 30 (map dynamic, 1,000 × 100 µs) | 2.00 |" in text

@@ -7,6 +7,7 @@
 // through node blocks, fetched from the counter a block at a time.
 #include <gtest/gtest.h>
 #include <hmp/detail/call_schedule.hpp>
+#include <hmp/detail/claim_sizes.hpp>
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/split.hpp>
@@ -132,6 +133,8 @@ TEST(CallSchedules, DefaultChunksizeCountsTheRanksThatClaim) {
   deal(*root_serves, 1000, 4);
 }
 
+// OpenMP's guided: each claim takes ceil(left / workers) items, at least the
+// chunk; one rank claiming alone sees the whole sequence.
 TEST(CallSchedules, GuidedChunksShrinkWithTheWorkLeft) {
   (void)local();  // collective: made on every rank before any rank skips
   if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
@@ -139,10 +142,40 @@ TEST(CallSchedules, GuidedChunksShrinkWithTheWorkLeft) {
   Cursor c;
   std::vector<std::uint64_t> sizes;
   for (std::vector<Range> out; s->next(0, c, out); out.clear()) sizes.push_back(out[0].size());
-  ASSERT_GE(sizes.size(), 3u);
-  EXPECT_EQ(sizes[0], 250u);  // ceil(1000 / (2 x ranks))
-  EXPECT_TRUE(std::is_sorted(sizes.rbegin(), sizes.rend()));
-  EXPECT_GE(sizes.back(), 1u);
+  const std::vector<std::uint64_t> openmp = {500, 250, 125, 63, 31, 16, 8, 4, 2, 1};
+  EXPECT_EQ(sizes, openmp);  // the last claim: the one item left
+}
+
+// What dynamic and guided hand out, for 4,096 ranks of which root only
+// serves (4,095 claim; nodes of 32 claimers): known values.
+TEST(CallSchedules, ClaimSizesCountTheRanksThatClaim) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  CallShape served = shape(100000, 4096, 1);
+  served.claims_served_by_root = true;
+  EXPECT_EQ(served.claiming(), 4095);
+  EXPECT_EQ(shape(100000, 4096, 1).claiming(), 4096);
+  auto guided = hmp::detail::make_call_schedule(Schedule::guided(), served, local().counter);
+  const auto& g = dynamic_cast<const hmp::detail::ClaimSizes&>(*guided);
+  EXPECT_EQ(g.claimers(), 4095u);
+  EXPECT_FALSE(g.root_claims());
+  EXPECT_EQ(g.claim(100000, 4095), 25u);  // ceil(100000 / 4095)
+  EXPECT_EQ(g.claim(700, 32), 22u);       // a rank's share of its node's block: ceil(700 / 32)
+  EXPECT_EQ(g.claim(3, 32), 1u);          // at least the chunk
+  EXPECT_EQ(g.block(50000, 32), 32u * 13);  // the node's share: 32 x ceil(50000 / 4095)
+  EXPECT_EQ(g.block(100, 32), 32u);         // a chunk each at the end
+  EXPECT_EQ(g.dealt_per_rank(), 12u);       // half the call evenly: 100000 / 8190
+  // Dynamic: 14,286 chunks of 7 (Python's chunksize for 4,095 workers).
+  auto dynamic = hmp::detail::make_call_schedule(Schedule::dynamic(), served, local().counter);
+  const auto& d = dynamic_cast<const hmp::detail::ClaimSizes&>(*dynamic);
+  EXPECT_EQ(dynamic->chunk(), 7u);
+  EXPECT_EQ(d.claim(14286, 4095), 1u);     // a chunk per thread
+  EXPECT_EQ(d.dealt_per_rank(), 2u);       // two claims a rank (half the call would be 1)
+  EXPECT_EQ(d.block(6096, 32), 32u);       // the tail: one claim a claimer, not two
+  EXPECT_EQ(d.block(1000000, 32), 3908u);  // mid-call: half the node's share, ceil(10^6 x 32 / 8190)
+  // Too few chunks to deal two a rank within three quarters: none dealt.
+  auto few = hmp::detail::make_call_schedule(Schedule::dynamic(1), shape(1000, 1000, 1), local().counter);
+  EXPECT_EQ(dynamic_cast<const hmp::detail::ClaimSizes&>(*few).dealt_per_rank(), 0u);
 }
 
 TEST(CallSchedules, TooManyChunksIsAUsageError) {

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from build_id_file import build_id_in
 from python_tools import command
 
 from hmp_tools import schema
@@ -79,7 +80,7 @@ def test_every_configuration_ran_and_a_rerun_runs_none(swept):
     assert f"0 ran ok, {configs} skipped (complete), 0 failed" in again.stdout
 
 
-def test_records_validate_and_say_simulated_on_the_platform(swept):
+def test_records_validate_and_say_simulated_on_the_platform(swept, bin_dir):
     folder = swept[0]
     files = sorted((folder / "results" / "sim-tiny").glob("*.jsonl"))
     assert len(files) == len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
@@ -90,6 +91,8 @@ def test_records_validate_and_say_simulated_on_the_platform(swept):
         assert rec["app"] == "bench-scale" and rec["check"] == "passed", path
         assert rec["ranks"] in RANKS and rec["nodes"] == rec["ranks"] // 4, path
         assert rec["study"] == "sim-tiny" and rec["config"] == path.stem, path
+        # The build's git describe when it was last built (not configured).
+        assert rec["build"] == build_id_in(bin_dir / "common" / "build_id.cpp"), path
         # What the simulation cost here: the simulator's memory and wall time.
         assert rec["peak_rss_bytes"] > 1 << 20 and rec["elapsed_seconds"] > 0, path
 

@@ -23,109 +23,108 @@ def write_section(doc, add_figure, draw, section, level) -> None:
              "task = (makespan − ideal) × ranks / items. See docs/scaling.md for what SMPI "
              "models.")
     builds = simulated.builds(section.simulated)
-    common = builds[0] if len(builds) > 1 else None
-    if common:
+    tables = _Tables(doc, builds[0] if len(builds) > 1 else None)
+    if tables.common:
         doc.para(f"These records come from {len(builds)} builds ({', '.join(builds)}; a "
                  "configuration run on several is shown by its newest build's records): "
-                 f"a figure marked [build] ran on that build, every other on {common}.")
+                 f"a figure marked [build] ran on that build, every other on {tables.common}.")
     series = simulated.map_series(section.simulated)
     if series:
         add_figure("simulated_map", draw, series,
                    f"Simulated pool map: efficiency and overhead per task ({section.provenance.label})")
-        _by_ranks(doc, series, common)
+        tables.by_ranks(series)
     rows = [p.row for p in section.simulated]
-    _maps(doc, [r for r in rows if r["method"] == "map"], common)
-    _others(doc, [r for r in rows if r["method"] != "map"], common)
-    _cost_by_ranks(doc, rows, common)
+    tables.maps([r for r in rows if r["method"] == "map"])
+    tables.others([r for r in rows if r["method"] != "map"])
+    tables.cost_by_ranks(rows)
 
 
-def _build_mark(row, common) -> str:
-    """" [build]" for a row of another build than most of the section's."""
-    return f" [{row['build']}]" if common and row["build"] != common else ""
+class _Tables:
+    """The section's tables. `common` is the build most of its records ran
+    on when they come from several (else None): then each table has a build
+    column and each figure of another build is marked."""
 
+    def __init__(self, doc, common):
+        self.doc, self.common = doc, common
 
-def _build_column(common) -> list:
-    return ["build"] if common else []
+    def _build(self, value) -> list:
+        """The build column's header or cell: [value] where the section
+        holds several builds, else nothing."""
+        return [value] if self.common else []
 
+    def _mark(self, row) -> str:
+        """" [build]" for a row of another build than most of the section's."""
+        return f" [{row['build']}]" if self.common and row["build"] != self.common else ""
 
-def _build_cell(row, common) -> list:
-    return [row["build"]] if common else []
+    def maps(self, maps) -> None:
+        if maps:
+            self.doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "makespan (s)",
+                            "ideal (s)", "efficiency", "overhead (µs/task)", *self._build("build"), *COST],
+                           [[r["platform"], r["ranks"], r["nodes"], r["schedule"], _s(r["task_us"]),
+                             r["items"], _s(r["makespan_s"]), _s(r["ideal_s"]),
+                             _r(r["efficiency"]) if r["task_us"] else "–",
+                             _s(r["overhead_us_per_task"]), *self._build(r["build"]), *_cost(r)]
+                            for r in maps])
 
+    def others(self, others) -> None:
+        if others:
+            self.doc.table(["platform", "method", "ranks", "nodes", "items", "makespan (s)",
+                            "error reached every rank (s)", "same error everywhere", "check",
+                            *self._build("build"), *COST],
+                           [[r["platform"], r["method"], r["ranks"], r["nodes"], r["items"],
+                             _s(r["makespan_s"]), _s(r["error_reach_s"] or None),
+                             {True: "yes", False: "NO"}.get(r["same_error_everywhere"], "–"), r["check"],
+                             *self._build(r["build"]), *_cost(r)]
+                            for r in others])
 
-def _maps(doc, maps, common) -> None:
-    if maps:
-        doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "makespan (s)",
-                   "ideal (s)", "efficiency", "overhead (µs/task)", *_build_column(common), *COST],
-                  [[r["platform"], r["ranks"], r["nodes"], r["schedule"], _s(r["task_us"]),
-                    r["items"], _s(r["makespan_s"]), _s(r["ideal_s"]),
-                    _r(r["efficiency"]) if r["task_us"] else "–",
-                    _s(r["overhead_us_per_task"]), *_build_cell(r, common), *_cost(r)]
-                   for r in maps])
+    def by_ranks(self, series) -> None:
+        """The figure's maps in numbers: a row per series, a column per rank
+        count; each cell efficiency (a no-op map's makespan) and overhead per task."""
+        ranks = sorted({p.row["ranks"] for pts in series.values() for p in pts})
+        several = len({key[0] for key in series}) > 1
+        rows = []
+        for key in sorted(series, key=lambda k: (k[0], k[4], k[3], k[2])):
+            platform, _study, schedule, task_us, items = key
+            at = {p.row["ranks"]: p.row for p in series[key]}
+            what = f"{items:,} × {simulated.task_label(task_us)}"
+            what += f" on {platform}" if several else ""
+            rows.append([what, schedule, *(self._by_ranks_cell(at.get(n), task_us) for n in ranks)])
+        self.doc.para("The maps by ranks: efficiency (no-op tasks: the makespan), then the rank-time "
+                      "lost per task.")
+        self.doc.table(["tasks", "schedule", *(f"{n:,} ranks" for n in ranks)], rows)
 
+    def _by_ranks_cell(self, row, task_us) -> str:
+        if row is None:
+            return "–"
+        over = row["overhead_us_per_task"]
+        lost = f"{over:,.0f} µs" if over >= 1000 else f"{_s(over)} µs"
+        if task_us:
+            return f"{row['efficiency']:.1%}, {lost}{self._mark(row)}"
+        return f"makespan {_s(row['makespan_s'] * 1e3)} ms, {lost}{self._mark(row)}"
 
-def _others(doc, others, common) -> None:
-    if others:
-        doc.table(["platform", "method", "ranks", "nodes", "items", "makespan (s)",
-                   "error reached every rank (s)", "same error everywhere", "check",
-                   *_build_column(common), *COST],
-                  [[r["platform"], r["method"], r["ranks"], r["nodes"], r["items"],
-                    _s(r["makespan_s"]), _s(r["error_reach_s"] or None),
-                    {True: "yes", False: "NO"}.get(r["same_error_everywhere"], "–"), r["check"],
-                    *_build_cell(r, common), *_cost(r)]
-                   for r in others])
-
-
-def _by_ranks(doc, series, common) -> None:
-    """The figure's maps in numbers: a row per series, a column per rank
-    count; each cell efficiency (a no-op map's makespan) and overhead per task."""
-    ranks = sorted({p.row["ranks"] for pts in series.values() for p in pts})
-    several = len({key[0] for key in series}) > 1
-    rows = []
-    for key in sorted(series, key=lambda k: (k[0], k[4], k[3], k[2])):
-        platform, _study, schedule, task_us, items = key
-        at = {p.row["ranks"]: p.row for p in series[key]}
-        what = f"{items:,} × {simulated.task_label(task_us)}"
-        what += f" on {platform}" if several else ""
-        rows.append([what, schedule,
-                     *(_by_ranks_cell(at.get(n), task_us, common) for n in ranks)])
-    doc.para("The maps by ranks: efficiency (no-op tasks: the makespan), then the rank-time "
-             "lost per task.")
-    doc.table(["tasks", "schedule", *(f"{n:,} ranks" for n in ranks)], rows)
-
-
-def _by_ranks_cell(row, task_us, common) -> str:
-    if row is None:
-        return "–"
-    over = row["overhead_us_per_task"]
-    lost = f"{over:,.0f} µs" if over >= 1000 else f"{_s(over)} µs"
-    if task_us:
-        return f"{row['efficiency']:.1%}, {lost}{_build_mark(row, common)}"
-    return f"makespan {_s(row['makespan_s'] * 1e3)} ms, {lost}{_build_mark(row, common)}"
+    def cost_by_ranks(self, rows) -> None:
+        """What running the configurations of each size took here (those whose
+        records say so): wall time in all, the slowest, the most memory; by
+        build too when the section holds several."""
+        costed = [r for r in rows if r["wall_s"] != "" and r["peak_rss_bytes"] != ""]
+        if not costed:
+            return
+        table = []
+        for n, *build in sorted({(r["ranks"], *self._build(r["build"])) for r in costed}):
+            at = [r for r in costed if r["ranks"] == n and self._build(r["build"]) == build]
+            slowest = max(at, key=lambda r: r["wall_s"])
+            what = slowest["method"] + (f" {slowest['schedule']}, {slowest['items']:,} × "
+                                        f"{simulated.task_label(slowest['task_us'])}"
+                                        if slowest["method"] == "map" else "")
+            table.append([n, *build, len(at),
+                          f"{sum(r['wall_s'] for r in at) / 60:.1f}",
+                          f"{slowest['wall_s']:.0f} ({what})",
+                          f"{max(r['peak_rss_bytes'] for r in at) / GIB:.2f}"])
+        self.doc.para("What the simulations cost on the machine that ran them (one at a time), by ranks.")
+        self.doc.table(["ranks", *self._build("build"), "configurations", "wall time in all (min)",
+                        "slowest (s)", "peak memory (GiB)"], table)
 
 
 def _cost(row) -> list:
     peak = row["peak_rss_bytes"]
     return [_s(row["wall_s"] or None), f"{peak / GIB:.2f}" if peak != "" else "–"]
-
-
-def _cost_by_ranks(doc, rows, common) -> None:
-    """What running the configurations of each size took here (those whose
-    records say so): wall time in all, the slowest, the most memory; by
-    build too when the section holds several."""
-    costed = [r for r in rows if r["wall_s"] != "" and r["peak_rss_bytes"] != ""]
-    if not costed:
-        return
-    table = []
-    for n, build in sorted({(r["ranks"], r["build"] if common else "") for r in costed}):
-        at = [r for r in costed if r["ranks"] == n and (not common or r["build"] == build)]
-        slowest = max(at, key=lambda r: r["wall_s"])
-        what = slowest["method"] + (f" {slowest['schedule']}, {slowest['items']:,} × "
-                                    f"{simulated.task_label(slowest['task_us'])}"
-                                    if slowest["method"] == "map" else "")
-        table.append([n, *([build] if common else []), len(at),
-                      f"{sum(r['wall_s'] for r in at) / 60:.1f}",
-                      f"{slowest['wall_s']:.0f} ({what})",
-                      f"{max(r['peak_rss_bytes'] for r in at) / GIB:.2f}"])
-    doc.para("What the simulations cost on the machine that ran them (one at a time), by ranks.")
-    doc.table(["ranks", *_build_column(common), "configurations", "wall time in all (min)",
-               "slowest (s)", "peak memory (GiB)"], table)

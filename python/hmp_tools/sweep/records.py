@@ -156,7 +156,7 @@ _BUILD = None
 
 
 def note_build(record: dict) -> None:
-    """The apps' own build id (git describe when they were configured), so
+    """The apps' own build id (git describe when they were last built), so
     that failure records of this sweep name the same build as its ok ones."""
     global _BUILD
     if isinstance(record.get("build"), str) and record["build"]:

@@ -1,4 +1,5 @@
 #include <hmp/detail/call_schedule.hpp>
+#include <hmp/detail/claim_sizes.hpp>
 #include <hmp/errors.hpp>
 
 #include <algorithm>
@@ -63,8 +64,9 @@ class StaticBlock final : public CallSchedule {
 };
 
 /// Ranks claim chunks from the shared counter, one per thread a claim.
-/// Positions count chunks; guided's count items.
-class Claimed : public CallSchedule {
+/// Positions count chunks; guided's count items. Across nodes a rank claims
+/// from its node's block (node_blocks.hpp), sized here too.
+class Claimed : public CallSchedule, public ClaimSizes {
  public:
   Claimed(const CallShape& s, std::uint64_t chunk, std::uint64_t limit, ClaimCounter& counter)
       : CallSchedule(s, chunk), limit_(limit), counter_(&counter) {
@@ -81,14 +83,33 @@ class Claimed : public CallSchedule {
     counter_->exhaust(shape_.seq, limit_, shape_.ordered, fits);
   }
   bool is_static() const noexcept override { return false; }
-  void begin_claims() override { counter_->begin(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); }); }
-  bool serve_blocks() override {
-    return shape_.ordered && counter_->serve(shape_.seq, limit_, [&](std::uint64_t pos) { return want(pos); });
+  void begin_claims() override { counter_->begin(shape_.seq, *this); }
+  bool serve_blocks() override { return shape_.ordered && counter_->serve(shape_.seq, limit_, *this); }
+
+  // A node's block: at least a claim for each of its claimers (more held
+  // back a whole round at the call's tail: a node could run two more
+  // claims a rank while others had none), else half the node's share of
+  // what is left, so blocks shrink as the call ends and a call crosses
+  // nodes a few dozen times a node, not once a claim.
+  std::uint64_t block(std::uint64_t left, std::uint64_t node) const override {
+    const std::uint64_t all = claimers();
+    return std::max(node * claim(left, all), (left * node + 2 * all - 1) / (2 * all));
   }
+  std::uint64_t claimers() const override { return u64(std::max(1, shape_.claiming())); }
+  bool root_claims() const override { return !shape_.claims_served_by_root; }
 
  protected:
-  /// Positions one claim takes at position `pos`.
-  virtual std::uint64_t want(std::uint64_t pos) const = 0;
+  /// Takes the next claim of this rank, positions into `p`.
+  bool take(Positions& p) {
+    const auto taken = counter_->take(shape_.seq, limit_, shape_.ordered, *this);
+    if (taken) p = *taken;
+    return taken.has_value();
+  }
+  /// At most three quarters of the call dealt at its start: the rest
+  /// balances the nodes.
+  std::uint64_t dealable(std::uint64_t per_rank) const {
+    return per_rank * claimers() <= limit_ - limit_ / 4 ? per_rank : 0;
+  }
 
   std::uint64_t limit_;
   ClaimCounter* counter_;
@@ -99,32 +120,40 @@ class Dynamic final : public Claimed {
   Dynamic(const CallShape& s, std::uint64_t chunk, ClaimCounter& counter)
       : Claimed(s, chunk, (s.n + chunk - 1) / chunk, counter) {}
   bool next(int, Cursor&, std::vector<Range>& out) override {
-    const auto p = counter_->take(shape_.seq, limit_, shape_.ordered, [&](std::uint64_t pos) { return want(pos); });
-    if (!p) return false;
-    out.push_back({p->begin * chunk_, std::min(shape_.n, p->end * chunk_)});
+    Positions p;
+    if (!take(p)) return false;
+    out.push_back({p.begin * chunk_, std::min(shape_.n, p.end * chunk_)});
     return true;
   }
-
- private:
-  std::uint64_t want(std::uint64_t) const override { return u64(shape_.threads); }
+  std::uint64_t claim(std::uint64_t, std::uint64_t) const override { return u64(shape_.threads); }
+  // Half the call, at least two claims a rank (a claim each would send
+  // every node for its second block at once).
+  std::uint64_t dealt_per_rank() const override {
+    return dealable(std::max(2 * u64(shape_.threads), limit_ / (2 * claimers())));
+  }
 };
 
-/// Like dynamic; a claim takes max(chunk, left / (2 x ranks)) items.
+/// Like dynamic; a claim takes what is left over the ways it is shared,
+/// ceil(left / ways), at least the chunk (OpenMP's guided: ceil(left /
+/// workers)). Across nodes a node's block is its ranks' share of what is
+/// left and a claim from it the rank's share of the block's rest, so chunks
+/// shrink with the work left on each node as the whole call's would.
 class Guided final : public Claimed {
  public:
   Guided(const CallShape& s, std::uint64_t min_chunk, ClaimCounter& counter) : Claimed(s, min_chunk, s.n, counter) {}
   bool next(int, Cursor&, std::vector<Range>& out) override {
-    const auto p = counter_->take(shape_.seq, limit_, shape_.ordered, [&](std::uint64_t pos) { return want(pos); });
-    if (!p) return false;
-    out.push_back({p->begin, p->end});
+    Positions p;
+    if (!take(p)) return false;
+    out.push_back({p.begin, p.end});
     return true;
   }
-
- private:
-  std::uint64_t want(std::uint64_t pos) const override {
-    const std::uint64_t per = 2 * u64(shape_.ranks);
-    return std::max<std::uint64_t>(chunk_, (limit_ - pos + per - 1) / per);
+  std::uint64_t claim(std::uint64_t left, std::uint64_t ways) const override {
+    ways = std::max<std::uint64_t>(1, ways);
+    return std::max(chunk_, (left + ways - 1) / ways);
   }
+  // Half the call, evenly: a rank's first claim is half what it would take
+  // at the counter, the other half goes by blocks that balance the nodes.
+  std::uint64_t dealt_per_rank() const override { return dealable(std::max(chunk_, limit_ / (2 * claimers()))); }
 };
 
 /// Every item on one rank, in one claim (apply, Process).
@@ -166,8 +195,7 @@ std::unique_ptr<CallSchedule> make_call_schedule(const Schedule& schedule, const
     case Schedule::Kind::guided: return std::make_unique<Guided>(shape, c ? c : 1, counter);
     case Schedule::Kind::dynamic: break;
   }
-  const int claiming = shape.ranks - (shape.claims_served_by_root && shape.ranks > 1 ? 1 : 0);
-  const auto workers = static_cast<std::size_t>(claiming) * static_cast<std::size_t>(shape.threads);
+  const auto workers = static_cast<std::size_t>(shape.claiming()) * static_cast<std::size_t>(shape.threads);
   return std::make_unique<Dynamic>(shape, c ? c : default_chunksize(shape.n, workers), counter);
 }
 

@@ -30,6 +30,10 @@ struct CallShape {
   /// ranks that claim, as Python's counts the pool's workers: counting root
   /// gave 4 chunks a rank for one rank fewer, and some rank a fifth.
   bool claims_served_by_root = false;
+
+  /// The ranks that claim items of the call: the one count of them, which
+  /// the default chunksize, guided's claims and the nodes' blocks divide by.
+  int claiming() const noexcept { return ranks - (claims_served_by_root && ranks > 1 ? 1 : 0); }
 };
 
 /// A rank's place in a static schedule: how many of its chunks it took.

@@ -10,6 +10,7 @@
 
 #include <hmp/detail/atomic_cells.hpp>
 #include <hmp/detail/call_tags.hpp>
+#include <hmp/detail/claim_sizes.hpp>
 #include <hmp/detail/node_blocks.hpp>
 
 #include <algorithm>
@@ -34,13 +35,13 @@ class ClaimCounter {
   ClaimCounter(AtomicCells<std::uint64_t>& cells, std::size_t slot, NodeBlocks* node = nullptr)
       : cells_(&cells), slot_(slot), node_(node) {}
 
-  /// Takes up to want(pos) positions of call `seq` starting at the next free
-  /// one `pos`, never past `limit`; nullopt when none are left. `ordered`:
-  /// no rank claims a later call before this one has none left (see add).
-  template <class Want>
-  std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, bool ordered, Want&& want) {
-    if (node_) return node_->take(seq, limit, ordered, NodeBlocks::Want(want), *this);
-    return take_here(seq, limit, 0, want);
+  /// Takes the next claim of call `seq` (sized by `sizes`) starting at the
+  /// next free position, never past `limit`; nullopt when none are left.
+  /// `ordered`: no rank claims a later call before this one has none left
+  /// (see add_here).
+  std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes) {
+    if (node_) return node_->take(seq, limit, ordered, sizes, *this);
+    return take_here(seq, limit, 0, [&](std::uint64_t pos) { return sizes.claim(limit - pos, sizes.claimers()); });
   }
 
   /// Whether call `seq` has nothing left below `limit` (without claiming);
@@ -54,12 +55,11 @@ class ClaimCounter {
   /// an ordered call add to it (add_here) instead of all swapping at once.
   /// Only by a rank that knows no earlier call has items left (root, when
   /// it has joined every earlier call).
-  template <class Want>
-  void begin(std::uint64_t seq, std::uint64_t limit, Want&& want) {
+  void begin(std::uint64_t seq, const ClaimSizes& sizes) {
     if (!node_ || cells_->single_node() || node_->served()) return;  // served: blocks by message
     const std::uint64_t s = seq & kLimit;
     std::uint64_t v = cells_->load(slot_);
-    while (calls_ahead(v, s) < 0 && !cells_->compare_exchange(slot_, v, (s << 32) | node_->dealt(limit, want))) {
+    while (calls_ahead(v, s) < 0 && !cells_->compare_exchange(slot_, v, (s << 32) | NodeBlocks::dealt(sizes))) {
     }
   }
 
@@ -144,9 +144,8 @@ class ClaimCounter {
 
   /// Root: answers the nodes' requests for blocks of ordered call `seq`
   /// (node_blocks.hpp); true if there were any.
-  template <class Want>
-  bool serve(std::uint64_t seq, std::uint64_t limit, Want&& want) {
-    return node_ && node_->served() && node_->serve(seq, call_tags(seq).claim, limit, NodeBlocks::Want(want));
+  bool serve(std::uint64_t seq, std::uint64_t limit, const ClaimSizes& sizes) {
+    return node_ && node_->served() && node_->serve(seq, call_tags(seq).claim, limit, sizes);
   }
 
   /// Where a wait on this counter enters MPI (wait_until.hpp); null on one node.

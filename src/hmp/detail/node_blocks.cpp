@@ -19,14 +19,6 @@ constexpr std::uint64_t kLow = 0xffffffffULL;
 constexpr std::uint64_t kRefilling = kLow;  // state position: a rank fetches the next block
 constexpr std::uint64_t kDone = kLow;       // block end: the pool's counter had nothing left
 
-// A block is a node's part of the pool's counter: half of what is left per
-// node (so blocks shrink as the call ends, as guided's claims do), at least
-// two claims for each rank of the node (so the last blocks are not fetched
-// a claim at a time; at Python's default chunking, four chunks a worker,
-// that is half a node's share, so nodes still balance).
-constexpr std::uint64_t kClaimsPerRank = 2;
-constexpr std::uint64_t kSplit = 2;
-
 std::size_t block_cell(std::uint64_t epoch) { return (epoch & 1) ? kBlock1 : kBlock0; }
 
 // How many calls the call number in the high half of `v` is ahead of `s`.
@@ -44,20 +36,23 @@ NodeBlocks::NodeBlocks(const NodeGroups& groups, double timeout, int rank, int r
     : cells_(groups.node, 3, 0),
       root_serves_only_(groups.nodes >= kRootServesOnlyFrom && root >= 0 && root < groups.group.size()),
       node_ranks_(static_cast<std::uint64_t>(groups.node.size())),
-      nodes_(static_cast<std::uint64_t>(groups.nodes)),
-      ranks_(static_cast<std::uint64_t>(groups.group.size())),
+      root_here_(root >= 0 && root < groups.group.size() && is_on_node(groups.group, root, groups.node)),
       timeout_(timeout),
       rank_(rank) {
-  if (root_serves_only_) {
-    --ranks_;
-    if (is_on_node(groups.group, root, groups.node)) --node_ranks_;
-  }
-  // Where this node's first block of a call starts (dealt_per_rank): the
-  // ranks of the nodes before it, leaders in group order.
+  // Where this node's first block of a call starts (refill): the ranks of
+  // the nodes before it, leaders in group order, and whether root is one.
+  std::uint64_t here[2] = {node_ranks_, root_here_ ? 1u : 0u}, before[2] = {0, 0};
   if (groups.leaders.valid())
-    HMP_MPI_CHECK(MPI_Exscan(&node_ranks_, &ranks_before_, 1, MPI_UINT64_T, MPI_SUM, groups.leaders.native()));
-  if (groups.node_index == 0) ranks_before_ = 0;  // MPI_Exscan leaves the first undefined
-  HMP_MPI_CHECK(MPI_Bcast(&ranks_before_, 1, MPI_UINT64_T, 0, groups.node.native()));
+    HMP_MPI_CHECK(MPI_Exscan(here, before, 2, MPI_UINT64_T, MPI_SUM, groups.leaders.native()));
+  if (groups.node_index == 0) before[0] = before[1] = 0;  // MPI_Exscan leaves the first undefined
+  HMP_MPI_CHECK(MPI_Bcast(before, 2, MPI_UINT64_T, 0, groups.node.native()));
+  ranks_before_ = before[0];
+  root_before_ = before[1] != 0;
+}
+
+NodeBlocks::Claimers NodeBlocks::claimers(const ClaimSizes& sizes) const {
+  const bool out = !sizes.root_claims();
+  return {ranks_before_ - (out && root_before_ ? 1 : 0), node_ranks_ - (out && root_here_ ? 1 : 0)};
 }
 
 NodeBlocks::Seen NodeBlocks::read() const {
@@ -72,8 +67,8 @@ NodeBlocks::Seen NodeBlocks::read() const {
   }
 }
 
-std::optional<Positions> NodeBlocks::take(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want,
-                                          ClaimCounter& pool) {
+std::optional<Positions> NodeBlocks::take(std::uint64_t seq, std::uint64_t limit, bool ordered,
+                                          const ClaimSizes& sizes, ClaimCounter& pool) {
   const std::uint64_t s = seq & kLow;
   for (;;) {
     if (stopped(seq)) return std::nullopt;
@@ -90,24 +85,31 @@ std::optional<Positions> NodeBlocks::take(std::uint64_t seq, std::uint64_t limit
     if (ahead == 0 && (end == kDone || (seen.pos >= end && end >= limit))) return std::nullopt;
     std::uint64_t state = seen.state;
     if (ahead == 0 && seen.pos < end) {
-      const std::uint64_t stop = seen.pos + std::min(want(seen.pos), end - seen.pos);
+      const std::uint64_t left = end - seen.pos;  // a claim is sized by its node's block
+      const std::uint64_t stop = seen.pos + std::min(sizes.claim(left, claimers(sizes).here), left);
       if (cells_.compare_exchange(kState, state, (seen.epoch << 32) | stop)) return Positions{seen.pos, stop};
     } else if (cells_.compare_exchange(kState, state, (seen.epoch << 32) | kRefilling)) {
-      refill(seq, limit, ordered, want, pool, seen);  // used up, or an earlier call's
+      refill(seq, limit, ordered, sizes, pool, seen);  // used up, or an earlier call's
     }
   }
 }
 
-void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want, ClaimCounter& pool,
-                        const Seen& seen) {
+// The first half or so of a call's positions (ClaimSizes::dealt_per_rank)
+// is dealt to the nodes by their claimers at the call's start, as each
+// node's first block, without a message: when every node fetched its first
+// block at once, the last waited for all the others' round trips to rank 0
+// (1.7 ms at 128 simulated nodes).
+void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes,
+                        ClaimCounter& pool, const Seen& seen) {
   const std::uint64_t epoch = seen.epoch;
-  const std::uint64_t per_rank = dealt_per_rank(limit, want);
+  const std::uint64_t per_rank = sizes.dealt_per_rank();
   const auto ahead = calls_ahead(seen.block, seq & kLow);
   std::optional<Positions> block;
   if (ahead < 0 && per_rank) {
-    block = Positions{ranks_before_ * per_rank, (ranks_before_ + node_ranks_) * per_rank};  // the node's first
+    const Claimers c = claimers(sizes);
+    block = Positions{c.before * per_rank, (c.before + c.here) * per_rank};  // the node's first, dealt
   } else {
-    block = fetch(seq, limit, ordered, want, pool);
+    block = fetch(seq, limit, ordered, sizes, pool);
     ++fetches_;
   }
   const std::uint64_t next = (epoch + 1) & kLow;
@@ -117,12 +119,13 @@ void NodeBlocks::refill(std::uint64_t seq, std::uint64_t limit, bool ordered, co
 
 // A node's next block of call `seq`: from root by message in an ordered call
 // (see the top), else from the pool's counter.
-std::optional<Positions> NodeBlocks::fetch(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want,
-                                           ClaimCounter& pool) {
+std::optional<Positions> NodeBlocks::fetch(std::uint64_t seq, std::uint64_t limit, bool ordered,
+                                           const ClaimSizes& sizes, ClaimCounter& pool) {
+  const std::uint64_t here = claimers(sizes).here;
   if (ordered && served())
-    return served_rank_ == served_root_ ? hand_out(seq, limit, node_ranks_, want) : request_block(seq, false);
-  const auto size = [&](std::uint64_t pos) { return block_size(pos, limit, node_ranks_, want); };
-  const std::uint64_t start = dealt(limit, want);
+    return served_rank_ == served_root_ ? hand_out(seq, limit, here, sizes) : request_block(seq, here, false);
+  const auto size = [&](std::uint64_t pos) { return sizes.block(limit - pos, here); };
+  const std::uint64_t start = dealt(sizes);
   return ordered ? pool.add_here(seq, limit, start, size) : pool.take_here(seq, limit, start, size);
 }
 
@@ -133,14 +136,15 @@ void NodeBlocks::serve_from(MPI_Comm comm, int root, int rank_in_comm) {
   served_rank_ = rank_in_comm;
 }
 
-// A request is (call number, the node's ranks, whether it only says that the
-// call failed); root's answer (begin, end), empty when nothing is left.
-std::optional<Positions> NodeBlocks::request_block(std::uint64_t seq, bool exhaust) {
+// A request is (call number, the node's claimers `here`, whether it only
+// says that the call failed); root's answer (begin, end), empty when nothing
+// is left.
+std::optional<Positions> NodeBlocks::request_block(std::uint64_t seq, std::uint64_t here, bool exhaust) {
   const int tag = call_tags(seq).claim;
   if (sent_seq_ != seq) sent_seq_ = seq, sent_ = 0;
   ++sent_;
   auto r = std::make_unique<Request>();
-  r->ask = {seq, node_ranks_, exhaust ? 1u : 0u};
+  r->ask = {seq, here, exhaust ? 1u : 0u};
   if (exhaust) {
     // A few bytes: sent at once (eager), root takes them as it serves.
     HMP_MPI_CHECK(MPI_Send(r->ask.data(), 3, MPI_UINT64_T, served_root_, tag, served_comm_));
@@ -208,6 +212,33 @@ void NodeBlocks::finish_requests() {
   unanswered_.clear();
 }
 
+bool NodeBlocks::serve(std::uint64_t seq, int tag, std::uint64_t limit, const ClaimSizes& sizes) {
+  // One request a call: root looks for other messages between two (a
+  // failure sent to it waited behind 32 nodes' requests, 1.3 ms).
+  int flag = 0;
+  MPI_Status status;
+  HMP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, tag, served_comm_, &flag, &status));
+  if (flag) answer_one(seq, tag, status, limit, &sizes);
+  return flag != 0;
+}
+
+void NodeBlocks::answer_one(std::uint64_t seq, int tag, const MPI_Status& status, std::uint64_t limit,
+                            const ClaimSizes* sizes) {
+  std::uint64_t ask[3] = {0, 0, 0};
+  HMP_MPI_CHECK(MPI_Recv(ask, 3, MPI_UINT64_T, status.MPI_SOURCE, tag, served_comm_, MPI_STATUS_IGNORE));
+  if (ask[0] != seq || (sizes && ask[1] > sizes->claimers()) || ask[2] > 1)
+    throw Error("hmp: a pool message is malformed");
+  count_taken(seq, status.MPI_SOURCE);
+  if (ask[2]) {
+    serve_nothing_more(seq);
+    return;
+  }
+  const auto block = sizes ? hand_out(seq, limit, ask[1], *sizes) : std::nullopt;
+  const std::uint64_t answer[2] = {block ? block->begin : 0, block ? block->end : 0};
+  // The asker posted its receive before asking: this send completes at once.
+  HMP_MPI_CHECK(MPI_Send(answer, 2, MPI_UINT64_T, status.MPI_SOURCE, tag, served_comm_));
+}
+
 void NodeBlocks::count_taken(std::uint64_t seq, int source) {
   if (taken_seq_ != seq || taken_.empty()) {
     int size = 0;
@@ -220,7 +251,6 @@ void NodeBlocks::count_taken(std::uint64_t seq, int source) {
 
 void NodeBlocks::take_requests(std::uint64_t seq, int tag, int source, std::uint32_t sent) {
   if (!served() || sent == 0) return;
-  serve_nothing_more(seq);  // the call stopped: every answer is empty
   const auto taken = [&] {
     return taken_seq_ == seq && !taken_.empty() ? taken_[static_cast<std::size_t>(source)] : 0u;
   };
@@ -235,43 +265,15 @@ void NodeBlocks::take_requests(std::uint64_t seq, int tag, int source, std::uint
       throw wait_timed_out(rank_, timeout_,
                            "for rank " + std::to_string(source) + "'s request for a block of call #" +
                                std::to_string(seq) + ", which it says it sent");
-    answer_one(seq, tag, 0, [](std::uint64_t) { return std::uint64_t{1}; }, status);
+    answer_one(seq, tag, status, 0, nullptr);  // the call is over: nothing left to hand out
   }
 }
 
-bool NodeBlocks::serve(std::uint64_t seq, int tag, std::uint64_t limit, const Want& want) {
-  // One request a call: root looks for other messages between two (a
-  // failure sent to it waited behind 32 nodes' requests, 1.3 ms).
-  int flag = 0;
-  MPI_Status status;
-  HMP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, tag, served_comm_, &flag, &status));
-  if (flag) answer_one(seq, tag, limit, want, status);
-  return flag != 0;
-}
-
-// Takes the request `status` found and answers it (one that says the call
-// failed has no answer).
-void NodeBlocks::answer_one(std::uint64_t seq, int tag, std::uint64_t limit, const Want& want,
-                            const MPI_Status& status) {
-  std::uint64_t ask[3] = {0, 0, 0};
-  HMP_MPI_CHECK(MPI_Recv(ask, 3, MPI_UINT64_T, status.MPI_SOURCE, tag, served_comm_, MPI_STATUS_IGNORE));
-  if (ask[0] != seq || ask[1] > ranks_ || ask[2] > 1) throw Error("hmp: a pool message is malformed");
-  count_taken(seq, status.MPI_SOURCE);
-  if (ask[2]) {
-    serve_nothing_more(seq);
-    return;
-  }
-  const auto block = hand_out(seq, limit, ask[1], want);
-  const std::uint64_t answer[2] = {block ? block->begin : 0, block ? block->end : 0};
-  // The asker posted its receive before asking: this send completes at once.
-  HMP_MPI_CHECK(MPI_Send(answer, 2, MPI_UINT64_T, status.MPI_SOURCE, tag, served_comm_));
-}
-
-void NodeBlocks::start_serving(std::uint64_t seq, std::uint64_t limit, const Want& want) {
+void NodeBlocks::start_serving(std::uint64_t seq, const ClaimSizes& sizes) {
   if (served_started_ && served_seq_ == seq) return;
   served_started_ = true;
   served_seq_ = seq;
-  served_next_ = dealt(limit, want);  // the positions before were dealt at the call's start
+  served_next_ = dealt(sizes);  // the positions before were dealt at the call's start
   served_done_ = false;
 }
 
@@ -281,11 +283,12 @@ void NodeBlocks::serve_nothing_more(std::uint64_t seq) {
   served_done_ = true;
 }
 
-std::optional<Positions> NodeBlocks::hand_out(std::uint64_t seq, std::uint64_t limit, std::uint64_t node_ranks,
-                                              const Want& want) {
-  start_serving(seq, limit, want);
+std::optional<Positions> NodeBlocks::hand_out(std::uint64_t seq, std::uint64_t limit, std::uint64_t node_claimers,
+                                              const ClaimSizes& sizes) {
+  start_serving(seq, sizes);
   if (served_done_ || served_next_ >= limit) return std::nullopt;
-  const Positions block{served_next_, std::min(limit, served_next_ + block_size(served_next_, limit, node_ranks, want))};
+  const std::uint64_t size = sizes.block(limit - served_next_, node_claimers);
+  const Positions block{served_next_, std::min(limit, served_next_ + size)};
   served_next_ = block.end;
   return block;
 }
@@ -316,33 +319,12 @@ void NodeBlocks::exhaust(std::uint64_t seq, std::uint64_t limit, bool ordered, b
   else if (served_rank_ == served_root_)
     serve_nothing_more(seq);
   else
-    request_block(seq, true);
+    request_block(seq, 0, true);
   const std::uint64_t s = seq & kLow;
   const Seen seen = read();
   std::uint64_t block = seen.block;
   if (seen.pos != kRefilling && calls_ahead(block, s) == 0)
     cells_.compare_exchange(block_cell(seen.epoch), block, (s << 32) | kDone);
-}
-
-std::uint64_t NodeBlocks::block_size(std::uint64_t pos, std::uint64_t limit, std::uint64_t node_ranks,
-                                     const Want& want) const {
-  const std::uint64_t share = (limit - pos + kSplit * nodes_ - 1) / (kSplit * nodes_);
-  return std::max(kClaimsPerRank * node_ranks * want(pos), share);
-}
-
-// The first half of a call's positions is dealt to the nodes by their ranks
-// at the call's start, as each node's first block, without a message: when
-// every node fetched its first block at once, the last waited for all the
-// others' round trips to rank 0 (1.7 ms at 128 simulated nodes). Each rank's
-// part is at least kClaimsPerRank claims (0 when that is most of the call).
-std::uint64_t NodeBlocks::dealt(std::uint64_t limit, const Want& want) const {
-  return dealt_per_rank(limit, want) * ranks_;
-}
-
-std::uint64_t NodeBlocks::dealt_per_rank(std::uint64_t limit, const Want& want) const {
-  const std::uint64_t per = std::max(kClaimsPerRank * want(0), limit / (kSplit * ranks_));
-  // At most three quarters dealt: the rest balances the nodes.
-  return per * ranks_ <= limit - limit / (2 * kSplit) ? per : 0;
 }
 
 bool NodeBlocks::exhausted(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimCounter& pool) const {

@@ -25,11 +25,11 @@
 
 #include <hmp/communicator.hpp>
 #include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/claim_sizes.hpp>
 #include <hmp/detail/node_groups.hpp>
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -42,9 +42,6 @@ struct Positions;
 
 class NodeBlocks {
  public:
-  /// Positions a claim of a call takes at a position.
-  using Want = std::function<std::uint64_t(std::uint64_t)>;
-
   /// From this many nodes on, root takes no claims of an ordered call: it
   /// answers the nodes' requests for blocks (which would wait while root ran
   /// a task: a chunk of 62 tasks of 100 us is 6 ms), and its node's share is
@@ -56,10 +53,10 @@ class NodeBlocks {
   /// gives up after `timeout` seconds, naming `rank`.
   NodeBlocks(const NodeGroups& groups, double timeout, int rank, int root);
 
-  /// Up to want(pos) positions of call `seq` below `limit`, from the node's
-  /// block; a new block from `pool` when it is used up (`ordered`: see
-  /// ClaimCounter::take).
-  std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want,
+  /// The next claim of call `seq` below `limit` (sized by `sizes`), from
+  /// the node's block; a new block from `pool` when it is used up
+  /// (`ordered`: see ClaimCounter::take).
+  std::optional<Positions> take(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes,
                                 ClaimCounter& pool);
   /// Leaves nothing of call `seq` to take, in `pool` (below `limit`) and in
   /// this node's block; other nodes stop at the end of their block.
@@ -68,7 +65,7 @@ class NodeBlocks {
   bool exhausted(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimCounter& pool) const;
   /// Positions of a call dealt to the nodes at its start, without the pool's
   /// counter (the first block of each): the counter's first position.
-  std::uint64_t dealt(std::uint64_t limit, const Want& want) const;
+  static std::uint64_t dealt(const ClaimSizes& sizes) { return sizes.dealt_per_rank() * sizes.claimers(); }
   /// Blocks this rank fetched from the pool's counter (what crossed nodes).
   std::uint64_t fetches() const noexcept { return fetches_; }
 
@@ -79,7 +76,7 @@ class NodeBlocks {
   bool served() const noexcept { return served_comm_ != MPI_COMM_NULL; }
   /// Root: answers the block requests of call `seq` (claim tag `tag`) that
   /// wait; true if there were any.
-  bool serve(std::uint64_t seq, int tag, std::uint64_t limit, const Want& want);
+  bool serve(std::uint64_t seq, int tag, std::uint64_t limit, const ClaimSizes& sizes);
 
   /// A call stopped on the node's board (stop_board.hpp) has nothing left to
   /// take, and a rank waiting for a block or a request's answer stops
@@ -95,30 +92,35 @@ class NodeBlocks {
 
  private:
   struct Seen;
+  /// The claimers of a call on the nodes before this one and on this one.
+  struct Claimers {
+    std::uint64_t before = 0, here = 0;
+  };
   Seen read() const;
-  std::uint64_t block_size(std::uint64_t pos, std::uint64_t limit, std::uint64_t node_ranks,
-                           const Want& want) const;
-  std::optional<Positions> fetch(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want,
+  Claimers claimers(const ClaimSizes& sizes) const;
+  std::optional<Positions> fetch(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes,
                                  ClaimCounter& pool);
-  std::optional<Positions> request_block(std::uint64_t seq, bool exhaust);
+  std::optional<Positions> request_block(std::uint64_t seq, std::uint64_t here, bool exhaust);
   bool stopped(std::uint64_t seq) const;
-  void answer_one(std::uint64_t seq, int tag, std::uint64_t limit, const Want& want, const MPI_Status& status);
+  /// Takes the request `status` found and answers it from `sizes` (with
+  /// nothing without); one that says the call failed has no answer.
+  void answer_one(std::uint64_t seq, int tag, const MPI_Status& status, std::uint64_t limit, const ClaimSizes* sizes);
   void count_taken(std::uint64_t seq, int source);
-  std::optional<Positions> hand_out(std::uint64_t seq, std::uint64_t limit, std::uint64_t node_ranks,
-                                    const Want& want);
-  void start_serving(std::uint64_t seq, std::uint64_t limit, const Want& want);
+  std::optional<Positions> hand_out(std::uint64_t seq, std::uint64_t limit, std::uint64_t node_claimers,
+                                    const ClaimSizes& sizes);
+  void start_serving(std::uint64_t seq, const ClaimSizes& sizes);
   void serve_nothing_more(std::uint64_t seq);  ///< root: call `seq` failed
-  std::uint64_t dealt_per_rank(std::uint64_t limit, const Want& want) const;
   void wait_for_refill(std::uint64_t seq, MPI_Comm progress) const;
-  void refill(std::uint64_t seq, std::uint64_t limit, bool ordered, const Want& want, ClaimCounter& pool,
+  void refill(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes, ClaimCounter& pool,
               const Seen& seen);
 
   AtomicCells<std::uint64_t> cells_;
   bool root_serves_only_;
-  /// The ranks that claim (root not, when it serves only): on this node, on
-  /// the nodes before this one, in all.
-  std::uint64_t node_ranks_, nodes_;
-  std::uint64_t ranks_before_ = 0, ranks_ = 0;
+  /// The pool's ranks on this node and on the nodes before it (group
+  /// order), and where root is among them: claimers() leaves root out of a
+  /// call it only serves.
+  std::uint64_t node_ranks_, ranks_before_ = 0;
+  bool root_here_ = false, root_before_ = false;
   double timeout_;
   int rank_;
   std::uint64_t fetches_ = 0;

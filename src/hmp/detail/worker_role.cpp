@@ -278,9 +278,9 @@ class WorkerRole final : public PoolRole {
     }
     g.left = ctx_.tree.children.size();
     g.node = next_message(call, true, g.parts);
-    // Raw results of the node go as one part, received into place here:
-    // root then takes one part a node, not one a rank (at 4,096 simulated
-    // ranks root's handling of each part was most of a call's end).
+    // Raw results of the node are received into place here, then go in
+    // order of position, a part a run (order_by_position): root takes a few
+    // parts a node, not one a rank, each into its result vector.
     if (call.raw_item_bytes()) {
       for (const auto& p : g.parts) g.merged.insert(g.merged.end(), p.bytes.begin(), p.bytes.end());
       g.parts.clear();
@@ -340,7 +340,20 @@ class WorkerRole final : public PoolRole {
   void send_node(CallState& call) {
     auto& g = *gather_;
     auto& local = call.local;
-    if (call.raw_item_bytes() && !g.merged.empty()) {
+    const std::size_t item = call.raw_item_bytes();
+    auto& node = g.node;
+    if (item && !g.merged.empty() && items_in(node.ranges) * item == g.merged.size()) {
+      // A part a run of positions, which root receives in place.
+      order_by_position(node.ranges, g.merged, item, node.parts);
+      local.send_buffers.push_back(std::move(g.merged));
+      const std::span<const std::byte> all = local.send_buffers.back();
+      g.parts.clear();
+      std::size_t at = 0;
+      for (const auto n : node.parts) {
+        g.parts.push_back({all.subspan(at, n * item), n});
+        at += n * item;
+      }
+    } else if (item && !g.merged.empty()) {  // a failed rank's ranges have no results: root drops them
       std::uint64_t items = 0;
       for (const auto n : g.node.parts) items += n;
       g.node.parts.assign(1, items);

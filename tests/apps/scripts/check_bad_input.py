@@ -12,10 +12,11 @@ import numpy as np
 from apptest import app_lines, fail, mpirun, run
 
 
-def expect_error(binary, app, args, needle, mpi=None, setting=None):
+def expect_error(binary, app, args, needle, mpi=None, setting=None, unset=()):
     """Run alone (a singleton MPI job), or under mpirun with `mpi` ranks;
-    `setting` (NAME, value) is set in the environment."""
-    env = {**os.environ, setting[0]: setting[1]} if setting else None
+    `setting` (NAME, value) is set in the environment, `unset` removed."""
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update([setting] if setting else [])
     res = mpirun(*mpi, [binary, *args], env=env) if mpi else run([binary, *args], env=env)
     where = (f"{setting[0]}={setting[1]} " if setting else "") + f"hmp-{app} {' '.join(args)}" + \
         (f" at {mpi[1]} ranks" if mpi else "")
@@ -86,6 +87,7 @@ def test_bad_input_is_one_line_and_exit_2(argv):
             ("determinants", "m2d.npy", "shape (3, 3): expected (size, size, items)"),
             ("determinants", "rect.npy", "shape (2, 4, 5): expected (size, size, items)"),
             ("fft2", "m4d.npy", "shape (2, 4, 4, 1): expected (items, rows, cols)"),
+            ("autocorr", "m4d.npy", "shape (2, 4, 4, 1): expected (items, rows, cols)"),
             ("sum", "cplx.npy", "dtype complex128: allowed bool, integer and float dtypes"),
             ("autocorr", "c3d.npy", "dtype complex64: allowed bool, integer and float dtypes"),
             ("sum", "strings.npy", "dtype '<U2' is not supported"),
@@ -115,6 +117,17 @@ def test_bad_input_is_one_line_and_exit_2(argv):
                  (mpirun_cmd, 2), ("HMP_WAIT_TIMEOUT", "-3"))
     expect_error(exe("determinants"), "determinants", small, "HMP_CROSS_MEMORY='yes' is not allowed: give 1",
                  setting=("HMP_CROSS_MEMORY", "yes"))
+
+    # The Runtime's own settings, refused before any rank starts its work.
+    threads = "OMP_NUM_THREADS='5000' is not allowed: give a whole number of threads from 1 to 4096"
+    expect_error(exe("sum"), "sum", ["--items", "10"], threads, setting=("OMP_NUM_THREADS", "5000"))
+    expect_error(exe("info"), "info", [], threads, (mpirun_cmd, 2), ("OMP_NUM_THREADS", "5000"))
+    expect_error(exe("determinants"), "determinants", small,
+                 "SLURM_CPUS_PER_TASK='0' is not allowed: give a whole number of CPUs per task from 1 to 4096",
+                 (mpirun_cmd, 2), ("SLURM_CPUS_PER_TASK", "0"), unset=("OMP_NUM_THREADS",))
+    expect_error(exe("fft2"), "fft2", small,
+                 "HMP_SIMULATE_NODES='3' is not allowed: give a whole number of nodes from 1 to the number of ranks (2)",
+                 (mpirun_cmd, 2), ("HMP_SIMULATE_NODES", "3"))
 
     res = run([exe("fft2"), "--help"])
     if res.returncode != 0 or "--items" not in res.stdout or "--method" not in res.stdout:
