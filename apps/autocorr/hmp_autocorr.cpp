@@ -9,7 +9,6 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
-#include <common/start_runtime.hpp>
 #include <workloads/correlate2d.hpp>
 #include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
@@ -131,16 +130,13 @@ MemoryNeed need(const Options& opt, const Stack& s) {
 Stack load(hmp::Runtime& rt, Options& opt) {
   Stack s;
   if (!opt.input.empty()) {
-    auto a = read_input(rt, opt.input, [](const NpyArray& a) {
-      const auto& sh = a.header.shape;
-      if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
+    auto a = read_matrix_stack(rt, opt, [](const NpyArray& a) {
       if (a.header.dtype.kind == 'c')
         throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed bool, integer and float dtypes"};
     });
-    const auto& sh = a.header.shape;
-    s.items = opt.items = sh[0];
-    s.rows = opt.size = sh[1];
-    s.cols = sh[2];
+    s.items = opt.items;
+    s.rows = opt.size;
+    s.cols = a.header.shape[2];
     check_memory(rt, opt, need(opt, s));
     s.input_dtype = a.header.dtype;
     s.data = to_float64(a);
@@ -159,9 +155,6 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<hmp::Runtime> runtime;
-  if (!hmp::apps::start_runtime(runtime, "autocorr", argc, argv)) return 2;
-  hmp::Runtime& rt = *runtime;
   AppDefinition<Stack, Correlations> app;
   app.spec.app = "autocorr";
   app.spec.description =
@@ -211,5 +204,5 @@ int main(int argc, char** argv) {
     rec["cols"] = s.cols;
   };
   app.perturb = [](Correlations& c) { c.back() += 1.0; };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

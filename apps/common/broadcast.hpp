@@ -4,6 +4,7 @@
 #pragma once
 
 #include <hmp/communicator.hpp>
+#include <hmp/detail/agreement.hpp>
 
 #include <mpi.h>
 
@@ -14,12 +15,9 @@
 
 namespace hmp::apps {
 
-/// Root's string on every rank.
+/// Root's string on every rank (the library's, detail/agreement.hpp).
 inline void broadcast_string(const Communicator& comm, std::string& s, int root = 0) {
-  std::uint64_t n = s.size();
-  MPI_Bcast(&n, 1, MPI_UINT64_T, root, comm.native());
-  s.resize(n);
-  if (n) MPI_Bcast(s.data(), static_cast<int>(n), MPI_CHAR, root, comm.native());
+  detail::broadcast_string(comm, s, root);
 }
 
 /// Root's vector (trivially copyable T) on every rank, in pieces under 2^30

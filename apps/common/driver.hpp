@@ -17,6 +17,7 @@
 #include <common/cli.hpp>
 #include <common/npy.hpp>
 #include <common/records.hpp>
+#include <common/start_runtime.hpp>
 #include <common/summary.hpp>
 #include <common/timing.hpp>
 
@@ -97,6 +98,11 @@ std::string layout_string(const Runtime& rt, int threads);
 /// Root reads `path` and runs `check` on it (both may throw NpyError or
 /// InputError); every rank then gets the same array, or the same InputError.
 NpyArray read_input(Runtime& rt, const std::string& path, const std::function<void(const NpyArray&)>& check);
+
+/// read_input for a stack of matrices: shape (items, rows, cols), else
+/// InputError saying so, then `check` (may be empty); sets opt.items and
+/// opt.size (the rows) from the shape.
+NpyArray read_matrix_stack(Runtime& rt, Options& opt, const std::function<void(const NpyArray&)>& check = {});
 
 /// Every rank: the environment settings the methods read (hmp's
 /// HMP_WAIT_TIMEOUT and HMP_CROSS_MEMORY, and the app's own through
@@ -209,6 +215,15 @@ int run_app(Runtime& rt, int argc, char** argv, AppDefinition<In, Out>& def) {
   int final_status = status;
   MPI_Bcast(&final_status, 1, MPI_INT, 0, rt.world().native());
   return final_status;
+}
+
+/// An app's whole main: the Runtime (bad OMP_NUM_THREADS, SLURM_CPUS_PER_TASK
+/// or HMP_SIMULATE_NODES: exit 2, one line), then run_app.
+template <class In, class Out>
+int app_main(int argc, char** argv, AppDefinition<In, Out>& def) {
+  std::optional<Runtime> rt;
+  if (!start_runtime(rt, def.spec.app, argc, argv)) return 2;
+  return run_app(*rt, argc, argv, def);
 }
 
 }  // namespace hmp::apps

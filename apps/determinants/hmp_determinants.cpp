@@ -11,7 +11,6 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
-#include <common/start_runtime.hpp>
 #include <workloads/determinant.hpp>
 #include <workloads/determinant_batched.hpp>
 
@@ -303,9 +302,6 @@ Tensor load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<hmp::Runtime> runtime;
-  if (!hmp::apps::start_runtime(runtime, "determinants", argc, argv)) return 2;
-  hmp::Runtime& rt = *runtime;
   AppDefinition<Tensor, Dets> app;
   app.spec.app = "determinants";
   app.spec.description = "hmp-determinants: det of every slice tensor[:, :, s] of a (size, size, items) tensor";
@@ -349,5 +345,5 @@ int main(int argc, char** argv) {
     rec["dtype"] = to_string(t.input_dtype);
     rec["kernel"] = opt.choices.at(kKernelOption);
   };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

@@ -8,7 +8,6 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
-#include <common/start_runtime.hpp>
 #include <workloads/fft2.hpp>
 #include <workloads/fftw_plans.hpp>
 #include <workloads/inputs.hpp>
@@ -111,14 +110,10 @@ MemoryNeed need(const Options& opt, std::size_t elements) {
 Stack load(hmp::Runtime& rt, Options& opt) {
   Stack s;
   if (!opt.input.empty()) {
-    auto a = read_input(rt, opt.input, [](const NpyArray& a) {
-      const auto& sh = a.header.shape;
-      if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
-    });
-    const auto& sh = a.header.shape;
-    s.items = opt.items = sh[0];
-    s.rows = opt.size = sh[1];
-    s.cols = sh[2];
+    auto a = read_matrix_stack(rt, opt);
+    s.items = opt.items;
+    s.rows = opt.size;
+    s.cols = a.header.shape[2];
     check_memory(rt, opt, need(opt, s.items * s.rows * s.cols));
     s.input_dtype = a.header.dtype;
     s.data = to_complex128(a);
@@ -135,9 +130,6 @@ Stack load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<hmp::Runtime> runtime;
-  if (!hmp::apps::start_runtime(runtime, "fft2", argc, argv)) return 2;
-  hmp::Runtime& rt = *runtime;
   AppDefinition<Stack, Spectra> app;
   app.spec.app = "fft2";
   app.spec.description =
@@ -182,5 +174,5 @@ int main(int argc, char** argv) {
     rec["fft_batch"] = w::kFft2Batch;
   };
   app.perturb = [](Spectra& s) { s.back() += 1.0; };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

@@ -9,7 +9,6 @@
 #include <common/broadcast.hpp>
 #include <common/driver.hpp>
 #include <common/memory_check.hpp>
-#include <common/start_runtime.hpp>
 
 #include <hmp/process.hpp>
 
@@ -109,9 +108,6 @@ Setup load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<hmp::Runtime> runtime;
-  if (!hmp::apps::start_runtime(runtime, "processes", argc, argv)) return 2;
-  hmp::Runtime& rt = *runtime;
   AppDefinition<Setup, Outcome> app;
   app.spec.app = "processes";
   app.spec.description = "hmp-processes: the tutorial's show_numbers in two hmp::Process targets";
@@ -170,5 +166,5 @@ int main(int argc, char** argv) {
   app.perturb = [](Outcome& o) {
     if (!o.processes.empty() && !o.processes.back().numbers.empty()) o.processes.back().numbers.back() += 1;
   };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

@@ -11,7 +11,6 @@
 #include <common/memory_check.hpp>
 #include <common/npy_convert.hpp>
 #include <common/pool_support.hpp>
-#include <common/start_runtime.hpp>
 #include <workloads/inputs.hpp>
 #include <workloads/sum.hpp>
 
@@ -204,9 +203,6 @@ Numbers load(hmp::Runtime& rt, Options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<hmp::Runtime> runtime;
-  if (!hmp::apps::start_runtime(runtime, "sum", argc, argv)) return 2;
-  hmp::Runtime& rt = *runtime;
   AppDefinition<Numbers, Total> app;
   app.spec.app = "sum";
   app.spec.description = "hmp-sum: the tutorial's split sum (iterativeSum) by every method";
@@ -265,5 +261,5 @@ int main(int argc, char** argv) {
     t.d += 1.0;
     t.i += 1;
   };
-  return run_app(rt, argc, argv, app);
+  return app_main(argc, argv, app);
 }

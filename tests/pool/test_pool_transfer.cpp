@@ -6,6 +6,7 @@
 // sequentially on root.
 #include <gtest/gtest.h>
 #include <mpi.h>
+#include <hmp/detail/message_parts.hpp>
 #include <hmp/detail/range.hpp>
 #include <hmp/detail/share_index.hpp>
 #include <hmp/pool.hpp>
@@ -15,7 +16,9 @@
 
 #include <Eigen/Dense>
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -255,6 +258,64 @@ TEST(PoolTransfer, AsyncLargeResultsDoNotWaitForRoot) {
     ASSERT_EQ(got.size(), n);
     for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i].v, make(i).v) << "item " << i;
   }
+}
+
+// Across nodes a node leader sends its node's raw results a part a run of
+// positions, which root receives into its result vector (order_by_position):
+// small chunks, claimed by the node's ranks in any order, and a result type
+// whose bytes are not a number's.
+TEST(PoolTransfer, NodeResultsReceivedInPlace) {
+  const std::size_t n = 5003;
+  for (const auto& s : {hmp::Schedule::dynamic(1), hmp::Schedule::dynamic(7), hmp::Schedule::dynamic(),
+                        hmp::Schedule::guided(), hmp::Schedule::static_cyclic(3)}) {
+    const auto roots = pool().map([](std::size_t i) { return std::sqrt(static_cast<double>(i)); },
+                                  std::views::iota(std::size_t{0}, n), scheduled(s));
+    const auto samples = pool().map([](std::size_t i) { return reweigh(sample(i)); },
+                                    std::views::iota(std::size_t{0}, n), scheduled(s));
+    if (!root()) continue;
+    ASSERT_EQ(roots.size(), n);
+    ASSERT_EQ(samples.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(roots[i], std::sqrt(static_cast<double>(i))) << "item " << i;
+      ASSERT_TRUE(same(samples[i], reweigh(sample(i)))) << "item " << i;
+    }
+  }
+}
+
+TEST(OrderByPosition, SortsRunsAndJoinsTouchingOnes) {
+  using hmp::detail::Range;
+  // Ranges as a leader gathers them (its own, then each rank's), with an empty one.
+  std::vector<Range> ranges{{40, 50}, {0, 10}, {10, 20}, {60, 61}, {70, 70}, {20, 25}, {50, 55}};
+  const auto value = [](std::uint64_t i) { return static_cast<std::uint32_t>(3 * i + 1); };
+  std::vector<std::byte> bytes;
+  for (const auto& r : ranges)
+    for (auto i = r.begin; i < r.end; ++i) {
+      const auto v = value(i);
+      const auto* p = reinterpret_cast<const std::byte*>(&v);
+      bytes.insert(bytes.end(), p, p + sizeof v);
+    }
+  std::vector<std::uint64_t> parts;
+  hmp::detail::order_by_position(ranges, bytes, sizeof(std::uint32_t), parts);
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges[0].begin, 0u);
+  EXPECT_EQ(ranges[0].end, 25u);
+  EXPECT_EQ(ranges[1].begin, 40u);
+  EXPECT_EQ(ranges[1].end, 55u);
+  EXPECT_EQ(ranges[2].begin, 60u);
+  EXPECT_EQ(ranges[2].end, 61u);
+  EXPECT_EQ(parts, (std::vector<std::uint64_t>{25, 15, 1}));
+  std::size_t k = 0;
+  for (const auto& r : ranges)
+    for (auto i = r.begin; i < r.end; ++i, ++k) {
+      std::uint32_t v = 0;
+      std::memcpy(&v, bytes.data() + k * sizeof v, sizeof v);
+      EXPECT_EQ(v, value(i)) << "item " << i;
+    }
+  EXPECT_EQ(k * sizeof(std::uint32_t), bytes.size());
+  // Bytes that do not match the ranges: refused.
+  std::vector<Range> short_of{{0, 4}};
+  std::vector<std::byte> three(3 * sizeof(std::uint32_t));
+  EXPECT_THROW(hmp::detail::order_by_position(short_of, three, sizeof(std::uint32_t), parts), hmp::Error);
 }
 
 TEST(ShareIndex, ItemsOfAShareInOrder) {

@@ -2,7 +2,9 @@
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/errors.hpp>
 
+#include <algorithm>
 #include <climits>
+#include <cstring>
 
 namespace hmp::detail {
 
@@ -29,6 +31,40 @@ void send_in_parts(MPI_Comm comm, int dest, int tag, std::vector<std::byte> head
   buffers.push_back(std::move(header));  // a moved vector keeps its memory
   isend(buffers.back(), comm, dest, tag, requests);
   for (const auto& p : parts) isend(p.bytes, comm, dest, tag, requests);
+}
+
+void order_by_position(std::vector<Range>& ranges, std::vector<std::byte>& bytes, std::size_t item,
+                       std::vector<std::uint64_t>& parts) {
+  if (items_in(ranges) * item != bytes.size()) throw Error("hmp: results do not match their ranges");
+  struct Run {
+    Range range;
+    std::size_t at;  ///< where its bytes are in `bytes`
+  };
+  std::vector<Run> runs;
+  runs.reserve(ranges.size());
+  std::size_t at = 0;
+  for (const auto& r : ranges) {
+    if (r.size()) runs.push_back({r, at});
+    at += r.size() * item;
+  }
+  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.range.begin < b.range.begin; });
+  std::vector<std::byte> ordered(bytes.size());
+  ranges.clear();
+  parts.clear();
+  at = 0;
+  for (const auto& run : runs) {
+    const std::size_t n = run.range.size() * item;
+    std::memcpy(ordered.data() + at, bytes.data() + run.at, n);
+    at += n;
+    if (!ranges.empty() && ranges.back().end == run.range.begin) {
+      ranges.back().end = run.range.end;
+      parts.back() += run.range.size();
+    } else {
+      ranges.push_back(run.range);
+      parts.push_back(run.range.size());
+    }
+  }
+  bytes.swap(ordered);
 }
 
 void check_parts(std::span<const std::uint64_t> parts, std::uint64_t items) {

@@ -222,6 +222,10 @@ class RootRole final : public PoolRole {
       if (call.root.worker_done[static_cast<std::size_t>(source)]) return probe_each(call) || any;
       take_message(call, source);
       any = true;
+      // A node waiting for its next block waits no longer than one message:
+      // nodes' results arrive together at the end, where a request waited
+      // behind root's take of the lot (2.6 ms at 1,024 simulated ranks).
+      call.plan->serve_blocks();
     }
     return any;
   }
@@ -303,15 +307,30 @@ class RootRole final : public PoolRole {
 
   // The parts that follow a worker's header, into the result vector (`keep`)
   // or taken and dropped (so the next message read is a header again).
+  // A part of raw results that is one range (a node leader sends a part a
+  // run of positions: order_by_position) is received into place, no copy.
   void receive_results(CallState& call, int source, const DataHeader& h, bool keep) {
     if (keep) check_parts(h.parts, call.has_results() ? items_in(h.ranges) : 0);
+    const std::size_t item = keep ? call.raw_item_bytes() : 0;
     RangeCursor cursor(h.ranges);
     for (const auto items : h.parts) {
-      const auto bytes = ctx_.receive_probed(source, call.data_tag);
-      if (!keep) continue;
+      if (!keep) {
+        ctx_.receive_probed(source, call.data_tag);
+        continue;
+      }
       cursor.take(items, part_ranges_);
-      call.unpack_results(bytes, part_ranges_);
+      if (item && part_ranges_.size() == 1) {
+        receive_in_place(call, source, part_ranges_.front(), item);
+        continue;
+      }
+      call.unpack_results(ctx_.receive_probed(source, call.data_tag), part_ranges_);
     }
+  }
+
+  void receive_in_place(CallState& call, int source, Range r, std::size_t item) {
+    if (r.begin >= r.end || r.end > call.desc.n) throw Error("hmp: a pool message is malformed");
+    const std::span<std::byte> dest(static_cast<std::byte*>(call.result_slot(r.begin)), r.size() * item);
+    ctx_.receive_part(source, call.data_tag, dest);
   }
 
   // Raw items that every worker can read from root's memory are lent whole:

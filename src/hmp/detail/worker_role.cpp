@@ -243,9 +243,9 @@ class WorkerRole final : public PoolRole {
     }
     std::vector<Part> parts;
     DataHeader node = next_message(call, true, parts);
-    // Raw results of the node go as one part, received into place here:
-    // root then takes one part a node, not one a rank (at 4,096 simulated
-    // ranks root's handling of each part was most of a call's end).
+    // Raw results of the node are received into place here, then go in
+    // order of position, a part a run (order_by_position): root takes a few
+    // parts a node, not one a rank, each into its result vector.
     const std::size_t item = call.raw_item_bytes();
     std::vector<std::byte> merged;
     if (item) {
@@ -282,7 +282,18 @@ class WorkerRole final : public PoolRole {
         node.parts.push_back(items);
       }
     }
-    if (item && !merged.empty()) {
+    if (item && !merged.empty() && items_in(node.ranges) * item == merged.size()) {
+      // A part a run of positions, which root receives in place.
+      order_by_position(node.ranges, merged, item, node.parts);
+      local.send_buffers.push_back(std::move(merged));
+      const std::span<const std::byte> all = local.send_buffers.back();
+      parts.clear();
+      std::size_t at = 0;
+      for (const auto n : node.parts) {
+        parts.push_back({all.subspan(at, n * item), n});
+        at += n * item;
+      }
+    } else if (item && !merged.empty()) {  // a failed rank's ranges have no results: root drops them
       std::uint64_t items = 0;
       for (const auto n : node.parts) items += n;
       node.parts.assign(1, items);
