@@ -130,16 +130,13 @@ MemoryNeed need(const Options& opt, const Stack& s) {
 Stack load(hmp::Runtime& rt, Options& opt) {
   Stack s;
   if (!opt.input.empty()) {
-    auto a = read_input(rt, opt.input, [](const NpyArray& a) {
-      const auto& sh = a.header.shape;
-      if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
+    auto a = read_matrix_stack(rt, opt, [](const NpyArray& a) {
       if (a.header.dtype.kind == 'c')
         throw InputError{"dtype " + to_string(a.header.dtype) + ": allowed bool, integer and float dtypes"};
     });
-    const auto& sh = a.header.shape;
-    s.items = opt.items = sh[0];
-    s.rows = opt.size = sh[1];
-    s.cols = sh[2];
+    s.items = opt.items;
+    s.rows = opt.size;
+    s.cols = a.header.shape[2];
     check_memory(rt, opt, need(opt, s));
     s.input_dtype = a.header.dtype;
     s.data = to_float64(a);

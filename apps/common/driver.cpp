@@ -68,4 +68,15 @@ NpyArray read_input(Runtime& rt, const std::string& path, const std::function<vo
   return a;
 }
 
+NpyArray read_matrix_stack(Runtime& rt, Options& opt, const std::function<void(const NpyArray&)>& check) {
+  NpyArray a = read_input(rt, opt.input, [&](const NpyArray& in) {
+    const auto& sh = in.header.shape;
+    if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
+    if (check) check(in);
+  });
+  opt.items = a.header.shape[0];
+  opt.size = a.header.shape[1];
+  return a;
+}
+
 }  // namespace hmp::apps

@@ -99,6 +99,11 @@ std::string layout_string(const Runtime& rt, int threads);
 /// InputError); every rank then gets the same array, or the same InputError.
 NpyArray read_input(Runtime& rt, const std::string& path, const std::function<void(const NpyArray&)>& check);
 
+/// read_input for a stack of matrices: shape (items, rows, cols), else
+/// InputError saying so, then `check` (may be empty); sets opt.items and
+/// opt.size (the rows) from the shape.
+NpyArray read_matrix_stack(Runtime& rt, Options& opt, const std::function<void(const NpyArray&)>& check = {});
+
 /// Every rank: the environment settings the methods read (hmp's
 /// HMP_WAIT_TIMEOUT and HMP_CROSS_MEMORY, and the app's own through
 /// `check`) as root has them; false when one is bad, after root printed

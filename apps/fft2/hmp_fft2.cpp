@@ -110,14 +110,10 @@ MemoryNeed need(const Options& opt, std::size_t elements) {
 Stack load(hmp::Runtime& rt, Options& opt) {
   Stack s;
   if (!opt.input.empty()) {
-    auto a = read_input(rt, opt.input, [](const NpyArray& a) {
-      const auto& sh = a.header.shape;
-      if (sh.size() != 3) throw InputError{"shape " + shape_string(sh) + ": expected (items, rows, cols)"};
-    });
-    const auto& sh = a.header.shape;
-    s.items = opt.items = sh[0];
-    s.rows = opt.size = sh[1];
-    s.cols = sh[2];
+    auto a = read_matrix_stack(rt, opt);
+    s.items = opt.items;
+    s.rows = opt.size;
+    s.cols = a.header.shape[2];
     check_memory(rt, opt, need(opt, s.items * s.rows * s.cols));
     s.input_dtype = a.header.dtype;
     s.data = to_complex128(a);

@@ -24,8 +24,9 @@ class UsageError : public Error {
 /// SLURM_CPUS_PER_TASK, HMP_SIMULATE_NODES) has a value hmp cannot use:
 /// "NAME='value' is not allowed: <what is allowed>". Runtime's constructor
 /// throws it on every rank with the same text (the lowest rank with a bad
-/// value decides), after MPI_Finalize: world_rank() says which rank caught
-/// it, so a program can print it once, from rank 0.
+/// value decides), after MPI_Finalize (unless the program had started MPI
+/// itself): world_rank() says which rank caught it, so a program can print
+/// it once, from rank 0.
 class SettingError : public UsageError {
  public:
   SettingError(const std::string& message, int world_rank) : UsageError(message), world_rank_(world_rank) {}

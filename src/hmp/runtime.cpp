@@ -177,7 +177,7 @@ void Runtime::build_topology() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   t.host = host;
-  const int k = read_settings();
+  const int simulated_nodes = read_settings();
   t.sockets_per_node = detail::count_sockets();
   t.cores_per_node = detail::count_cores();
 #ifdef HMP_SMPI
@@ -197,9 +197,9 @@ void Runtime::build_topology() {
   int real_leader = real_node.rank() == 0 ? 1 : 0, real_nodes = 0;
   HMP_MPI_CHECK(MPI_Allreduce(&real_leader, &real_nodes, 1, MPI_INT, MPI_SUM, world_.native()));
   detail::check_one_sided_between_nodes(world_.native(), real_nodes);
-  if (k > 0) {
+  if (simulated_nodes > 0) {
     // Contiguous blocks of world ranks; a block never spans two real nodes.
-    const int block = static_cast<int>(static_cast<long>(t.world_rank) * k / t.world_size);
+    const int block = static_cast<int>(static_cast<long>(t.world_rank) * simulated_nodes / t.world_size);
     node_ = real_node.split(block, t.world_rank);
     t.simulated = true;
   } else {

@@ -34,7 +34,8 @@ struct RuntimeOptions {
 /// RAII for MPI_Init_thread / MPI_Finalize, made once per process, first
 /// thing in main, by every rank (collective). A bad OMP_NUM_THREADS,
 /// SLURM_CPUS_PER_TASK or HMP_SIMULATE_NODES on any rank: every rank throws
-/// the same SettingError, MPI already finalized.
+/// the same SettingError, MPI already finalized (unless it was started
+/// before the Runtime).
 class Runtime {
  public:
   Runtime(int& argc, char**& argv, RuntimeOptions options = {});

@@ -171,7 +171,7 @@ TEST(CallSchedules, ClaimSizesCountTheRanksThatClaim) {
   EXPECT_EQ(dynamic->chunk(), 7u);
   EXPECT_EQ(d.claim(14286, 4095), 1u);     // a chunk per thread
   EXPECT_EQ(d.dealt_per_rank(), 2u);       // two claims a rank (half the call would be 1)
-  EXPECT_EQ(d.block(6096, 32), 32u);       // the tail: one claim a claimer, not two
+  EXPECT_EQ(d.block(6096, 32), 64u);       // the tail: two claims a claimer
   EXPECT_EQ(d.block(1000000, 32), 3908u);  // mid-call: half the node's share, ceil(10^6 x 32 / 8190)
   // Too few chunks to deal two a rank within three quarters: none dealt.
   auto few = hmp::detail::make_call_schedule(Schedule::dynamic(1), shape(1000, 1000, 1), local().counter);

@@ -87,6 +87,7 @@ def test_bad_input_is_one_line_and_exit_2(argv):
             ("determinants", "m2d.npy", "shape (3, 3): expected (size, size, items)"),
             ("determinants", "rect.npy", "shape (2, 4, 5): expected (size, size, items)"),
             ("fft2", "m4d.npy", "shape (2, 4, 4, 1): expected (items, rows, cols)"),
+            ("autocorr", "m4d.npy", "shape (2, 4, 4, 1): expected (items, rows, cols)"),
             ("sum", "cplx.npy", "dtype complex128: allowed bool, integer and float dtypes"),
             ("autocorr", "c3d.npy", "dtype complex64: allowed bool, integer and float dtypes"),
             ("sum", "strings.npy", "dtype '<U2' is not supported"),

@@ -53,20 +53,12 @@ def test_each_build_names_the_commit_it_builds(argv, tmp_path):
     assert generate(cmake, source_dir, repo, out) == "v9.9"
 
 
-def test_outside_a_checkout_the_build_is_unknown(argv, tmp_path):
+def test_outside_a_checkout_the_build_is_unknown(argv, tmp_path, monkeypatch):
     cmake, source_dir = argv[0], argv[1]
     plain = tmp_path / "plain"
     plain.mkdir()
-    out = tmp_path / "build_id.cpp"
-    old = os.environ.get("GIT_CEILING_DIRECTORIES")
-    os.environ["GIT_CEILING_DIRECTORIES"] = str(tmp_path)  # no checkout above it counts
-    try:
-        assert generate(cmake, source_dir, plain, out) == "unknown"
-    finally:
-        if old is None:
-            del os.environ["GIT_CEILING_DIRECTORIES"]
-        else:
-            os.environ["GIT_CEILING_DIRECTORIES"] = old
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # no checkout above it counts
+    assert generate(cmake, source_dir, plain, tmp_path / "build_id.cpp") == "unknown"
 
 
 def test_the_app_records_what_its_build_generated(argv, tmp_path):

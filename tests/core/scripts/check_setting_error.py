@@ -16,14 +16,14 @@ THREADS = "give a whole number of threads from 1 to 4096"
 
 
 def run_ranks(mpirun, program, settings):
-    """One rank per entry of `settings` (its environment changes: NAME ->
-    value, None unsets), as an MPMD job; returns {rank: line}."""
+    """One rank per entry of `settings` (NAME -> value in its environment),
+    as an MPMD job; returns {rank: (note, text)} of what each printed."""
     cmd = [mpirun, *FLAGS]
     for i, changes in enumerate(settings):
         cmd += [":"] if i else []
         cmd += ["-np", "1"]
         for name, value in changes.items():
-            cmd += ["-x", f"{name}={value}"] if value is not None else ["-unsetenv", name]
+            cmd += ["-x", f"{name}={value}"]
         cmd.append(program)
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK",
                                                               "HMP_SIMULATE_NODES")}
