@@ -2,6 +2,7 @@
 // recovered from; mismatched calls are named, not deadlocked; lifecycle.
 #include <gtest/gtest.h>
 #include <hmp/pool.hpp>
+#include <hmp/serialize.hpp>
 
 #include "pool_fixture.hpp"
 
@@ -75,6 +76,45 @@ TEST(PoolErrors, LowestFailingIndexWins) {
     EXPECT_EQ(e.index() % 10, 7u);
     EXPECT_EQ(e.type_name(), "std::invalid_argument");
     expect_same_everywhere(e);
+  }
+}
+
+// Root settles a failed map as soon as it knows the failure: it stops the
+// other ranks between tasks and every rank raises before the call's other
+// messages are in (docs/design.md, "A failed call"). Whatever was in flight
+// of that call (results, some large, requests for blocks) must not reach
+// the calls after it: each is compared with its sequential result.
+TEST(PoolErrors, TheCallsAfterAFailedOneAreRight) {
+  const auto in = iota(300);
+  for (int round = 0; round < 3; ++round) {
+    const int bad = 5 + 40 * round;
+    try {
+      pool().map(
+          [bad](int x) {
+            if (x == bad) throw Boom("item " + std::to_string(x) + " is bad");
+            std::this_thread::sleep_for(100us);
+            return std::vector<double>(x % 9 == 0 ? 20000 : 1, x);  // some of 160 KB: sent in rendezvous
+          },
+          in, 3);
+      ADD_FAILURE() << "no TaskError";
+    } catch (const hmp::TaskError& e) {
+      EXPECT_EQ(e.index(), static_cast<std::uint64_t>(bad));
+      EXPECT_EQ(e.message(), "item " + std::to_string(bad) + " is bad");
+      expect_same_everywhere(e);
+    }
+    const auto ok = pool().map([](int x) { return std::vector<double>(x % 9 == 0 ? 20000 : 1, 3.0 * x); }, in, 2);
+    if (pool().is_root()) {
+      ASSERT_EQ(ok.size(), in.size());
+      for (int x : in) {
+        ASSERT_EQ(ok[static_cast<std::size_t>(x)].size(), x % 9 == 0 ? 20000u : 1u) << x;
+        EXPECT_EQ(ok[static_cast<std::size_t>(x)].back(), 3.0 * x) << x;
+      }
+    }
+    hmp::MapOptions m;
+    m.everywhere = true;
+    const auto all = pool().map([round](int x) { return x * x + round; }, iota(60), m);
+    ASSERT_EQ(all.size(), 60u);
+    for (int x = 0; x < 60; ++x) EXPECT_EQ(all[static_cast<std::size_t>(x)], x * x + round) << x;
   }
 }
 

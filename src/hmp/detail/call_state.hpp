@@ -10,6 +10,7 @@
 #include <hmp/detail/message_parts.hpp>
 #include <hmp/detail/posted_message.hpp>
 #include <hmp/detail/range.hpp>
+#include <hmp/detail/stop_board.hpp>
 #include <hmp/schedule.hpp>
 
 #include <atomic>
@@ -107,6 +108,9 @@ struct RootProgress {
   std::uint64_t items_in_place = 0;
   std::vector<std::uint64_t> progress_base;  ///< per-rank counters at the call's start
   Clock::time_point last_draw;
+  std::vector<std::uint32_t> requests;   ///< requests for blocks each rank says it sent (DataHeader::requests)
+  bool settled = false;                  ///< the outcome is sent: later failures do not change it
+  std::vector<char> notices_due, notices_in;  ///< ranks that sent root their failure (DataHeader::noticed)
 
   bool all_workers_done() const;
 };
@@ -122,7 +126,11 @@ struct LocalWork {
   bool sent_before = false;      ///< worker: sent results before its last message (straight to root)
   PostedReceive outcome;         ///< worker: the receive of the call's outcome, once posted
   int told_by = -1;              ///< worker: where its last message went, which tells it the outcome
-  std::vector<int> tells;        ///< a node leader: the ranks whose last message it carried
+  std::vector<int> tells;        ///< the ranks it passes the outcome to (a node leader's node)
+  bool outcome_in = false;       ///< worker: the outcome was taken (call.failure etc. set)
+  bool noticed = false;          ///< worker: sent root its failure as it happened
+  StopWord stop;                 ///< the node's board for this call (stop_board.hpp)
+  std::atomic<bool> stopped{false};  ///< the board stopped this rank's share (its claim is not done)
   ClaimClock clock;              ///< times runs of claims into `busy`
   // Failures, possibly recorded by several OpenMP threads at once.
   std::mutex failure_mutex;
@@ -147,6 +155,9 @@ class CallState {
   std::optional<std::string> mismatch;
   RootProgress root;
   LocalWork local;
+  /// Joined before its messages were all in (a failed call, settled early):
+  /// the pool completes it before its next call (PoolCore::close_tails).
+  bool tail_open = false;
 
   /// Records a task failure of this rank (thread-safe): the lowest index wins.
   void fail(std::uint64_t index, int rank);

@@ -33,8 +33,9 @@ void load_ranges(A& ar, std::vector<Range>& ranges) {
 struct Carried {
   int rank = -1;
   double busy = 0;
+  std::uint32_t requests = 0;  ///< as DataHeader::requests
   template <class A>
-  void serialize(A& ar) { ar(rank, busy); }
+  void serialize(A& ar) { ar(rank, busy, requests); }
 };
 
 /// Worker -> root: results of some ranges of a call, in `parts` messages
@@ -57,13 +58,19 @@ struct DataHeader {
   std::optional<std::string> mismatch;  ///< a leader: a rank of its node made another call
   /// To a node leader: this rank's results went to root itself.
   bool direct = false;
+  /// The last message: requests for blocks this rank sent root in the call
+  /// (node_blocks.hpp), so root takes each, even one sent as the call stopped.
+  std::uint32_t requests = 0;
+  /// The last message: this rank's task failed and it sent root the failure
+  /// at once (a StatusHeader with the call's status tag: worker_role.cpp).
+  bool noticed = false;
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     save_ranges(ar, slab_ranges);
-    ar(carried, mismatch, direct);
+    ar(carried, mismatch, direct, requests, noticed);
   }
   template <class A>
   void load(A& ar) {
@@ -71,11 +78,13 @@ struct DataHeader {
     load_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     load_ranges(ar, slab_ranges);
-    ar(carried, mismatch, direct);
+    ar(carried, mismatch, direct, requests, noticed);
   }
 };
 
-/// Root -> worker: the call's outcome (and all results when asked for everywhere).
+/// Root -> worker: the call's outcome (and all results when asked for
+/// everywhere); worker -> root, in a call every rank waits for: its task's
+/// failure, sent as it happens.
 struct StatusHeader {
   std::uint64_t seq = 0;
   std::optional<TaskFailure> failure;

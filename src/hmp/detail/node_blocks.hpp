@@ -28,12 +28,16 @@
 #include <hmp/detail/claim_sizes.hpp>
 #include <hmp/detail/node_groups.hpp>
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <vector>
 
 namespace hmp::detail {
 
 class ClaimCounter;
+class StopBoard;
 struct Positions;
 
 class NodeBlocks {
@@ -74,6 +78,18 @@ class NodeBlocks {
   /// wait; true if there were any.
   bool serve(std::uint64_t seq, int tag, std::uint64_t limit, const ClaimSizes& sizes);
 
+  /// A call stopped on the node's board (stop_board.hpp) has nothing left to
+  /// take, and a rank waiting for a block or a request's answer stops
+  /// waiting (the answer is taken later: finish_requests).
+  void watch(const StopBoard& board) { board_ = &board; }
+  /// Requests for blocks this rank sent root in call `seq` (DataHeader::requests).
+  std::uint32_t requests_sent(std::uint64_t seq) const { return sent_seq_ == seq ? sent_ : 0; }
+  /// Waits for the answers to requests it stopped waiting for (the call's end).
+  void finish_requests();
+  /// Root, at the end of call `seq`: takes (and answers with nothing) the
+  /// requests of rank `source` it has not taken, `sent` in all.
+  void take_requests(std::uint64_t seq, int tag, int source, std::uint32_t sent);
+
  private:
   struct Seen;
   /// The claimers of a call on the nodes before this one and on this one.
@@ -84,7 +100,12 @@ class NodeBlocks {
   Claimers claimers(const ClaimSizes& sizes) const;
   std::optional<Positions> fetch(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes,
                                  ClaimCounter& pool);
-  std::optional<Positions> request_block(std::uint64_t seq, std::uint64_t here, bool exhaust) const;
+  std::optional<Positions> request_block(std::uint64_t seq, std::uint64_t here, bool exhaust);
+  bool stopped(std::uint64_t seq) const;
+  /// Takes the request `status` found and answers it from `sizes` (with
+  /// nothing without); one that says the call failed has no answer.
+  void answer_one(std::uint64_t seq, int tag, const MPI_Status& status, std::uint64_t limit, const ClaimSizes* sizes);
+  void count_taken(std::uint64_t seq, int source);
   std::optional<Positions> hand_out(std::uint64_t seq, std::uint64_t limit, std::uint64_t node_claimers,
                                     const ClaimSizes& sizes);
   void start_serving(std::uint64_t seq, const ClaimSizes& sizes);
@@ -109,6 +130,20 @@ class NodeBlocks {
   int served_root_ = -1, served_rank_ = -1;
   std::uint64_t served_seq_ = 0, served_next_ = 0;
   bool served_started_ = false, served_done_ = false;
+  const StopBoard* board_ = nullptr;
+  // Requests this rank sent in call sent_seq_; those whose answer it stopped
+  // waiting for (their buffers stay until the answer is in).
+  std::uint64_t sent_seq_ = 0;
+  std::uint32_t sent_ = 0;
+  struct Request {
+    std::array<std::uint64_t, 3> ask{};
+    std::array<std::uint64_t, 2> answer{};
+    MPI_Request requests[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+  };
+  std::vector<std::unique_ptr<Request>> unanswered_;
+  // Root: requests taken from each rank in call taken_seq_.
+  std::uint64_t taken_seq_ = 0;
+  std::vector<std::uint32_t> taken_;
 };
 
 }  // namespace hmp::detail

@@ -41,19 +41,24 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       counters(comm, 1 + static_cast<std::size_t>(comm.size())),
       node_blocks(groups.nodes > 1 ? std::make_unique<NodeBlocks>(groups, wait_timeout, rank, root)
                                    : nullptr),
+      board(groups.nodes > 1 ? StopBoard(groups, rank == root && groups.node.rank() == 0) : StopBoard()),
       claims(counters, 0, node_blocks.get()),
       slabs(comm, groups, root, wait_timeout),
       reads_root_memory(ranks_reading_root_memory(comm, options.root, groups.node)) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +
                      std::to_string(size - 1) + ")");
-  if (node_blocks) node_blocks->serve_from(comm.native(), root, rank);
+  if (node_blocks) {
+    node_blocks->serve_from(comm.native(), root, rank);
+    node_blocks->watch(board);
+  }
 }
 
 bool PoolContext::claim(CallState& call) {
   auto& local = call.local;
   local.claimed.clear();
   if (!local.done && !local.failed.load(std::memory_order_relaxed) &&
+      !local.stopped.load(std::memory_order_relaxed) && !local.stop.now() &&
       call.plan->next(rank, local.cursor, local.claimed))
     return true;
   local.done = true;

@@ -13,6 +13,7 @@
 #include <hmp/detail/node_groups.hpp>
 #include <hmp/detail/relay_tree.hpp>
 #include <hmp/detail/result_slab.hpp>
+#include <hmp/detail/stop_board.hpp>
 #include <hmp/pool_options.hpp>
 
 #include <chrono>
@@ -49,6 +50,7 @@ struct PoolContext {
   RelayTree tree;                       ///< results and outcomes through node leaders (relay_tree.hpp)
   AtomicCells<std::uint64_t> counters;  ///< 0: the claim counter; 1 + r: items rank r ran
   std::unique_ptr<NodeBlocks> node_blocks;  ///< claims inside a node, when the pool spans nodes
+  StopBoard board;                      ///< root stops a failed call's tasks on every node (stop_board.hpp)
   ClaimCounter claims;
   ResultSlabs slabs;                    ///< raw results of workers on root's node (result_slab.hpp)
   /// Root: which ranks read from_root inputs from root's memory (cross_memory.hpp).
@@ -62,7 +64,7 @@ struct PoolContext {
   }
 
   /// The next items of this rank's share into call.local.claimed; false
-  /// when it has none left (or a task of it failed).
+  /// when it has none left (or a task of it failed, or the call stopped).
   bool claim(CallState& call);
   /// Runs call.local.claimed, results to `dests` (one per range); the
   /// caller times it (call.local.clock).

@@ -5,6 +5,8 @@
 
 #include <mpi.h>
 
+#include <algorithm>
+
 namespace hmp::detail {
 
 PoolCore::PoolCore(const Communicator& comm, const PoolOptions& options, int default_threads)
@@ -21,6 +23,7 @@ PoolCore::~PoolCore() {
 }
 
 void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, Completion completion) {
+  close_tails();
   CallState& call = *call_ptr;
   call.seq = next_seq_++;
   const CallTags tags = call_tags(call.seq);
@@ -40,6 +43,10 @@ void PoolCore::start(const std::shared_ptr<CallState>& call_ptr, Completion comp
 
 bool PoolCore::join(CallState& call, GiveUpAt deadline, Outcome outcome) {
   if (!call.joined && !role_->join(call, deadline)) return false;
+  if (call.tail_open)
+    for (const auto& weak : pending_)
+      if (auto c = weak.lock(); c.get() == &call && std::find(tails_.begin(), tails_.end(), c) == tails_.end())
+        tails_.push_back(std::move(c));
   if (outcome == Outcome::raise) raise_outcome(call);
   return true;
 }
@@ -48,6 +55,16 @@ void PoolCore::join_all(Outcome outcome) {
   for (auto& weak : pending_)
     if (auto call = weak.lock(); call && !call->joined) join(*call, std::nullopt, outcome);
   pending_.clear();
+  close_tails();
+}
+
+void PoolCore::close_tails() {
+  // Closed one at a time, in call order; a tail that throws (a timeout) is dropped.
+  while (!tails_.empty()) {
+    const auto call = std::move(tails_.front());
+    tails_.erase(tails_.begin());
+    if (call->tail_open) role_->close(*call);
+  }
 }
 
 int PoolCore::next_owner() noexcept {

@@ -49,6 +49,9 @@ class PoolCore {
   bool advance(CallState& call) { return role_->advance(call); }
   /// Joins every pending call, in call order (close/join, destructor).
   void join_all(Outcome outcome);
+  /// Completes the calls joined with their tail open (a failed call settled
+  /// early: CallState::tail_open), before the next call and at the end.
+  void close_tails();
   /// Seconds each rank spent in the tasks of the last call joined on root.
   const std::vector<double>& last_busy() const noexcept { return role_->last_busy(); }
   /// The rank that runs the next apply/Process: workers in turn, root last.
@@ -57,6 +60,7 @@ class PoolCore {
  private:
   PoolContext ctx_;
   std::vector<std::weak_ptr<CallState>> pending_;
+  std::vector<std::shared_ptr<CallState>> tails_;  ///< kept alive: their messages point into them
   std::unique_ptr<PoolRole> role_;
   std::uint64_t next_seq_ = 1;
   std::uint64_t apply_turn_ = 0;

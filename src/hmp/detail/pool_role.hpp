@@ -25,6 +25,9 @@ class PoolRole {
   /// Root, imap*: progress until new ranges are in call.root.arrived;
   /// false when nothing more will arrive.
   virtual bool advance(CallState& call) = 0;
+  /// Completes a call joined with its tail open (CallState::tail_open):
+  /// takes or finishes the rest of its messages.
+  virtual void close(CallState& call) = 0;
   /// Seconds each rank spent in the tasks of the last call joined on root.
   virtual const std::vector<double>& last_busy() const noexcept = 0;
 };

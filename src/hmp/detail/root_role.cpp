@@ -2,6 +2,7 @@
 // when it waits (and shares of later calls meanwhile), takes every worker's
 // results into the result vector (from the worker's slab on root's node, or
 // from messages), and sends the outcome to every worker.
+#include <hmp/detail/call_tags.hpp>
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/mpi_finalized.hpp>
@@ -62,6 +63,10 @@ class RootRole final : public PoolRole {
     root.told_here.clear();
     root.worker_done[static_cast<std::size_t>(ctx_.root)] = 1;
     root.busy.assign(size, 0.0);
+    root.requests.assign(size, 0);
+    root.settled = false;
+    root.notices_due.assign(size, 0);
+    root.notices_in.assign(size, 0);
     root.last_draw = call.started;
     if (ctx_.progress) {
       root.progress_base.resize(size);
@@ -77,6 +82,7 @@ class RootRole final : public PoolRole {
       if (step(call)) {
         backoff.reset();
         last_news = Clock::now();
+        if (settle_early(call)) return true;
       } else if (call.local.done && call.root.all_workers_done()) {
         finish(call);
       } else if (work_on_other_call(call)) {
@@ -122,7 +128,50 @@ class RootRole final : public PoolRole {
 
   const std::vector<double>& last_busy() const noexcept override { return last_busy_; }
 
+  // A call settled early (settle_early): takes the rest of its messages
+  // (every rank sends its last one as it stops) and the requests for blocks
+  // sent as it stopped, so nothing of it is left for a later call to find.
+  void close(CallState& call) override {
+    Backoff backoff = backoff_for(call);
+    auto last_news = Clock::now();
+    while (!call.root.all_workers_done()) {
+      bool any = take_notices(call);
+      any = call.plan->serve_blocks() || any;
+      any = try_receive(call) || any;
+      if (any) {
+        backoff.reset();
+        last_news = Clock::now();
+        continue;
+      }
+      if (seconds_since(last_news) > ctx_.wait_timeout) timed_out_on_results(call);
+      backoff.pause();
+    }
+    if (!call.root.told_here.empty()) send_outcome(call);  // ranks that made another call, come since
+    complete(call);
+    call.tail_open = false;
+  }
+
  private:
+  // In a call every rank waits for (relayed), a task's failure is the
+  // outcome as soon as root knows it: root stops every node's tasks (the
+  // board), sends the outcome down the relay tree and raises, before the
+  // other ranks' messages are in; those it takes before its next call
+  // (close). Not where root hands out the blocks and cannot stop the nodes'
+  // ranks that wait for one (no board: root does not lead its node).
+  bool settle_early(CallState& call) {
+    if (!call.desc.relayed() || call.root.settled) return false;
+    take_own_failure(call);
+    if (!call.failure || call.mismatch) return false;
+    if (serves_only(call) && !ctx_.board.active()) return false;
+    ctx_.board.post(call.seq);
+    settle(call);
+    // The puts land: over TCP (osc pt2pt) they may wait at root until then.
+    ctx_.board.complete();
+    call.joined = true;
+    call.tail_open = true;
+    return true;
+  }
+
   Backoff backoff_for(const CallState& call) const {
     return serves_only(call) ? Backoff(kSpin, kServeMaxSleep) : Backoff(kSpin);
   }
@@ -136,6 +185,7 @@ class RootRole final : public PoolRole {
   // One step: answer requests for blocks and take messages that arrived,
   // else run root's own claims.
   bool step(CallState& call) {
+    if (take_notices(call) && call.failure && !call.root.settled) return true;  // settled in join
     bool any = call.plan->serve_blocks();
     any = try_receive(call) || any;
     if (!any && !call.local.done && !call.failed()) any = work_on_earlier_call(call) || run_own_claims(call);
@@ -216,6 +266,8 @@ class RootRole final : public PoolRole {
   bool try_receive(CallState& call) {
     bool any = false;
     for (int k = 1; k < ctx_.size; ++k) {
+      // Between two messages: a failure sent as it happened first (settled in join).
+      if (k > 1 && take_notices(call) && call.failure && call.desc.relayed() && !call.root.settled) break;
       const int source = ctx_.probe_any(call.data_tag);
       if (source < 0) break;
       // A rank done with this call sent this for a call kTagCycle later (call_tags.hpp): look past it.
@@ -226,6 +278,24 @@ class RootRole final : public PoolRole {
       // nodes' results arrive together at the end, where a request waited
       // behind root's take of the lot (2.6 ms at 1,024 simulated ranks).
       call.plan->serve_blocks();
+      if (call.failure && call.desc.relayed() && !call.root.settled) break;  // settle it first (join)
+    }
+    return any;
+  }
+
+  // Failures ranks sent root as they happened (worker_role.cpp,
+  // tell_failure), on the call's status tag: root looks for them before
+  // anything else, and settles the call (settle_early).
+  bool take_notices(CallState& call) {
+    if (!call.desc.relayed()) return false;
+    bool any = false;
+    for (int source; (source = ctx_.probe_any(call.status_tag)) >= 0;) {
+      StatusHeader h;
+      decode(ctx_.receive_probed(source, call.status_tag), h);
+      if (h.seq != call.seq || !h.failure) throw Error("hmp: a pool message is malformed");
+      call.root.notices_in[static_cast<std::size_t>(source)] = 1;
+      if (!call.root.settled) keep_earliest(call.failure, h.failure);
+      any = true;
     }
     return any;
   }
@@ -245,14 +315,16 @@ class RootRole final : public PoolRole {
     DataHeader h;
     decode(ctx_.receive_probed(source, call.data_tag), h);
     const bool same = h.seq == call.seq && h.sig.same_call(call.desc.sig);
-    if (!same) {
+    if (call.root.settled) {
+      // The outcome was sent: this message only completes the call.
+    } else if (!same) {
       if (!call.mismatch)
         call.mismatch = mismatch_between(call.seq, "rank " + std::to_string(ctx_.root), call.desc.sig,
                                          "rank " + std::to_string(source), h.sig);
     } else {
       keep_earliest(call.failure, h.failure);
     }
-    if (h.mismatch && !call.mismatch) call.mismatch = h.mismatch;
+    if (h.mismatch && !call.mismatch && !call.root.settled) call.mismatch = h.mismatch;
     const bool keep = same && !h.failure && !h.mismatch;
     take_slab_batch(call, source, h, keep);
     receive_results(call, source, h, keep);
@@ -266,7 +338,13 @@ class RootRole final : public PoolRole {
     call.root.busy[s] += h.busy;
     if (h.done) {
       call.root.worker_done[s] = 1;
-      call.root.told_here.push_back(source);
+      // In calls every rank waits for, root tells its relay tree, and
+      // directly only a rank that made another call (a mismatch).
+      const auto& tree = ctx_.tree.told;
+      if (!call.desc.relayed() || (!same && std::find(tree.begin(), tree.end(), source) == tree.end()))
+        call.root.told_here.push_back(source);
+      call.root.requests[s] = std::max(call.root.requests[s], h.requests);
+      if (h.noticed) call.root.notices_due[s] = 1;
     }
     take_carried(call, h.carried);
   }
@@ -278,6 +356,7 @@ class RootRole final : public PoolRole {
       const auto r = static_cast<std::size_t>(c.rank);
       call.root.busy[r] += c.busy;
       call.root.worker_done[r] = 1;
+      call.root.requests[r] = std::max(call.root.requests[r], c.requests);
     }
   }
 
@@ -430,18 +509,41 @@ class RootRole final : public PoolRole {
   }
 
   void finish(CallState& call) {
+    settle(call);
+    complete(call);
+    call.joined = true;
+  }
+
+  // The outcome, sent; it no longer changes.
+  void settle(CallState& call) {
     reap_loans();
     take_own_failure(call);
-    call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
     send_outcome(call);
-    last_busy_ = call.root.busy;
-    call.joined = true;
-    draw_progress(call, true);
+    call.root.settled = true;
     if (call.failure) {
       if (call.desc.on_error) call.desc.on_error(task_error(*call.failure));
     } else if (!call.mismatch && call.desc.on_success) {
       call.desc.on_success();
     }
+  }
+
+  // Every rank's messages are in.
+  void complete(CallState& call) {
+    for (int r = 0; r < ctx_.size; ++r) {
+      const auto u = static_cast<std::size_t>(r);
+      if (!call.root.notices_due[u] || call.root.notices_in[u]) continue;
+      ctx_.wait_until(call, Awaited("the failure sent as it happened by rank", r), std::nullopt,
+                      [&] { return ctx_.probe(r, call.status_tag); });
+      take_notices(call);
+    }
+    if (ctx_.node_blocks)
+      for (int r = 0; r < ctx_.size; ++r)
+        ctx_.node_blocks->take_requests(call.seq, call_tags(call.seq).claim, r,
+                                        call.root.requests[static_cast<std::size_t>(r)]);
+    ctx_.board.complete();
+    call.root.busy[static_cast<std::size_t>(ctx_.root)] += call.local.busy;
+    last_busy_ = call.root.busy;
+    draw_progress(call, true);
   }
 
   void take_own_failure(CallState& call) {
@@ -460,9 +562,12 @@ class RootRole final : public PoolRole {
       const Range all{0, call.desc.n};
       call.pack_results(bytes, std::span<const Range>(&all, 1));
     }
-    // To the ranks whose last message came here: a node leader tells the
-    // ranks whose messages it carried (relay_tree.hpp).
-    outbox_.send(ctx_.comm.native(), call.root.told_here, call.status_tag, std::move(bytes));
+    // In calls every rank waits for, down the relay tree (once); and to
+    // the ranks whose last message came here, as far as they are not in it.
+    auto& dests = call.root.told_here;
+    if (call.desc.relayed() && !call.root.settled) dests.insert(dests.end(), ctx_.tree.told.begin(), ctx_.tree.told.end());
+    if (!dests.empty()) outbox_.send(ctx_.comm.native(), dests, call.status_tag, std::move(bytes));
+    dests.clear();
   }
 
   [[noreturn]] void timed_out_on_results(const CallState& call) const {

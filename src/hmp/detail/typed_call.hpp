@@ -46,10 +46,22 @@ struct NoResult {};
 
 /// Runs `one(i, k, j)` for item i = ranges[j].begin + k of every range on
 /// `threads` OpenMP threads, skipping the rest once a task of this rank
-/// failed (`one` returns false for a task that threw).
+/// failed (`one` returns false for a task that threw), or once `stop` says
+/// the call stopped (then `stopped` is set).
 template <class One>
-void run_ranges(std::span<const Range> ranges, int threads, const std::atomic<bool>& failed, One&& one) {
+void run_ranges(std::span<const Range> ranges, int threads, const std::atomic<bool>& failed, const StopWord& stop,
+                std::atomic<bool>& stopped, One&& one) {
   const std::uint64_t total = items_in(ranges);
+  if (stop.word && threads <= 1) {
+    // A pool across nodes: the node's board is read between tasks (a load).
+    if (failed.load(std::memory_order_relaxed)) return;
+    for (std::size_t j = 0; j < ranges.size(); ++j)
+      for (std::uint64_t k = 0; k < ranges[j].size(); ++k) {
+        if (stop.now()) return stopped.store(true, std::memory_order_relaxed);
+        if (!one(ranges[j].begin + k, k, j)) return;
+      }
+    return;
+  }
   if (threads <= 1 || total <= 1) {
     // One thread: only its own tasks set `failed`, so checking it once and
     // then each task's outcome skips exactly as before, and a loop over a
@@ -68,7 +80,11 @@ void run_ranges(std::span<const Range> ranges, int threads, const std::atomic<bo
   const auto count = static_cast<long long>(total);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (long long k = 0; k < count; ++k) {
-    if (failed.load(std::memory_order_relaxed)) continue;
+    if (failed.load(std::memory_order_relaxed) || stopped.load(std::memory_order_relaxed)) continue;
+    if (stop.now()) {
+      stopped.store(true, std::memory_order_relaxed);
+      continue;
+    }
     const auto uk = static_cast<std::uint64_t>(k);
     std::size_t j = ranges.size() - 1;
     while (starts[j] > uk) --j;
@@ -178,7 +194,7 @@ class TaskCall final : public TypedCall<R> {
 
   void run(std::span<const Range> ranges, std::span<void* const> dests, int threads, int rank) override {
     using S = typename TypedCall<R>::Stored;
-    run_ranges(ranges, threads, this->local.failed, [&](std::uint64_t i, std::uint64_t k, std::size_t j) {
+    run_ranges(ranges, threads, this->local.failed, this->local.stop, this->local.stopped, [&](std::uint64_t i, std::uint64_t k, std::size_t j) {
       try {
         if constexpr (std::is_void_v<R>) {
           invoke(i);

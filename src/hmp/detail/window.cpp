@@ -33,6 +33,14 @@ Window Window::allocate(const Communicator& comm, std::size_t bytes, int disp_un
   return w;
 }
 
+Window Window::create(const Communicator& comm, void* base, std::size_t bytes, int disp_unit) {
+  MPI_Win win = MPI_WIN_NULL;
+  HMP_MPI_CHECK(MPI_Win_create(bytes ? base : nullptr, to_aint(bytes), disp_unit, MPI_INFO_NULL, comm.native(), &win));
+  Window w(win);
+  HMP_MPI_CHECK(MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN));
+  return w;
+}
+
 void Window::lock_all() {
   if (locked_ != kUnlocked) return;
   HMP_MPI_CHECK(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_));

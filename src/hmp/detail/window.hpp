@@ -33,6 +33,9 @@ class Window {
                                 void** base);
   /// MPI_Win_allocate on `comm` (collective): memory for RMA from any rank.
   static Window allocate(const Communicator& comm, std::size_t bytes, int disp_unit, void** base);
+  /// MPI_Win_create on `comm` (collective) over memory the caller keeps
+  /// (`bytes` at `base`, 0 for none) for the window's life.
+  static Window create(const Communicator& comm, void* base, std::size_t bytes, int disp_unit);
 
   /// Opens one passive-target epoch to every rank for the window's whole
   /// life (MPI_Win_lock_all with MPI_MODE_NOCHECK). Inside it RMA atomics,

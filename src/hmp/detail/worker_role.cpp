@@ -24,6 +24,14 @@ class WorkerRole final : public PoolRole {
 
   void start(CallState& call) override {
     outbox_.reap();
+    if (call.desc.relayed()) {
+      // Who tells this rank the outcome is fixed (relay_tree.hpp): posted
+      // now, root's outcome of a failed call can come before the share ends.
+      call.local.told_by = ctx_.tree.parent;
+      call.local.tells = ctx_.tree.told;
+      call.local.outcome = PostedReceive(ctx_.comm.native(), ctx_.tree.parent, call.status_tag);
+      call.local.stop = ctx_.board.word(call.seq);
+    }
     if (call.desc.inputs_from_root) receive_inputs(call);
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     work_share(call);
@@ -40,14 +48,45 @@ class WorkerRole final : public PoolRole {
   bool join(CallState& call, GiveUpAt deadline) override {
     if (call.joined) return true;
     auto& local = call.local;
-    const int from = local.told_by;
-    if (!local.outcome.posted()) local.outcome = PostedReceive(ctx_.comm.native(), from, call.status_tag);
-    MPI_Status status;
-    const Awaited what = from == ctx_.root ? Awaited("the outcome from root")
-                                           : Awaited("the outcome from its node leader, rank", from);
-    if (ctx_.wait_any(call, what, deadline, std::span(&local.outcome.request(), 1), status) < 0) return false;
+    if (!local.outcome_in) {
+      const int from = local.told_by;
+      if (!local.outcome.posted()) local.outcome = PostedReceive(ctx_.comm.native(), from, call.status_tag);
+      MPI_Status status;
+      const Awaited what = from == ctx_.root ? Awaited("the outcome from root")
+                                             : Awaited("the outcome from its node leader, rank", from);
+      if (ctx_.wait_any(call, what, deadline, std::span(&local.outcome.request(), 1), status) < 0) return false;
+      take_outcome(call, status);
+    }
+    call.joined = true;
+    if (call.failed() && call.desc.relayed()) {
+      // Root sent the outcome before it had every message of the call: this
+      // rank's sends complete later (close), so it raises now.
+      call.tail_open = true;
+      return true;
+    }
+    close(call);
+    return true;
+  }
+
+  // The rest of a call after its outcome: root (or the leader) has or takes
+  // everything this rank sent, so these complete.
+  void close(CallState& call) override {
+    auto& local = call.local;
+    if (gather_ && gather_->call == &call && gather_node(call, false)) send_node(call);
+    if (!PoolContext::sends_done(call))
+      ctx_.wait_until(call, "root to take the results of a call that failed", std::nullopt,
+                      [&] { return PoolContext::sends_done(call); });
+    if (ctx_.node_blocks) ctx_.node_blocks->finish_requests();
+    call.clear_staged();  // results were sent from the staging blocks
+    local.outcome = {};
+    call.tail_open = false;
+  }
+
+  // The outcome message: passed on to the ranks this rank tells (a node
+  // leader's node, relay_tree.hpp), then the call's failure or results.
+  void take_outcome(CallState& call, const MPI_Status& status) {
+    auto& local = call.local;
     const auto bytes = local.outcome.take(status);
-    // A node leader tells the ranks whose last message it carried (relay_tree.hpp).
     if (!local.tells.empty())
       outbox_.send(ctx_.comm.native(), local.tells, call.status_tag, {bytes.begin(), bytes.end()});
     StatusHeader h;
@@ -59,15 +98,7 @@ class WorkerRole final : public PoolRole {
       call.size_results(call.desc.n);
       call.unpack_results(payload, std::span<const Range>(&all, 1));
     }
-    // Root (or the leader) has everything we sent, so these complete at once.
-    HMP_MPI_CHECK(MPI_Waitall(static_cast<int>(local.send_requests.size()), local.send_requests.data(),
-                              MPI_STATUSES_IGNORE));
-    local.send_requests.clear();
-    local.send_buffers.clear();
-    call.clear_staged();  // results were sent from the staging blocks
-    local.outcome = {};
-    call.joined = true;
-    return true;
+    local.outcome_in = true;
   }
 
   bool poll(CallState& call) override { return call.joined; }
@@ -138,7 +169,8 @@ class WorkerRole final : public PoolRole {
       // one, and those its team skipped after it): they are not reported
       // as done, so imap never yields them; the failure travels with the
       // rank's last message.
-      if (local.failed.load(std::memory_order_relaxed)) {
+      if (local.failed.load(std::memory_order_relaxed)) tell_failure(call);
+      if (local.failed.load(std::memory_order_relaxed) || local.stopped.load(std::memory_order_relaxed)) {
         if (slab_bytes)
           ctx_.slabs.mine()->untake(slab_bytes);
         else
@@ -200,7 +232,7 @@ class WorkerRole final : public PoolRole {
     std::vector<Part> parts;
     const DataHeader h = next_message(call, last, parts);
     if (!last) call.local.sent_before = true;
-    if (last) call.local.told_by = ctx_.root;
+    if (last && !call.desc.relayed()) call.local.told_by = ctx_.root;
     send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(h), parts, call.local.send_buffers,
                   call.local.send_requests);
   }
@@ -213,14 +245,15 @@ class WorkerRole final : public PoolRole {
     auto& local = call.local;
     std::vector<Part> parts;
     DataHeader h;
-    if (local.sent_before) {
+    // A rank whose task failed tells root itself: the failure is the call's
+    // outcome as soon as root knows it (root_role.cpp, settle_early).
+    if (local.sent_before || local.failed.load(std::memory_order_relaxed)) {
       send(call, true);
       h.seq = call.seq;
       h.sig = call.desc.sig;
       h.done = h.direct = true;
     } else {
       h = next_message(call, true, parts);
-      local.told_by = ctx_.tree.parent;
     }
     local.send_buffers.push_back(encode(h));
     send_posted(ctx_.comm.native(), ctx_.tree.parent, call.data_tag, local.send_buffers.back(), local.send_buffers,
@@ -231,80 +264,124 @@ class WorkerRole final : public PoolRole {
 
   // A node leader: its last message carries its node's (their ranges and
   // parts after its own), so root takes one message for the node. It waits
-  // for them inside MPI (PoolContext::wait_any).
+  // for them inside MPI (PoolContext::wait_any). Root's outcome of a failed
+  // call may come first: it goes on to the node at once, and the leader
+  // leaves the rest of the gathering for the call's close.
   void send_for_node(CallState& call) {
     auto& local = call.local;
-    const auto& children = ctx_.tree.children;
-    std::vector<PostedReceive> posted;
-    std::vector<MPI_Request> requests;
-    for (const int c : children) {
-      posted.emplace_back(ctx_.comm.native(), c, call.data_tag);
-      requests.push_back(posted.back().request());
+    auto& g = gather_.emplace();
+    g.call = &call;
+    g.requests.push_back(local.outcome.posted() && !local.outcome_in ? local.outcome.request() : MPI_REQUEST_NULL);
+    for (const int c : ctx_.tree.children) {
+      g.posted.emplace_back(ctx_.comm.native(), c, call.data_tag);
+      g.requests.push_back(g.posted.back().request());
     }
-    std::vector<Part> parts;
-    DataHeader node = next_message(call, true, parts);
+    g.left = ctx_.tree.children.size();
+    g.node = next_message(call, true, g.parts);
     // Raw results of the node are received into place here, then go in
     // order of position, a part a run (order_by_position): root takes a few
     // parts a node, not one a rank, each into its result vector.
-    const std::size_t item = call.raw_item_bytes();
-    std::vector<std::byte> merged;
-    if (item) {
-      for (const auto& p : parts) merged.insert(merged.end(), p.bytes.begin(), p.bytes.end());
-      parts.clear();
+    if (call.raw_item_bytes()) {
+      for (const auto& p : g.parts) g.merged.insert(g.merged.end(), p.bytes.begin(), p.bytes.end());
+      g.parts.clear();
     }
-    for (std::size_t k = 0; k < children.size(); ++k) {
+    if (gather_node(call, true)) send_node(call);
+  }
+
+  // Takes the node's messages as they come; false if root's outcome of a
+  // failed call came first and `leave_on_failure`.
+  bool gather_node(CallState& call, bool leave_on_failure) {
+    auto& g = *gather_;
+    auto& local = call.local;
+    const auto& children = ctx_.tree.children;
+    const std::size_t item = call.raw_item_bytes();
+    while (g.left > 0) {
+      if (leave_on_failure && local.outcome_in && call.failed()) return false;
       MPI_Status status;
-      const int i = ctx_.wait_any(call, "the results of its node's ranks", std::nullopt, requests, status);
+      const int i = ctx_.wait_any(call, "the results of its node's ranks", std::nullopt, g.requests, status);
       if (i < 0 || i == MPI_UNDEFINED) throw Error("hmp: a node leader lost a receive");
-      const int child = children[static_cast<std::size_t>(i)];
+      if (i == 0) {  // the outcome, looked at first
+        local.outcome.request() = MPI_REQUEST_NULL;  // completed through its copy
+        take_outcome(call, status);
+        continue;
+      }
+      --g.left;
+      const auto c = static_cast<std::size_t>(i - 1);
+      const int child = children[c];
       DataHeader h;
-      decode(posted[static_cast<std::size_t>(i)].take(status), h);
+      decode(g.posted[c].take(status), h);
       if (h.direct) continue;  // its results went to root itself
+      auto& node = g.node;
       if (!node.mismatch && (h.seq != call.seq || !h.sig.same_call(call.desc.sig)))
         node.mismatch = mismatch_between(call.seq, "rank " + std::to_string(ctx_.rank), call.desc.sig,
                                          "rank " + std::to_string(child), h.sig);
       keep_earliest(node.failure, h.failure);
-      node.carried.push_back({child, h.busy});
-      local.tells.push_back(child);
+      node.carried.push_back({child, h.busy, h.requests});
       node.ranges.insert(node.ranges.end(), h.ranges.begin(), h.ranges.end());
       for (const auto items : h.parts) {
         if (item) {
-          const std::size_t at = merged.size(), bytes = static_cast<std::size_t>(items) * item;
+          const std::size_t at = g.merged.size(), bytes = static_cast<std::size_t>(items) * item;
           if (items > call.desc.n) throw Error("hmp: a pool message is malformed");
-          merged.resize(at + bytes);
-          ctx_.receive_part(child, call.data_tag, {merged.data() + at, bytes});
+          g.merged.resize(at + bytes);
+          ctx_.receive_part(child, call.data_tag, {g.merged.data() + at, bytes});
           node.parts.push_back(items);
           continue;
         }
         const auto bytes = ctx_.receive_part(child, call.data_tag, {});
         local.send_buffers.emplace_back(bytes.begin(), bytes.end());
-        parts.push_back({local.send_buffers.back(), items});
+        g.parts.push_back({local.send_buffers.back(), items});
         node.parts.push_back(items);
       }
     }
-    if (item && !merged.empty() && items_in(node.ranges) * item == merged.size()) {
+    return true;
+  }
+
+  // The node's message to root, once every rank of the node's is in.
+  void send_node(CallState& call) {
+    auto& g = *gather_;
+    auto& local = call.local;
+    const std::size_t item = call.raw_item_bytes();
+    auto& node = g.node;
+    if (item && !g.merged.empty() && items_in(node.ranges) * item == g.merged.size()) {
       // A part a run of positions, which root receives in place.
-      order_by_position(node.ranges, merged, item, node.parts);
-      local.send_buffers.push_back(std::move(merged));
+      order_by_position(node.ranges, g.merged, item, node.parts);
+      local.send_buffers.push_back(std::move(g.merged));
       const std::span<const std::byte> all = local.send_buffers.back();
-      parts.clear();
+      g.parts.clear();
       std::size_t at = 0;
       for (const auto n : node.parts) {
-        parts.push_back({all.subspan(at, n * item), n});
+        g.parts.push_back({all.subspan(at, n * item), n});
         at += n * item;
       }
-    } else if (item && !merged.empty()) {  // a failed rank's ranges have no results: root drops them
+    } else if (item && !g.merged.empty()) {  // a failed rank's ranges have no results: root drops them
       std::uint64_t items = 0;
-      for (const auto n : node.parts) items += n;
-      node.parts.assign(1, items);
-      local.send_buffers.push_back(std::move(merged));
-      parts.assign(1, Part{local.send_buffers.back(), items});
-    } else if (item) {
-      node.parts.clear();
+      for (const auto n : g.node.parts) items += n;
+      g.node.parts.assign(1, items);
+      local.send_buffers.push_back(std::move(g.merged));
+      g.parts.assign(1, Part{local.send_buffers.back(), items});
+    } else if (call.raw_item_bytes()) {
+      g.node.parts.clear();
     }
-    send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(node), parts, local.send_buffers,
+    send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(g.node), g.parts, local.send_buffers,
                   local.send_requests);
-    local.told_by = ctx_.root;
+    gather_.reset();
+  }
+
+  // A failed task's rank tells root the failure at once, in a call every
+  // rank waits for: root settles the call as soon as it knows (root_role.cpp,
+  // settle_early), not when the rank's last message comes through its node.
+  void tell_failure(CallState& call) {
+    auto& local = call.local;
+    if (local.noticed || !call.desc.relayed() || ctx_.is_root()) return;
+    StatusHeader h;
+    h.seq = call.seq;
+    {
+      std::lock_guard lock(local.failure_mutex);
+      h.failure = local.failure;
+    }
+    local.noticed = true;
+    send_in_parts(ctx_.comm.native(), ctx_.root, call.status_tag, encode(h), {}, local.send_buffers,
+                  local.send_requests);
   }
 
   // The header of this rank's next message and its parts (results staged
@@ -323,10 +400,15 @@ class WorkerRole final : public PoolRole {
     if (last) {
       std::lock_guard lock(local.failure_mutex);
       h.failure = local.failure;
+      if (ctx_.node_blocks) h.requests = ctx_.node_blocks->requests_sent(call.seq);
+      h.noticed = local.noticed;
     }
-    hand_over_slab(call, h);
+    // A call that failed or stopped sends no results (root drops them anyway).
+    const bool drop = h.failure || local.stopped.load(std::memory_order_relaxed) || call.failed();
+    hand_over_slab(call, h, drop);
+    if (drop) h.ranges.clear();  // not sent, so not done: root counts none of them
     std::vector<std::vector<std::byte>> encoded;  // results that are not raw bytes
-    if (!h.failure) call.staged_parts(parts, encoded);
+    if (!drop) call.staged_parts(parts, encoded);
     if (call.desc.streaming() && !parts.empty()) {
       // Later claims stage into the same blocks: send a copy, start afresh.
       std::vector<std::byte> copy;
@@ -369,10 +451,10 @@ class WorkerRole final : public PoolRole {
 
   // The results computed into the slab since the last message go to root
   // as one batch named in the header (those of a failed share never do).
-  void hand_over_slab(CallState& call, DataHeader& h) {
+  void hand_over_slab(CallState& call, DataHeader& h, bool drop) {
     auto& local = call.local;
     if (local.in_slab.empty()) return;
-    if (h.failure) {
+    if (drop) {
       ctx_.slabs.mine()->discard();
     } else {
       h.slab_ranges = std::move(local.in_slab);
@@ -387,6 +469,17 @@ class WorkerRole final : public PoolRole {
   std::vector<void*> dests_;
   std::vector<std::byte> pulled_;  ///< an encoded part read from root's memory
   Outbox outbox_;                  ///< a node leader's outcomes on their way to its node
+  // A node leader's gathering of its node's last messages (send_for_node).
+  struct NodeGather {
+    const CallState* call = nullptr;
+    std::vector<PostedReceive> posted;  ///< one a child
+    std::vector<MPI_Request> requests;  ///< 0: the outcome; then the children's
+    std::size_t left = 0;               ///< children not heard from
+    DataHeader node;                    ///< the node's message so far
+    std::vector<Part> parts;
+    std::vector<std::byte> merged;      ///< raw results: the node's in one part
+  };
+  std::optional<NodeGather> gather_;
   struct Lender {
     std::uint64_t pid = 0, base = 0;
   } lender_;
