@@ -159,20 +159,32 @@ std::optional<Positions> NodeBlocks::request_block(std::uint64_t seq, std::uint6
     return done != 0;
   };
 #ifdef HMP_SMPI
-  if (!board_) {
+  if (!wake_ || wake_seq_ != seq || *wake_ == MPI_REQUEST_NULL) {
     // Blocked in MPI, a simulated rank costs the simulator nothing until the answer.
     HMP_MPI_CHECK(MPI_Waitall(2, requests, MPI_STATUSES_IGNORE));
   } else {
-    // Root may have stopped the call and left it: poll, in short simulated sleeps.
-    const Deadline deadline(Seconds(timeout_), true, "hmp::Pool claim");
-    Backoff backoff({}, std::chrono::microseconds(2));
-    while (!answered() && !stopped(seq) && !deadline.expired()) backoff.pause();
+    // Or until the call's outcome: root may have settled the call and left
+    // it (root_role.cpp, settle_early), answering no more requests.
+    MPI_Request all[3] = {requests[0], requests[1], *wake_};
+    for (int open = 2; open > 0;) {
+      int index = MPI_UNDEFINED;
+      MPI_Status status;
+      HMP_MPI_CHECK(MPI_Waitany(3, all, &index, &status));
+      if (index == 2) {
+        *wake_ = MPI_REQUEST_NULL;  // completed through its copy
+        woken_ = status;
+        break;
+      }
+      --open;
+    }
+    requests[0] = all[0];
+    requests[1] = all[1];
   }
 #else
   wait_until([&] { return answered() || stopped(seq); }, Deadline(Seconds(timeout_), true, "hmp::Pool claim"));
 #endif
   if (requests[0] != MPI_REQUEST_NULL || requests[1] != MPI_REQUEST_NULL) {
-    if (stopped(seq)) {
+    if (stopped(seq) || woken_) {
       unanswered_.push_back(std::move(r));  // root answers as it ends the call
       return std::nullopt;
     }

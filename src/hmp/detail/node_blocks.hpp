@@ -82,6 +82,12 @@ class NodeBlocks {
   /// take, and a rank waiting for a block or a request's answer stops
   /// waiting (the answer is taken later: finish_requests).
   void watch(const StopBoard& board) { board_ = &board; }
+  /// A receive that ends a wait for root's answer when it completes (the
+  /// call's outcome, posted for call `seq`), or null: in the simulated
+  /// build such a wait blocks in MPI on both. Once it completed, woken()
+  /// has its status (and the request is null).
+  void wake_on(MPI_Request* request, std::uint64_t seq) { wake_ = request, wake_seq_ = seq, woken_.reset(); }
+  std::optional<MPI_Status> woken() const { return woken_; }
   /// Requests for blocks this rank sent root in call `seq` (DataHeader::requests).
   std::uint32_t requests_sent(std::uint64_t seq) const { return sent_seq_ == seq ? sent_ : 0; }
   /// Waits for the answers to requests it stopped waiting for (the call's end).
@@ -131,6 +137,9 @@ class NodeBlocks {
   std::uint64_t served_seq_ = 0, served_next_ = 0;
   bool served_started_ = false, served_done_ = false;
   const StopBoard* board_ = nullptr;
+  MPI_Request* wake_ = nullptr;
+  std::uint64_t wake_seq_ = 0;
+  std::optional<MPI_Status> woken_;
   // Requests this rank sent in call sent_seq_; those whose answer it stopped
   // waiting for (their buffers stay until the answer is in).
   std::uint64_t sent_seq_ = 0;

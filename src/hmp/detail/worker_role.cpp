@@ -31,10 +31,12 @@ class WorkerRole final : public PoolRole {
       call.local.tells = ctx_.tree.told;
       call.local.outcome = PostedReceive(ctx_.comm.native(), ctx_.tree.parent, call.status_tag);
       call.local.stop = ctx_.board.word(call.seq);
+      if (ctx_.node_blocks) ctx_.node_blocks->wake_on(&call.local.outcome.request(), call.seq);
     }
     if (call.desc.inputs_from_root) receive_inputs(call);
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
     work_share(call);
+    take_outcome_woken(call);
     if (!call.desc.relayed())
       send(call, true);
     else if (ctx_.tree.parent != ctx_.root)
@@ -99,6 +101,15 @@ class WorkerRole final : public PoolRole {
       call.unpack_results(payload, std::span<const Range>(&all, 1));
     }
     local.outcome_in = true;
+  }
+
+  // The outcome that ended a wait for a block (NodeBlocks::wake_on): taken
+  // now, a leader passing it on at once.
+  void take_outcome_woken(CallState& call) {
+    if (!ctx_.node_blocks) return;
+    const auto status = ctx_.node_blocks->woken();
+    ctx_.node_blocks->wake_on(nullptr, 0);
+    if (status && !call.local.outcome_in) take_outcome(call, *status);
   }
 
   bool poll(CallState& call) override { return call.joined; }
