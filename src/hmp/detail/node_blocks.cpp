@@ -26,6 +26,15 @@ std::int32_t calls_ahead(std::uint64_t v, std::uint64_t s) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>((v >> 32) - s));
 }
 
+#ifndef HMP_SMPI
+// Whether a request's send and the receive of its answer both completed.
+bool both_done(MPI_Request* requests) {
+  int done = 0;
+  HMP_MPI_CHECK(MPI_Testall(2, requests, &done, MPI_STATUSES_IGNORE));
+  return done != 0;
+}
+#endif
+
 }  // namespace
 
 struct NodeBlocks::Seen {
@@ -153,11 +162,6 @@ std::optional<Positions> NodeBlocks::request_block(std::uint64_t seq, std::uint6
   auto* requests = r->requests;
   HMP_MPI_CHECK(MPI_Irecv(r->answer.data(), 2, MPI_UINT64_T, served_root_, tag, served_comm_, &requests[0]));
   HMP_MPI_CHECK(MPI_Isend(r->ask.data(), 3, MPI_UINT64_T, served_root_, tag, served_comm_, &requests[1]));
-  const auto answered = [&] {
-    int done = 0;
-    HMP_MPI_CHECK(MPI_Testall(2, requests, &done, MPI_STATUSES_IGNORE));
-    return done != 0;
-  };
 #ifdef HMP_SMPI
   if (!wake_ || wake_seq_ != seq || *wake_ == MPI_REQUEST_NULL) {
     // Blocked in MPI, a simulated rank costs the simulator nothing until the answer.
@@ -181,7 +185,7 @@ std::optional<Positions> NodeBlocks::request_block(std::uint64_t seq, std::uint6
     requests[1] = all[1];
   }
 #else
-  wait_until([&] { return answered() || stopped(seq); }, Deadline(Seconds(timeout_), true, "hmp::Pool claim"));
+  wait_until([&] { return both_done(requests) || stopped(seq); }, Deadline(Seconds(timeout_), true, "hmp::Pool claim"));
 #endif
   if (requests[0] != MPI_REQUEST_NULL || requests[1] != MPI_REQUEST_NULL) {
     if (stopped(seq) || woken_) {
@@ -210,12 +214,7 @@ void NodeBlocks::finish_requests() {
 #ifdef HMP_SMPI
     HMP_MPI_CHECK(MPI_Waitall(2, r->requests, MPI_STATUSES_IGNORE));
 #else
-    const auto answered = [&] {
-      int done = 0;
-      HMP_MPI_CHECK(MPI_Testall(2, r->requests, &done, MPI_STATUSES_IGNORE));
-      return done != 0;
-    };
-    if (!wait_until(answered, Deadline(Seconds(timeout_), true, "hmp::Pool claim")))
+    if (!wait_until([&] { return both_done(r->requests); }, Deadline(Seconds(timeout_), true, "hmp::Pool claim")))
       throw wait_timed_out(rank_, timeout_,
                            "for root (rank " + std::to_string(served_root_) +
                                ") to answer a request for a block of a call that stopped");
