@@ -120,6 +120,8 @@ class NodeBlocks {
   std::optional<Positions> next_block(std::uint64_t seq, std::uint64_t here);
   void ask_ahead(std::uint64_t seq, std::uint64_t left_in_block, const ClaimSizes& sizes);
   bool park_answer(std::uint64_t seq, bool wait = false);
+  bool wait_for_ask(std::uint64_t seq);
+  void let_root_progress() const;
   bool nothing_more(std::uint64_t seq, std::uint64_t end, std::uint64_t limit) const;
   bool stopped(std::uint64_t seq) const;
   /// Takes the request `status` found and answers it from `sizes` (with
@@ -129,7 +131,7 @@ class NodeBlocks {
                                     const ClaimSizes& sizes);
   void start_serving(std::uint64_t seq, const ClaimSizes& sizes);
   void serve_nothing_more(std::uint64_t seq);  ///< root: call `seq` failed
-  void wait_for_refill(std::uint64_t seq, MPI_Comm progress) const;
+  void wait_for_refill(std::uint64_t seq, MPI_Comm progress);
   void refill(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes, ClaimCounter& pool,
               const Seen& seen);
 
