@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mpi.h>
@@ -40,8 +41,10 @@ struct TaskFailure {
   void serialize(A& ar) { ar(message, type, rank, index); }
 };
 
-/// The type name and message of the exception being handled (call in a catch).
-TaskFailure describe_current_exception(int rank, std::uint64_t index);
+/// The type name and message of the exception being handled (call in a
+/// catch); `caught`, when the handler has it, gives the message without
+/// throwing the exception again (an unwind: tens of us where it is cold).
+TaskFailure describe_current_exception(int rank, std::uint64_t index, const std::exception* caught = nullptr);
 
 /// What a call is, so ranks can check they make the same one.
 struct CallSignature {
@@ -159,8 +162,9 @@ class CallState {
   /// the pool completes it before its next call (PoolCore::close_tails).
   bool tail_open = false;
 
-  /// Records a task failure of this rank (thread-safe): the lowest index wins.
-  void fail(std::uint64_t index, int rank);
+  /// Records a task failure of this rank (thread-safe): the lowest index
+  /// wins. Call in a catch (`caught`: see describe_current_exception).
+  void fail(std::uint64_t index, int rank, const std::exception* caught = nullptr);
   /// Whether the call failed, as far as this rank knows.
   bool failed() const noexcept { return failure || mismatch; }
 

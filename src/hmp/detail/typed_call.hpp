@@ -203,6 +203,9 @@ class TaskCall final : public TypedCall<R> {
           static_cast<S*>(dests[j])[k] = invoke(i);
         }
         return true;
+      } catch (const std::exception& e) {
+        this->fail(i, rank, &e);
+        return false;
       } catch (...) {
         this->fail(i, rank);
         return false;

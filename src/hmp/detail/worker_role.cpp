@@ -74,6 +74,10 @@ class WorkerRole final : public PoolRole {
   // everything this rank sent, so these complete.
   void close(CallState& call) override {
     auto& local = call.local;
+    if (gather_later_ == &call) {
+      gather_later_ = nullptr;
+      open_gather(call);
+    }
     if (gather_ && gather_->call == &call && gather_node(call, false)) send_node(call);
     if (!PoolContext::sends_done(call))
       ctx_.wait_until(call, "root to take the results of a call that failed", std::nullopt,
@@ -279,6 +283,21 @@ class WorkerRole final : public PoolRole {
   // call may come first: it goes on to the node at once, and the leader
   // leaves the rest of the gathering for the call's close.
   void send_for_node(CallState& call) {
+    // A call root stopped (stop_board.hpp) has failed: the leader passes
+    // root's outcome on first (join) and gathers its node at the call's
+    // close. Posting the node's receives first cost 130 us of simulated
+    // time at 31 ranks (4,096 simulated ranks), all before the outcome.
+    if (call.local.stop.now() || (call.local.outcome_in && call.failed())) {
+      gather_later_ = &call;
+      return;
+    }
+    open_gather(call);
+    if (gather_node(call, true)) send_node(call);
+  }
+
+  // Posts the receives of the node's last messages and starts the node's
+  // message with this rank's own.
+  void open_gather(CallState& call) {
     auto& local = call.local;
     auto& g = gather_.emplace();
     g.call = &call;
@@ -296,7 +315,6 @@ class WorkerRole final : public PoolRole {
       for (const auto& p : g.parts) g.merged.insert(g.merged.end(), p.bytes.begin(), p.bytes.end());
       g.parts.clear();
     }
-    if (gather_node(call, true)) send_node(call);
   }
 
   // Takes the node's messages as they come; false if root's outcome of a
@@ -491,6 +509,7 @@ class WorkerRole final : public PoolRole {
     std::vector<std::byte> merged;      ///< raw results: the node's in one part
   };
   std::optional<NodeGather> gather_;
+  const CallState* gather_later_ = nullptr;  ///< a stopped call whose node is gathered at its close
   struct Lender {
     std::uint64_t pid = 0, base = 0;
   } lender_;
