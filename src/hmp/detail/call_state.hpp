@@ -113,6 +113,7 @@ struct RootProgress {
   Clock::time_point last_draw;
   std::vector<std::uint32_t> requests;   ///< requests for blocks each rank says it sent (DataHeader::requests)
   bool settled = false;                  ///< the outcome is sent: later failures do not change it
+  bool results_sized = false;            ///< the result vector holds every item's slot
   std::vector<char> notices_due, notices_in;  ///< ranks that sent root their failure (DataHeader::noticed)
 
   bool all_workers_done() const;
@@ -177,6 +178,10 @@ class CallState {
   virtual std::size_t raw_item_bytes() const noexcept = 0;
   /// Sizes the result vector (root; every rank when delivered everywhere).
   virtual void size_results(std::uint64_t n) = 0;
+  /// Root: grows the result vector toward `n` results by about `step_bytes`
+  /// (its memory is taken at once, but touched only as it grows); true once
+  /// it holds `n`.
+  virtual bool size_results_toward(std::uint64_t n, std::size_t step_bytes) = 0;
   /// Address of item i's slot in the result vector.
   virtual void* result_slot(std::uint64_t i) = 0;
   virtual void pack_results(std::vector<std::byte>& out, std::span<const Range> ranges) const = 0;
