@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -227,6 +228,37 @@ TEST(Schedule, DynamicAndGuidedAcrossNodesGiveEveryResultInOrder) {
     EXPECT_EQ(ordered, expected) << hmp::to_string(s.kind);
     std::sort(unordered.begin(), unordered.end());
     EXPECT_EQ(unordered, expected) << hmp::to_string(s.kind);
+  }
+}
+
+// Each item runs exactly once, whatever the order in which a node's blocks
+// come (node_blocks.hpp: a node asks root for its next block ahead, and a
+// rank that finds the block used up while the asker is still inside a slow
+// task asks itself, the parked answer becoming the block after): every rank
+// counts the items it ran, the counts summed over the ranks must be 1 for
+// every item, and the results must be the sequential ones.
+TEST(Schedule, BlocksAskedAheadRunEachItemOnce) {
+  const std::size_t n = 1500;
+  auto g = [](std::size_t i) { return static_cast<long>(i) * 3 - 11; };
+  std::vector<long> expected;
+  for (std::size_t i = 0; i < n; ++i) expected.push_back(g(i));
+  std::vector<int> ran(n);
+  for (auto s : {hmp::Schedule::dynamic(1), hmp::Schedule::dynamic(), hmp::Schedule::guided(), hmp::Schedule::guided(2)}) {
+    std::fill(ran.begin(), ran.end(), 0);
+    hmp::MapOptions o;
+    o.schedule = s;
+    const auto got = pool().map(
+        [&](std::size_t i) {
+          // Every 23rd item is slow: its rank is still inside it when the others use up the node's block.
+          std::this_thread::sleep_for(i % 23 == 5 ? 2ms : 50us);
+          std::atomic_ref<int>(ran[i]).fetch_add(1);
+          return g(i);
+        },
+        std::views::iota(std::size_t{0}, n), o);
+    std::vector<int> all(n);
+    ASSERT_EQ(MPI_Allreduce(ran.data(), all.data(), static_cast<int>(n), MPI_INT, MPI_SUM, MPI_COMM_WORLD), MPI_SUCCESS);
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(all[i], 1) << hmp::to_string(s.kind) << " chunksize " << s.chunksize << " item " << i;
+    if (pool().is_root()) EXPECT_EQ(got, expected) << hmp::to_string(s.kind) << " chunksize " << s.chunksize;
   }
 }
 

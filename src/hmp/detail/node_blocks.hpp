@@ -11,6 +11,8 @@
 // the block's (call number << 32 | end), end kDone when the pool's counter
 // had nothing left for that call. A new block means a new epoch: a rank that
 // read a block and then swaps the state it read knows the block was current.
+// Two more hold the node's ask ahead (below): its state for a call (asked,
+// an answer parked, root has nothing left) and the parked answer.
 //
 // On kRootServesOnlyFrom nodes or more, in an ordered call (every rank
 // waits for it: map, starmap) a node's next block comes from root by
@@ -21,18 +23,27 @@
 // on SimGrid's fat tree (7.4 us each), where root takes 127 messages in 35
 // us. On fewer nodes the counter is contended little, and root computes
 // (a request would wait behind root's task).
+//
+// A node asks for its next block before its current one runs out (an ask
+// ahead): once the current block holds at most two claims a rank, one rank
+// of the node sends a request without waiting and goes on with its claim;
+// at its next claim it parks root's answer in the node's cells, and the
+// rank that finds the current block used up installs the parked block. So
+// a node waits for root only where the asker is still inside a claim when
+// the block runs out (uneven tasks); the rank that finds it so asks root
+// itself, and the parked answer becomes the block after (block_requests.hpp
+// holds the messages and their count).
 #pragma once
 
 #include <hmp/communicator.hpp>
 #include <hmp/detail/atomic_cells.hpp>
+#include <hmp/detail/block_requests.hpp>
 #include <hmp/detail/claim_sizes.hpp>
 #include <hmp/detail/node_groups.hpp>
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <vector>
 
 namespace hmp::detail {
 
@@ -73,7 +84,7 @@ class NodeBlocks {
   /// the top); only where root serves only (kRootServesOnlyFrom).
   void serve_from(MPI_Comm comm, int root, int rank_in_comm);
   /// Whether ordered calls take their blocks from root by message.
-  bool served() const noexcept { return served_comm_ != MPI_COMM_NULL; }
+  bool served() const noexcept { return requests_ != nullptr; }
   /// Root: answers the block requests of call `seq` (claim tag `tag`) that
   /// wait; true if there were any.
   bool serve(std::uint64_t seq, int tag, std::uint64_t limit, const ClaimSizes& sizes);
@@ -82,14 +93,13 @@ class NodeBlocks {
   /// take, and a rank waiting for a block or a request's answer stops
   /// waiting (the answer is taken later: finish_requests).
   void watch(const StopBoard& board) { board_ = &board; }
-  /// A receive that ends a wait for root's answer when it completes (the
-  /// call's outcome, posted for call `seq`), or null: in the simulated
-  /// build such a wait blocks in MPI on both. Once it completed, woken()
-  /// has its status (and the request is null).
-  void wake_on(MPI_Request* request, std::uint64_t seq) { wake_ = request, wake_seq_ = seq, woken_.reset(); }
-  std::optional<MPI_Status> woken() const { return woken_; }
+  /// BlockRequests::wake_on and woken (nothing where blocks are not served).
+  void wake_on(MPI_Request* request, std::uint64_t seq) {
+    if (requests_) requests_->wake_on(request, seq);
+  }
+  std::optional<MPI_Status> woken() const { return requests_ ? requests_->woken() : std::nullopt; }
   /// Requests for blocks this rank sent root in call `seq` (DataHeader::requests).
-  std::uint32_t requests_sent(std::uint64_t seq) const { return sent_seq_ == seq ? sent_ : 0; }
+  std::uint32_t requests_sent(std::uint64_t seq) const { return requests_ ? requests_->sent(seq) : 0; }
   /// Waits for the answers to requests it stopped waiting for (the call's end).
   void finish_requests();
   /// Root, at the end of call `seq`: takes (and answers with nothing) the
@@ -106,17 +116,22 @@ class NodeBlocks {
   Claimers claimers(const ClaimSizes& sizes) const;
   std::optional<Positions> fetch(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes,
                                  ClaimCounter& pool);
-  std::optional<Positions> request_block(std::uint64_t seq, std::uint64_t here, bool exhaust);
+  std::optional<Positions> request_block(std::uint64_t seq, std::uint64_t here);
+  std::optional<Positions> next_block(std::uint64_t seq, std::uint64_t here);
+  void ask_ahead(std::uint64_t seq, std::uint64_t left_in_block, const ClaimSizes& sizes);
+  bool park_answer(std::uint64_t seq, bool wait = false);
+  bool wait_for_ask(std::uint64_t seq);
+  void let_root_progress() const;
+  bool nothing_more(std::uint64_t seq, std::uint64_t end, std::uint64_t limit) const;
   bool stopped(std::uint64_t seq) const;
   /// Takes the request `status` found and answers it from `sizes` (with
   /// nothing without); one that says the call failed has no answer.
   void answer_one(std::uint64_t seq, int tag, const MPI_Status& status, std::uint64_t limit, const ClaimSizes* sizes);
-  void count_taken(std::uint64_t seq, int source);
   std::optional<Positions> hand_out(std::uint64_t seq, std::uint64_t limit, std::uint64_t node_claimers,
                                     const ClaimSizes& sizes);
   void start_serving(std::uint64_t seq, const ClaimSizes& sizes);
   void serve_nothing_more(std::uint64_t seq);  ///< root: call `seq` failed
-  void wait_for_refill(std::uint64_t seq, MPI_Comm progress) const;
+  void wait_for_refill(std::uint64_t seq, MPI_Comm progress);
   void refill(std::uint64_t seq, std::uint64_t limit, bool ordered, const ClaimSizes& sizes, ClaimCounter& pool,
               const Seen& seen);
 
@@ -132,27 +147,14 @@ class NodeBlocks {
   std::uint64_t fetches_ = 0;
   // Ordered calls' blocks by message (serve_from); root keeps the next
   // position of the call it serves.
-  MPI_Comm served_comm_ = MPI_COMM_NULL;
-  int served_root_ = -1, served_rank_ = -1;
+  std::unique_ptr<BlockRequests> requests_;
+  int served_rank_ = -1;
   std::uint64_t served_seq_ = 0, served_next_ = 0;
   bool served_started_ = false, served_done_ = false;
   const StopBoard* board_ = nullptr;
-  MPI_Request* wake_ = nullptr;
-  std::uint64_t wake_seq_ = 0;
-  std::optional<MPI_Status> woken_;
-  // Requests this rank sent in call sent_seq_; those whose answer it stopped
-  // waiting for (their buffers stay until the answer is in).
-  std::uint64_t sent_seq_ = 0;
-  std::uint32_t sent_ = 0;
-  struct Request {
-    std::array<std::uint64_t, 3> ask{};
-    std::array<std::uint64_t, 2> answer{};
-    MPI_Request requests[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
-  };
-  std::vector<std::unique_ptr<Request>> unanswered_;
-  // Root: requests taken from each rank in call taken_seq_.
-  std::uint64_t taken_seq_ = 0;
-  std::vector<std::uint32_t> taken_;
+  // This rank's ask ahead (at most one a node), for call ahead_seq_.
+  BlockRequests::Ask* ahead_ = nullptr;
+  std::uint64_t ahead_seq_ = 0;
 };
 
 }  // namespace hmp::detail
