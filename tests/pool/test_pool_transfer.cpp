@@ -16,10 +16,12 @@
 
 #include <Eigen/Dense>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -278,6 +280,59 @@ TEST(PoolTransfer, NodeResultsReceivedInPlace) {
     for (std::size_t i = 0; i < n; ++i) {
       ASSERT_EQ(roots[i], std::sqrt(static_cast<double>(i))) << "item " << i;
       ASSERT_TRUE(same(samples[i], reweigh(sample(i)))) << "item " << i;
+    }
+  }
+}
+
+// A task of `us` microseconds: simulated time in the simulated build (where
+// a sleep passes no simulated time), a sleep otherwise.
+void spend(std::chrono::microseconds us) {
+#ifdef HMP_SMPI
+  smpi_execute_benched(static_cast<double>(us.count()) * 1e-6);
+#else
+  std::this_thread::sleep_for(us);
+#endif
+}
+
+// In a call every rank waits for, a rank that has computed 1 ms since its
+// last message sends its results on during the call (to its node leader,
+// which forwards its node's to root from 8 KiB; on root's node, results not
+// in a slab to root), and the call's end carries only the rest. Tasks of
+// 1.2 ms, one a claim, so every claim of a worker sends; results of 1 KiB
+// (raw bytes) and of ~700 characters (serialized), so a node's reach its
+// leader's forwarding size within a few claims; every result compared with
+// the task run sequentially on root.
+TEST(PoolTransfer, ResultsStreamToRootDuringTheCall) {
+  using namespace std::chrono_literals;
+  struct Kib {
+    std::array<std::uint64_t, 128> v;
+  };
+  auto block = [](std::size_t i) {
+    Kib k;
+    for (std::size_t j = 0; j < k.v.size(); ++j) k.v[j] = i * 1000 + j;
+    return k;
+  };
+  auto text = [](std::size_t i) { return std::string(700 + i % 50, static_cast<char>('a' + i % 26)) + std::to_string(i); };
+  const std::size_t n = 24 * static_cast<std::size_t>(pool().size()) + 5;
+  for (const auto& s : {hmp::Schedule::dynamic(1), hmp::Schedule::guided(1)}) {
+    const auto blocks = pool().map(
+        [&](std::size_t i) {
+          spend(1200us);
+          return block(i);
+        },
+        std::views::iota(std::size_t{0}, n), scheduled(s));
+    const auto texts = pool().map(
+        [&](std::size_t i) {
+          spend(1200us);
+          return text(i);
+        },
+        std::views::iota(std::size_t{0}, n), scheduled(s));
+    if (!root()) continue;
+    ASSERT_EQ(blocks.size(), n);
+    ASSERT_EQ(texts.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(blocks[i].v, block(i).v) << "item " << i;
+      ASSERT_EQ(texts[i], text(i)) << "item " << i;
     }
   }
 }

@@ -71,10 +71,17 @@ std::span<const std::byte> PostedReceive::take(const MPI_Status& status) {
     throw Error("hmp: a pool message is malformed");
   buffer_.resize(length);
   MPI_Status rest;
-  HMP_MPI_CHECK(MPI_Recv(buffer_.data(), static_cast<int>(length), MPI_BYTE, source_, tag_, comm_, &rest));
+  // From the sender of the length word (the receive may take any rank's).
+  HMP_MPI_CHECK(MPI_Recv(buffer_.data(), static_cast<int>(length), MPI_BYTE, status.MPI_SOURCE, tag_, comm_, &rest));
   HMP_MPI_CHECK(MPI_Get_count(&rest, MPI_BYTE, &count));
   if (static_cast<std::size_t>(count) != length) throw Error("hmp: a pool message is truncated");
   return {buffer_.data(), buffer_.size()};
+}
+
+void PostedReceive::repost() {
+  if (request_ != MPI_REQUEST_NULL || comm_ == MPI_COMM_NULL) throw Error("hmp: a posted receive is still pending");
+  buffer_.resize(kPostedBytes);  // a long message grew it; shrinking keeps the memory
+  HMP_MPI_CHECK(MPI_Irecv(buffer_.data(), static_cast<int>(kPostedBytes), MPI_BYTE, source_, tag_, comm_, &request_));
 }
 
 Outbox::~Outbox() {

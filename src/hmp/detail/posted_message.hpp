@@ -23,7 +23,8 @@ inline constexpr std::size_t kPostedBytes = 4096;
 void send_posted(MPI_Comm comm, int dest, int tag, std::span<const std::byte> bytes,
                  std::vector<std::vector<std::byte>>& buffers, std::vector<MPI_Request>& requests);
 
-/// A receive posted for one message sent by send_posted.
+/// A receive posted for one message sent by send_posted (from `source`,
+/// or from any rank: MPI_ANY_SOURCE).
 class PostedReceive {
  public:
   PostedReceive() = default;
@@ -41,6 +42,9 @@ class PostedReceive {
   /// `status`: the whole message (the rest of a long one is received here),
   /// valid while this object lives.
   std::span<const std::byte> take(const MPI_Status& status);
+  /// After take (the message no longer needed): posts the receive again,
+  /// into the same memory, for the next message.
+  void repost();
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;

@@ -74,27 +74,7 @@ class RootRole final : public PoolRole {
     }
   }
 
-  bool join(CallState& call, GiveUpAt deadline) override {
-    Backoff backoff = backoff_for(call);
-    auto last_news = Clock::now();
-    while (!call.joined) {
-      if (deadline && Clock::now() >= *deadline) return false;
-      if (step(call)) {
-        backoff.reset();
-        last_news = Clock::now();
-        if (settle_early(call)) return true;
-      } else if (call.local.done && call.root.all_workers_done()) {
-        finish(call);
-      } else if (work_on_other_call(call)) {
-        backoff.reset();
-      } else {
-        if (seconds_since(last_news) > ctx_.wait_timeout) timed_out_on_results(call);
-        backoff.pause();
-      }
-      draw_progress(call, false);
-    }
-    return true;
-  }
+  bool join(CallState& call, GiveUpAt deadline) override { return wait(call, Until::joined, deadline); }
 
   bool poll(CallState& call) override {
     if (call.joined) return true;
@@ -132,20 +112,7 @@ class RootRole final : public PoolRole {
   // (every rank sends its last one as it stops) and the requests for blocks
   // sent as it stopped, so nothing of it is left for a later call to find.
   void close(CallState& call) override {
-    Backoff backoff = backoff_for(call);
-    auto last_news = Clock::now();
-    while (!call.root.all_workers_done()) {
-      bool any = take_notices(call);
-      any = call.plan->serve_blocks() || any;
-      any = try_receive(call) || any;
-      if (any) {
-        backoff.reset();
-        last_news = Clock::now();
-        continue;
-      }
-      if (seconds_since(last_news) > ctx_.wait_timeout) timed_out_on_results(call);
-      backoff.pause();
-    }
+    wait(call, Until::closed, std::nullopt);
     if (!call.root.told_here.empty()) send_outcome(call);  // ranks that made another call, come since
     complete(call);
     call.tail_open = false;
@@ -172,6 +139,38 @@ class RootRole final : public PoolRole {
     return true;
   }
 
+  // The two ways root's wait on a call ends: the call joined (its outcome
+  // settled, at the end or early), or, for a call settled early, every
+  // rank's last message in (close).
+  enum class Until { joined, closed };
+
+  // Root's wait on `call`: notices, block requests and messages first, then
+  // its own claims (and, while joining, its share of other calls), else a
+  // pause; a wait with no news for the wait timeout throws. False if
+  // `deadline` passed first.
+  bool wait(CallState& call, Until until, GiveUpAt deadline) {
+    const bool joining = until == Until::joined;
+    Backoff backoff = backoff_for(call);
+    auto last_news = Clock::now();
+    while (joining ? !call.joined : !call.root.all_workers_done()) {
+      if (deadline && Clock::now() >= *deadline) return false;
+      if (step(call)) {
+        backoff.reset();
+        last_news = Clock::now();
+        if (joining && settle_early(call)) return true;
+      } else if (joining && call.local.done && call.root.all_workers_done()) {
+        finish(call);
+      } else if (joining && work_on_other_call(call)) {
+        backoff.reset();
+      } else {
+        if (seconds_since(last_news) > ctx_.wait_timeout) timed_out_on_results(call);
+        backoff.pause();
+      }
+      if (joining) draw_progress(call, false);
+    }
+    return true;
+  }
+
   Backoff backoff_for(const CallState& call) const {
     return serves_only(call) ? Backoff(kSpin, kServeMaxSleep) : Backoff(kSpin);
   }
@@ -185,8 +184,9 @@ class RootRole final : public PoolRole {
   // One step: answer requests for blocks and take messages that arrived,
   // else run root's own claims.
   bool step(CallState& call) {
-    if (take_notices(call) && call.failure && !call.root.settled) return true;  // settled in join
-    bool any = call.plan->serve_blocks();
+    bool any = take_notices(call);
+    if (any && call.failure && !call.root.settled) return true;  // settled in join
+    any = call.plan->serve_blocks() || any;
     any = try_receive(call) || any;
     if (!any && !call.local.done && !call.failed()) any = work_on_earlier_call(call) || run_own_claims(call);
     if (call.failed()) call.local.done = true;  // the call fails anyway: stop computing
