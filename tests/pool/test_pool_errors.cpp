@@ -118,6 +118,54 @@ TEST(PoolErrors, TheCallsAfterAFailedOneAreRight) {
   }
 }
 
+// Every task of every rank throws: whichever failure the call settles on,
+// every rank raises that same one (index, message and type agree), for an
+// exception derived from std::exception and for one that is not; the
+// calls after it are right, among them one whose 100,000 results root's
+// result vector holds only after growing it step by step (root_role.cpp,
+// grow_results).
+TEST(PoolErrors, EveryRankFailingRaisesOneErrorEverywhere) {
+  const auto in = iota(2000);
+  for (int round = 0; round < 2; ++round) {
+    try {
+      pool().map(
+          [round](int x) -> int {
+            if (round == 0) throw Boom("item " + std::to_string(x) + " is bad");
+            throw x;  // not a std::exception
+          },
+          in, 4);
+      ADD_FAILURE() << "no TaskError";
+    } catch (const hmp::TaskError& e) {
+      EXPECT_LT(e.index(), in.size());
+      EXPECT_GE(e.rank(), 0);
+      EXPECT_LT(e.rank(), pool().size());
+      if (round == 0) {
+        EXPECT_EQ(e.message(), "item " + std::to_string(e.index()) + " is bad");
+        EXPECT_NE(e.type_name().find("Boom"), std::string::npos) << e.type_name();
+      } else {
+        EXPECT_EQ(e.message(), "(an exception not derived from std::exception)");
+        EXPECT_EQ(e.type_name(), "int");
+      }
+      expect_same_everywhere(e);
+      const std::uint64_t index[2] = {e.index(), e.index()};
+      std::uint64_t low = 0, high = 0;
+      MPI_Allreduce(&index[0], &low, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+      MPI_Allreduce(&index[1], &high, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+      EXPECT_EQ(low, high);
+    }
+    const auto big = pool().map([](int x) { return 0.5 * x; }, iota(100000));
+    if (pool().is_root()) {
+      ASSERT_EQ(big.size(), 100000u);
+      for (int x = 0; x < 100000; ++x) ASSERT_EQ(big[static_cast<std::size_t>(x)], 0.5 * x) << x;
+    }
+    hmp::MapOptions m;
+    m.everywhere = true;
+    const auto all = pool().map([round](int x) { return x - round; }, iota(300), m);
+    ASSERT_EQ(all.size(), 300u);
+    for (int x = 0; x < 300; ++x) EXPECT_EQ(all[static_cast<std::size_t>(x)], x - round) << x;
+  }
+}
+
 TEST(PoolErrors, AsyncAndImapAndStarmapFailures) {
   const auto in = iota(30);
   std::atomic<int> error_callbacks{0}, callbacks{0};

@@ -11,7 +11,7 @@
 
 namespace hmp::detail {
 
-TaskFailure describe_current_exception(int rank, std::uint64_t index) {
+TaskFailure describe_current_exception(int rank, std::uint64_t index, const std::exception* caught) {
   TaskFailure f;
   f.rank = rank;
   f.index = index;
@@ -21,6 +21,10 @@ TaskFailure describe_current_exception(int rank, std::uint64_t index) {
   std::unique_ptr<char, void (*)(void*)> demangled(
       abi::__cxa_demangle(f.type.c_str(), nullptr, nullptr, &status), std::free);
   if (status == 0 && demangled) f.type = demangled.get();
+  if (caught) {
+    f.message = caught->what();
+    return f;
+  }
   try {
     throw;
   } catch (const std::exception& e) {
@@ -42,8 +46,8 @@ bool RootProgress::all_workers_done() const {
   return std::all_of(worker_done.begin(), worker_done.end(), [](char d) { return d != 0; });
 }
 
-void CallState::fail(std::uint64_t index, int rank) {
-  TaskFailure f = describe_current_exception(rank, index);
+void CallState::fail(std::uint64_t index, int rank, const std::exception* caught) {
+  TaskFailure f = describe_current_exception(rank, index, caught);
   std::lock_guard lock(local.failure_mutex);
   keep_earliest(local.failure, std::move(f));
   local.failed.store(true, std::memory_order_relaxed);

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mpi.h>
@@ -40,8 +41,10 @@ struct TaskFailure {
   void serialize(A& ar) { ar(message, type, rank, index); }
 };
 
-/// The type name and message of the exception being handled (call in a catch).
-TaskFailure describe_current_exception(int rank, std::uint64_t index);
+/// The type name and message of the exception being handled (call in a
+/// catch); `caught`, when the handler has it, gives the message without
+/// throwing the exception again (an unwind: tens of us where it is cold).
+TaskFailure describe_current_exception(int rank, std::uint64_t index, const std::exception* caught = nullptr);
 
 /// What a call is, so ranks can check they make the same one.
 struct CallSignature {
@@ -110,6 +113,7 @@ struct RootProgress {
   Clock::time_point last_draw;
   std::vector<std::uint32_t> requests;   ///< requests for blocks each rank says it sent (DataHeader::requests)
   bool settled = false;                  ///< the outcome is sent: later failures do not change it
+  bool results_sized = false;            ///< the result vector holds every item's slot
   std::vector<char> notices_due, notices_in;  ///< ranks that sent root their failure (DataHeader::noticed)
 
   bool all_workers_done() const;
@@ -159,8 +163,9 @@ class CallState {
   /// the pool completes it before its next call (PoolCore::close_tails).
   bool tail_open = false;
 
-  /// Records a task failure of this rank (thread-safe): the lowest index wins.
-  void fail(std::uint64_t index, int rank);
+  /// Records a task failure of this rank (thread-safe): the lowest index
+  /// wins. Call in a catch (`caught`: see describe_current_exception).
+  void fail(std::uint64_t index, int rank, const std::exception* caught = nullptr);
   /// Whether the call failed, as far as this rank knows.
   bool failed() const noexcept { return failure || mismatch; }
 
@@ -173,6 +178,10 @@ class CallState {
   virtual std::size_t raw_item_bytes() const noexcept = 0;
   /// Sizes the result vector (root; every rank when delivered everywhere).
   virtual void size_results(std::uint64_t n) = 0;
+  /// Root: grows the result vector toward `n` results by about `step_bytes`
+  /// (its memory is taken at once, but touched only as it grows); true once
+  /// it holds `n`.
+  virtual bool size_results_toward(std::uint64_t n, std::size_t step_bytes) = 0;
   /// Address of item i's slot in the result vector.
   virtual void* result_slot(std::uint64_t i) = 0;
   virtual void pack_results(std::vector<std::byte>& out, std::span<const Range> ranges) const = 0;

@@ -20,10 +20,11 @@ RelayTree make_relay_tree(const Communicator& comm, const NodeGroups& groups, in
   if (groups.leaders.valid())
     HMP_MPI_CHECK(MPI_Allgather(&rank, 1, MPI_INT, leaders.data(), 1, MPI_INT, groups.leaders.native()));
   if (rank == root) {
-    for (const int p : peers)
-      if (p != root) tree.told.push_back(p);
+    // The other nodes' leaders first: their ranks hear it only through them.
     for (const int l : leaders)
       if (l >= 0 && std::find(peers.begin(), peers.end(), l) == peers.end()) tree.told.push_back(l);
+    for (const int p : peers)
+      if (p != root) tree.told.push_back(p);
   }
   return tree;
 }

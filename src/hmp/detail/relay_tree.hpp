@@ -19,8 +19,8 @@ namespace hmp::detail {
 struct RelayTree {
   int parent = -1;            ///< root, or this rank's node leader; -1 on root
   std::vector<int> children;  ///< a node leader (not of root's node): the node's other ranks
-  /// Whom this rank passes the outcome to: root, its node's ranks and the
-  /// other nodes' leaders; a leader of a node without root, its children.
+  /// Whom this rank passes the outcome to: root, the other nodes' leaders
+  /// and then its node's ranks; a leader of a node without root, its children.
   std::vector<int> told;
   bool relays() const noexcept { return !children.empty(); }
 };

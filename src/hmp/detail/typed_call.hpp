@@ -11,6 +11,7 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -128,6 +129,15 @@ class TypedCall : public CallState {
   void size_results(std::uint64_t n) override {
     if constexpr (!std::is_void_v<R>) slots.resize(n);
   }
+  bool size_results_toward(std::uint64_t n, std::size_t step_bytes) override {
+    if constexpr (!std::is_void_v<R>) {
+      if (slots.capacity() < n) slots.reserve(n);
+      const std::uint64_t step = std::max<std::uint64_t>(1, step_bytes / sizeof(Stored));
+      slots.resize(std::max<std::uint64_t>(slots.size(), std::min<std::uint64_t>(n, slots.size() + step)));
+      return slots.size() >= n;
+    }
+    return true;
+  }
   void* result_slot(std::uint64_t i) override { return slots.data() + i; }
   void pack_results(std::vector<std::byte>& out, std::span<const Range> ranges) const override {
     if constexpr (!std::is_void_v<R>)
@@ -203,6 +213,9 @@ class TaskCall final : public TypedCall<R> {
           static_cast<S*>(dests[j])[k] = invoke(i);
         }
         return true;
+      } catch (const std::exception& e) {
+        this->fail(i, rank, &e);
+        return false;
       } catch (...) {
         this->fail(i, rank);
         return false;

@@ -399,9 +399,13 @@ class WorkerRole final : public PoolRole {
     while (g.left > 0) {
       if (leave_on_failure && local.outcome_in && call.failed()) return false;
       // 0: the outcome, looked at first; 1: a message of the node's.
-      std::array<MPI_Request, 2> requests{
-          local.outcome.posted() && !local.outcome_in ? local.outcome.request() : MPI_REQUEST_NULL,
-          g.any.request()};
+      const bool outcome_due = local.outcome.posted() && !local.outcome_in;
+      std::array<MPI_Request, 2> requests{outcome_due ? local.outcome.request() : MPI_REQUEST_NULL, g.any.request()};
+      // A call root stopped (stop_board.hpp) failed, and root's outcome is
+      // on its way: the leader waits for it alone and passes it on, leaving
+      // its node's messages to the close (they had come first, the outcome
+      // taken after them: 0.1-0.5 ms at 4,096 simulated ranks).
+      if (leave_on_failure && outcome_due && local.stop.now()) requests[1] = MPI_REQUEST_NULL;
       MPI_Status status;
       const int i = ctx_.wait_any(call, "the results of its node's ranks", std::nullopt, requests, status);
       if (i < 0 || i == MPI_UNDEFINED) throw Error("hmp: a node leader lost a receive");
