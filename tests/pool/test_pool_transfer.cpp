@@ -294,45 +294,45 @@ void spend(std::chrono::microseconds us) {
 #endif
 }
 
-// In a call every rank waits for, a rank that has computed 1 ms since its
-// last message sends its results on during the call (to its node leader,
-// which forwards its node's to root from 8 KiB; on root's node, results not
-// in a slab to root), and the call's end carries only the rest. Tasks of
-// 1.2 ms, one a claim, so every claim of a worker sends; results of 1 KiB
-// (raw bytes) and of ~700 characters (serialized), so a node's reach its
-// leader's forwarding size within a few claims; every result compared with
+// In a call every rank waits for, a rank that holds 16 KiB of results and
+// has computed 1 ms since its last message sends them on during the call
+// (to its node leader, which forwards its node's to root from 64 KiB; on
+// root's node, results not in a slab to root), and the call's end carries
+// only the rest. Tasks of 100 us, 64 a rank, results of 2 KiB as raw bytes
+// and as a serialized pair (a string and 2 KiB of numbers), so every rank
+// and every leader sends before its share ends; every result compared with
 // the task run sequentially on root.
 TEST(PoolTransfer, ResultsStreamToRootDuringTheCall) {
   using namespace std::chrono_literals;
-  struct Kib {
-    std::array<std::uint64_t, 128> v;
+  using Numbers = std::array<std::uint64_t, 256>;
+  auto numbers = [](std::size_t i) {
+    Numbers v;
+    for (std::size_t j = 0; j < v.size(); ++j) v[j] = i * 1000 + j;
+    return v;
   };
-  auto block = [](std::size_t i) {
-    Kib k;
-    for (std::size_t j = 0; j < k.v.size(); ++j) k.v[j] = i * 1000 + j;
-    return k;
+  auto named = [&](std::size_t i) {
+    return std::pair(std::string(20 + i % 50, static_cast<char>('a' + i % 26)) + std::to_string(i), numbers(i));
   };
-  auto text = [](std::size_t i) { return std::string(700 + i % 50, static_cast<char>('a' + i % 26)) + std::to_string(i); };
-  const std::size_t n = 24 * static_cast<std::size_t>(pool().size()) + 5;
+  const std::size_t n = 64 * static_cast<std::size_t>(pool().size()) + 5;
   for (const auto& s : {hmp::Schedule::dynamic(1), hmp::Schedule::guided(1)}) {
-    const auto blocks = pool().map(
+    const auto raw = pool().map(
         [&](std::size_t i) {
-          spend(1200us);
-          return block(i);
+          spend(100us);
+          return numbers(i);
         },
         std::views::iota(std::size_t{0}, n), scheduled(s));
-    const auto texts = pool().map(
+    const auto pairs = pool().map(
         [&](std::size_t i) {
-          spend(1200us);
-          return text(i);
+          spend(100us);
+          return named(i);
         },
         std::views::iota(std::size_t{0}, n), scheduled(s));
     if (!root()) continue;
-    ASSERT_EQ(blocks.size(), n);
-    ASSERT_EQ(texts.size(), n);
+    ASSERT_EQ(raw.size(), n);
+    ASSERT_EQ(pairs.size(), n);
     for (std::size_t i = 0; i < n; ++i) {
-      ASSERT_EQ(blocks[i].v, block(i).v) << "item " << i;
-      ASSERT_EQ(texts[i], text(i)) << "item " << i;
+      ASSERT_EQ(raw[i], numbers(i)) << "item " << i;
+      ASSERT_EQ(pairs[i], named(i)) << "item " << i;
     }
   }
 }
