@@ -5,14 +5,13 @@
 #include <hmp/detail/cross_memory.hpp>
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/mpi_check.hpp>
+#include <hmp/detail/node_gather.hpp>
 #include <hmp/detail/pool_role.hpp>
 #include <hmp/detail/posted_message.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 
-#include <algorithm>
-#include <array>
-#include <utility>
+#include <optional>
 
 namespace hmp::detail {
 
@@ -92,7 +91,7 @@ class WorkerRole final : public PoolRole {
   // everything this rank sent, so these complete.
   void close(CallState& call) override {
     auto& local = call.local;
-    if (gather_ && gather_->call == &call && gather_node(call, false)) send_node(call);
+    if (gather_ && gather_->call() == &call && gather_node(call, false)) send_node(call);
     if (!PoolContext::sends_done(call))
       ctx_.wait_until(call, "root to take the results of a call that failed", std::nullopt,
                       [&] { return PoolContext::sends_done(call); });
@@ -314,9 +313,9 @@ class WorkerRole final : public PoolRole {
         local.stopped.load(std::memory_order_relaxed))
       return false;
     if (gather_) {
-      take_node_messages(call);
-      if (gather_->bytes < kForwardBytes || !PoolContext::sends_done(call)) return false;
-      forward_node(call);
+      gather_->take_arrived(call);
+      if (gather_->bytes() < kForwardBytes || !PoolContext::sends_done(call)) return false;
+      gather_->forward(call);
       return true;
     }
     // Results in this rank's slab (root's node) are root's to copy at the end: no transfer to overlap.
@@ -334,193 +333,31 @@ class WorkerRole final : public PoolRole {
     return true;
   }
 
-  // A node leader, at the call's start: one receive posted for its node's
-  // ranks' messages, taken as they come (between its claims: stream; at its
-  // share's end: gather_node); what they carry goes to root with the
-  // leader's messages (forward_node, send_node), one message for many.
-  void begin_gather(CallState& call) {
-    auto& g = gather_.emplace();
-    g.call = &call;
-    g.any = PostedReceive(ctx_.comm.native(), MPI_ANY_SOURCE, call.data_tag);
-    g.left = ctx_.tree.children.size();
-    g.busy.assign(g.left, 0.0);
-    g.node.seq = call.seq;
-    g.node.sig = call.desc.sig;
-  }
+  // A node leader takes its node's messages from the call's start
+  // (node_gather.hpp).
+  void begin_gather(CallState& call) { gather_.emplace(ctx_, call); }
 
   // A node leader at its share's end: its last message carries its node's
   // (their ranges and parts with its own), so root takes one message for
-  // the node at the end. It waits for them inside MPI
-  // (PoolContext::wait_any). Root's outcome of a failed call may come
-  // first: it goes on to the node at once, and the leader leaves the rest
-  // of the gathering for the call's close.
+  // the node at the end. Root's outcome of a failed call may come first:
+  // it goes on to the node at once, and the leader leaves the rest of the
+  // gathering for the call's close.
   void send_for_node(CallState& call) {
-    auto& g = *gather_;
     std::vector<Part> parts;
     const DataHeader own = next_message(call, true, parts);
-    g.node.done = true;
-    g.node.busy = own.busy;
-    keep_earliest(g.node.failure, own.failure);
-    g.node.requests = own.requests;
-    g.node.noticed = own.noticed;
-    add_own_results(call, own.ranges, parts);
+    gather_->add_own(call, own, parts);
     if (gather_node(call, true)) send_node(call);
   }
 
-  // The leader's own results of `ranges` (`parts`) into the node's message,
-  // copied: raw ones after the node's (sent in order of position, a part a
-  // run: order_by_position, which root receives in place), others into
-  // `buffers` (where they are, call.local.send_buffers, is freed as soon as
-  // the leader's sends so far complete: PoolContext::sends_done).
-  void add_own_results(CallState& call, std::span<const Range> ranges, std::span<const Part> parts) {
-    auto& g = *gather_;
-    g.node.ranges.insert(g.node.ranges.end(), ranges.begin(), ranges.end());
-    for (const auto& p : parts) {
-      g.node.parts.push_back(p.items);
-      if (call.raw_item_bytes()) {
-        g.merged.insert(g.merged.end(), p.bytes.begin(), p.bytes.end());
-        continue;
-      }
-      g.buffers.emplace_back(p.bytes.begin(), p.bytes.end());
-      g.parts.push_back({g.buffers.back(), p.items});
-    }
-  }
-
-  // The node's messages that came, without waiting.
-  void take_node_messages(CallState& call) {
-    auto& g = *gather_;
-    while (g.left > 0) {
-      int flag = 0;
-      MPI_Status status;
-      HMP_MPI_CHECK(MPI_Test(&g.any.request(), &flag, &status));
-      if (!flag) return;
-      take_node_message(call, status);
-    }
-  }
-
-  // Takes the node's messages as they come, until every rank's last; false
-  // if root's outcome of a failed call came first and `leave_on_failure`.
+  // The node's messages until every rank's last (NodeGather::gather), the
+  // outcome taken and passed on if it comes meanwhile.
   bool gather_node(CallState& call, bool leave_on_failure) {
-    auto& g = *gather_;
-    auto& local = call.local;
-    while (g.left > 0) {
-      if (leave_on_failure && local.outcome_in && call.failed()) return false;
-      // 0: the outcome, looked at first; 1: a message of the node's.
-      const bool outcome_due = local.outcome.posted() && !local.outcome_in;
-      std::array<MPI_Request, 2> requests{outcome_due ? local.outcome.request() : MPI_REQUEST_NULL, g.any.request()};
-      // A call root stopped (stop_board.hpp) failed, and root's outcome is
-      // on its way: the leader waits for it alone and passes it on, leaving
-      // its node's messages to the close (they had come first, the outcome
-      // taken after them: 0.1-0.5 ms at 4,096 simulated ranks).
-      if (leave_on_failure && outcome_due && local.stop.now()) requests[1] = MPI_REQUEST_NULL;
-      MPI_Status status;
-      const int i = ctx_.wait_any(call, "the results of its node's ranks", std::nullopt, requests, status);
-      if (i < 0 || i == MPI_UNDEFINED) throw Error("hmp: a node leader lost a receive");
-      if (i == 0) {
-        local.outcome.request() = MPI_REQUEST_NULL;  // completed through its copy
-        take_outcome(call, status);
-        continue;
-      }
-      take_node_message(call, status);
-    }
-    return true;
+    return gather_->gather(call, leave_on_failure, [&](const MPI_Status& status) { take_outcome(call, status); });
   }
 
-  // One message of a rank of the node (the posted receive completed with
-  // `status`): its header, then its parts; the receive posted again while
-  // a rank's last message is still to come.
-  void take_node_message(CallState& call, const MPI_Status& status) {
-    auto& g = *gather_;
-    const auto& children = ctx_.tree.children;
-    const int child = status.MPI_SOURCE;
-    const auto at = std::find(children.begin(), children.end(), child);
-    if (at == children.end()) throw Error("hmp: a pool message is malformed");
-    const auto c = static_cast<std::size_t>(at - children.begin());
-    DataHeader h;
-    decode(g.any.take(status), h);
-    if (h.done) --g.left;
-    if (!h.direct) take_results(call, child, c, h);
-    if (g.left > 0) g.any.repost();
-  }
-
-  // What a rank of the node sent: its parts received here, into the
-  // node's message; its last message makes it a carried rank.
-  void take_results(CallState& call, int child, std::size_t c, const DataHeader& h) {
-    auto& g = *gather_;
-    auto& node = g.node;
-    if (!node.mismatch && (h.seq != call.seq || !h.sig.same_call(call.desc.sig)))
-      node.mismatch = mismatch_between(call.seq, "rank " + std::to_string(ctx_.rank), call.desc.sig,
-                                       "rank " + std::to_string(child), h.sig);
-    keep_earliest(node.failure, h.failure);
-    g.busy[c] += h.busy;
-    if (h.done) node.carried.push_back({child, g.busy[c], h.requests});
-    node.ranges.insert(node.ranges.end(), h.ranges.begin(), h.ranges.end());
-    const std::size_t item = call.raw_item_bytes();
-    for (const auto items : h.parts) {
-      if (items > call.desc.n) throw Error("hmp: a pool message is malformed");
-      node.parts.push_back(items);
-      if (item) {  // received into place
-        const std::size_t at = g.merged.size(), bytes = static_cast<std::size_t>(items) * item;
-        g.merged.resize(at + bytes);
-        ctx_.receive_part(child, call.data_tag, {g.merged.data() + at, bytes});
-        g.bytes += bytes;
-        continue;
-      }
-      const auto bytes = ctx_.receive_part(child, call.data_tag, {});
-      g.buffers.emplace_back(bytes.begin(), bytes.end());
-      g.parts.push_back({g.buffers.back(), items});
-      g.bytes += bytes.size();
-    }
-  }
-
-  // What the node sent so far, to root during the call (not its last message).
-  void forward_node(CallState& call) {
-    auto& node = gather_->node;
-    DataHeader h;
-    h.seq = call.seq;
-    h.sig = call.desc.sig;
-    h.ranges = std::exchange(node.ranges, {});
-    h.parts = std::exchange(node.parts, {});
-    send_gathered(call, h);
-  }
-
-  // The node's last message to root, once every rank of the node's is in.
   void send_node(CallState& call) {
-    send_gathered(call, gather_->node);
+    gather_->send_last(call);
     gather_.reset();
-  }
-
-  // Sends root the node's results gathered since the last message, with `h`.
-  void send_gathered(CallState& call, DataHeader& h) {
-    auto& g = *gather_;
-    auto& local = call.local;
-    const std::size_t item = call.raw_item_bytes();
-    if (item && !g.merged.empty() && items_in(h.ranges) * item == g.merged.size()) {
-      // A part a run of positions, which root receives in place.
-      order_by_position(h.ranges, g.merged, item, h.parts);
-      local.send_buffers.push_back(std::exchange(g.merged, {}));
-      const std::span<const std::byte> all = local.send_buffers.back();
-      g.parts.clear();
-      std::size_t at = 0;
-      for (const auto n : h.parts) {
-        g.parts.push_back({all.subspan(at, n * item), n});
-        at += n * item;
-      }
-    } else if (item && !g.merged.empty()) {  // a failed rank's ranges have no results: root drops them
-      std::uint64_t items = 0;
-      for (const auto n : h.parts) items += n;
-      h.parts.assign(1, items);
-      local.send_buffers.push_back(std::exchange(g.merged, {}));
-      g.parts.assign(1, Part{local.send_buffers.back(), items});
-    } else if (item) {
-      h.parts.clear();
-    }
-    for (auto& b : g.buffers) local.send_buffers.push_back(std::move(b));  // moved: the parts still point into them
-    g.buffers.clear();
-    send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(h), g.parts, local.send_buffers,
-                  local.send_requests);
-    g.parts.clear();
-    g.bytes = 0;
   }
 
   // A failed task's rank tells root the failure at once, in a call every
@@ -625,19 +462,7 @@ class WorkerRole final : public PoolRole {
   std::vector<void*> dests_;
   std::vector<std::byte> pulled_;  ///< an encoded part read from root's memory
   Outbox outbox_;                  ///< a node leader's outcomes on their way to its node
-  // A node leader's gathering of its node's messages (begin_gather).
-  struct NodeGather {
-    const CallState* call = nullptr;
-    PostedReceive any;                  ///< the next message of any rank of the node
-    std::size_t left = 0;               ///< ranks of the node whose last message is still to come
-    std::vector<double> busy;           ///< each such rank's time in tasks, summed over its messages
-    DataHeader node;                    ///< the node's message so far (results since the last to root)
-    std::vector<Part> parts;            ///< results that are not raw bytes (into `buffers`)
-    std::vector<std::vector<std::byte>> buffers;
-    std::vector<std::byte> merged;      ///< raw results, in the order of node.ranges
-    std::size_t bytes = 0;              ///< of results held
-  };
-  std::optional<NodeGather> gather_;
+  std::optional<NodeGather> gather_;  ///< a node leader's, in a call every rank waits for
   struct Lender {
     std::uint64_t pid = 0, base = 0;
   } lender_;
