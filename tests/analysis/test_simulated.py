@@ -24,6 +24,16 @@ def sim_map(ranks, schedule, task_us, items, makespan, **fields) -> dict:
                   overhead_us_per_task=(makespan - ideal) * ranks / items * 1e6, **fields)
 
 
+def simulated_rows(tmp_path, *options) -> list:
+    """Runs hmp-report on tmp_path/in into tmp_path/out; the rows of its
+    tables/simulated_scaling.csv."""
+    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), *options, str(tmp_path / "in")],
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def test_simulated_records_get_their_own_table(tmp_path):
     measured = strong_study(workers=(2, 4))
     simulated = [sim_map(64, "dynamic", 100.0, 1000, 1000 * 100e-6 / 64 * 1.25),
@@ -37,11 +47,7 @@ def test_simulated_records_get_their_own_table(tmp_path):
                             same_error_everywhere=True))
     write_jsonl(tmp_path / "in" / "measured.jsonl", measured)
     write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
-    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), str(tmp_path / "in")],
-                          capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = simulated_rows(tmp_path)
     assert set(REQUIRED) <= set(rows[0])
     maps = sorted((r for r in rows if r["method"] == "map"), key=lambda r: int(r["ranks"]))
     assert [int(r["ranks"]) for r in maps] == [64, 256]
@@ -102,11 +108,7 @@ def test_a_rerun_on_a_newer_build_is_shown_and_marked(tmp_path):
                         schedule="default", task_us=0, makespan_s=3e-4, error_reach_s=2e-4,
                         same_error_everywhere=False, build=new, time=late)]
     write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
-    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), "--mixed",
-                           str(tmp_path / "in")], capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
-        rows = {(int(r["ranks"]), r["schedule"]): r for r in csv.DictReader(handle)}
+    rows = {(int(r["ranks"]), r["schedule"]): r for r in simulated_rows(tmp_path, "--mixed")}
     rerun = rows[(256, "dynamic")]
     assert (rerun["build"], rerun["records"]) == (new, "1")
     assert math.isclose(float(rerun["efficiency"]), 0.5)
@@ -139,11 +141,7 @@ def test_a_weak_series_is_shown_apart_from_the_fixed_items_one(tmp_path):
                  sim_map(256, "dynamic", 100.0, 256 * 244, over(256, 256 * 244, 4.0), scaling="weak",
                          chunksize=1)]
     write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
-    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), str(tmp_path / "in")],
-                          capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = simulated_rows(tmp_path)
     got = sorted((r["scaling"], r["chunksize"], int(r["ranks"]), int(r["items"]),
                   round(float(r["overhead_us_per_task"]), 3)) for r in rows)
     assert got == [("strong", "0", 64, 100000, 0.7), ("strong", "0", 256, 100000, 3.0),
