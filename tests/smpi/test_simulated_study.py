@@ -23,6 +23,7 @@ from build_id_file import build_id_in
 from python_tools import command
 
 from hmp_tools import schema
+from hmp_tools.sweep import smpi
 
 PLATFORM = "ethernet-64"   # 64 hosts of 8 cores; 4 ranks to a host here
 RANKS = (4, 8)
@@ -270,3 +271,10 @@ def test_a_run_past_its_memory_limit_is_recorded_and_not_rerun(bin_dir, tmp_path
     again, _ = sweep_limited(path, bin_dir, results, "--max-memory", str(1 / 1024))
     assert again.returncode == 1 and "1 not rerun" in again.stdout, again.stdout
     assert "skipped (used more than 1 MiB of memory)" in again.stdout
+
+
+def test_the_simulator_binds_at_load_and_keeps_no_fastbins():
+    # docs/scaling.md, "One process's costs, taken out"; a setting given is kept.
+    assert smpi.simulator_env({}) == {"LD_BIND_NOW": "1", "GLIBC_TUNABLES": "glibc.malloc.mxfast=0"}
+    given = smpi.simulator_env({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"})
+    assert given["GLIBC_TUNABLES"] == "glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0"
