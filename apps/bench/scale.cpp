@@ -37,6 +37,7 @@ namespace {
 struct Options {
   std::string method = "map";
   std::string schedule = "default";
+  std::size_t chunksize = 0;  // 0: the schedule's own (dynamic: Python's n / (4 x workers); guided: 1)
   std::size_t items = 10000;
   double task_us = 0;
   int repeat = 3;
@@ -68,13 +69,14 @@ void spend(double us) {
 #endif
 }
 
-hmp::MapOptions map_options(const std::string& schedule) {
+hmp::MapOptions map_options(const std::string& schedule, std::size_t chunksize) {
   static const std::map<std::string, hmp::Schedule> kinds{{"static_cyclic", hmp::Schedule::static_cyclic()},
                                                           {"static_block", hmp::Schedule::static_block()},
                                                           {"dynamic", hmp::Schedule::dynamic()},
                                                           {"guided", hmp::Schedule::guided()}};
   hmp::MapOptions o;
   if (schedule != "default") o.schedule = kinds.at(schedule);
+  o.chunksize = chunksize;
   return o;
 }
 
@@ -100,7 +102,7 @@ nlohmann::json map_figures(double makespan, const Options& o, int ranks) {
 
 Outcome run_map(hmp::Runtime& rt, const Options& o) {
   hmp::Pool pool(rt);
-  const auto options = map_options(o.schedule);
+  const auto options = map_options(o.schedule, o.chunksize);
   // Each repeat's results are checked and freed after the timed repeats:
   // neither is the map's (at 1,024 simulated ranks root's check of 10^6
   // results and the free of their 8 MB were 1 ms of simulated time).
@@ -187,7 +189,7 @@ Outcome run_task_error(hmp::Runtime& rt, const Options& o) {
             }
             return i;
           },
-          std::views::iota(std::size_t{0}, o.items), map_options(o.schedule));
+          std::views::iota(std::size_t{0}, o.items), map_options(o.schedule, o.chunksize));
     } catch (const hmp::TaskError& e) {
       // No MPI call inside the handler: under SMPI every rank is a context
       // of one thread, and a rank switched to while another is inside a
@@ -229,7 +231,7 @@ nlohmann::json record(const hmp::Runtime& rt, const Options& o, const Outcome& o
                             .timed_region = "the method once on every rank, from a barrier to the slowest rank's end"};
   auto r = hmp::apps::make_record(rt, in);
   r.update(out.fields);
-  r.update({{"schedule", o.schedule}, {"task_us", o.task_us}, {"makespan_s", out.timing.median()}});
+  r.update({{"schedule", o.schedule}, {"chunksize", o.chunksize}, {"task_us", o.task_us}, {"makespan_s", out.timing.median()}});
   return r;
 }
 
@@ -248,6 +250,8 @@ int main(int argc, char** argv) {
   app.add_flag("--list-methods", list, "print the methods, one a line, and exit");
   app.add_option("--schedule", o.schedule, "the map's schedule")
       ->check(CLI::IsMember({"default", "static_cyclic", "static_block", "dynamic", "guided"}));
+  app.add_option("--chunksize", o.chunksize, "the map's chunk (guided: its least chunk); 0: the schedule's default")
+      ->check(CLI::Range(0.0, 1e9));
   app.add_option("--items", o.items, "tasks of the map; elements of the SharedArray")->check(CLI::Range(1.0, 1e9));
   app.add_option("--task-us", o.task_us, "each task's cost in microseconds")->check(CLI::Range(0.0, 1e6));
   app.add_option("--repeat", o.repeat, "timed repeats (the median is reported)")->check(CLI::Range(1, 100));

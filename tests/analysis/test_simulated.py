@@ -24,6 +24,16 @@ def sim_map(ranks, schedule, task_us, items, makespan, **fields) -> dict:
                   overhead_us_per_task=(makespan - ideal) * ranks / items * 1e6, **fields)
 
 
+def simulated_rows(tmp_path, *options) -> list:
+    """Runs hmp-report on tmp_path/in into tmp_path/out; the rows of its
+    tables/simulated_scaling.csv."""
+    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), *options, str(tmp_path / "in")],
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def test_simulated_records_get_their_own_table(tmp_path):
     measured = strong_study(workers=(2, 4))
     simulated = [sim_map(64, "dynamic", 100.0, 1000, 1000 * 100e-6 / 64 * 1.25),
@@ -37,11 +47,7 @@ def test_simulated_records_get_their_own_table(tmp_path):
                             same_error_everywhere=True))
     write_jsonl(tmp_path / "in" / "measured.jsonl", measured)
     write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
-    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), str(tmp_path / "in")],
-                          capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = simulated_rows(tmp_path)
     assert set(REQUIRED) <= set(rows[0])
     maps = sorted((r for r in rows if r["method"] == "map"), key=lambda r: int(r["ranks"]))
     assert [int(r["ranks"]) for r in maps] == [64, 256]
@@ -102,11 +108,7 @@ def test_a_rerun_on_a_newer_build_is_shown_and_marked(tmp_path):
                         schedule="default", task_us=0, makespan_s=3e-4, error_reach_s=2e-4,
                         same_error_everywhere=False, build=new, time=late)]
     write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
-    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), "--mixed",
-                           str(tmp_path / "in")], capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    with open(tmp_path / "out" / "tables" / "simulated_scaling.csv", encoding="utf-8") as handle:
-        rows = {(int(r["ranks"]), r["schedule"]): r for r in csv.DictReader(handle)}
+    rows = {(int(r["ranks"]), r["schedule"]): r for r in simulated_rows(tmp_path, "--mixed")}
     rerun = rows[(256, "dynamic")]
     assert (rerun["build"], rerun["records"]) == (new, "1")
     assert math.isclose(float(rerun["efficiency"]), 0.5)
@@ -115,9 +117,37 @@ def test_a_rerun_on_a_newer_build_is_shown_and_marked(tmp_path):
     assert f"a figure marked [build] ran on that build, every other on {old}" in text
     assert f"| 1,000 × 100 µs | dynamic | 80.0%, 25 µs | 50.0%, 100 µs [{new}] |" in text
     # Every table of the section has the build column.
-    assert (f"| fat-tree-256 | 64 | 16 | guided | 100 | 1000 | 0.00195 | 0.00156 | 0.80 | 25 | {old} | – | – |"
+    assert (f"| fat-tree-256 | 64 | 16 | guided | 100 | 1000 | strong | 0.00195 | 0.00156 | 0.80 | 25 | {old} | – | – |"
             in text)
     assert f"| fat-tree-256 | task_error | 256 | 64 | 100 | 0.0003 | 0.0002 | NO | passed | {new} | – | – |" in text
     # What the simulations cost, by size and build.
     assert f"| 64 | {old} | 1 | 0.1 | 6 (map dynamic, 1,000 × 100 µs) | 1.00 |" in text
     assert f"| 256 | {new} | 1 | 0.5 | 30 (map dynamic, 1,000 × 100 µs) | 2.00 |" in text
+
+
+def test_a_weak_series_is_shown_apart_from_the_fixed_items_one(tmp_path):
+    """Weak scaling (the same tasks a rank at every rank count) is a series
+    of its own, by tasks a rank, beside the fixed-items series of the same
+    schedule; a given chunksize is a series of its own too."""
+    def over(ranks, items, lost_us):  # a makespan losing lost_us a task
+        return items * 100e-6 / ranks + lost_us * 1e-6 * items / ranks
+
+    simulated = [sim_map(64, "dynamic", 100.0, 100000, over(64, 100000, 0.7)),
+                 sim_map(256, "dynamic", 100.0, 100000, over(256, 100000, 3.0)),
+                 sim_map(64, "dynamic", 100.0, 64 * 244, over(64, 64 * 244, 1.5), scaling="weak"),
+                 sim_map(256, "dynamic", 100.0, 256 * 244, over(256, 256 * 244, 2.0), scaling="weak"),
+                 sim_map(64, "dynamic", 100.0, 64 * 244, over(64, 64 * 244, 2.5), scaling="weak",
+                         chunksize=1),
+                 sim_map(256, "dynamic", 100.0, 256 * 244, over(256, 256 * 244, 4.0), scaling="weak",
+                         chunksize=1)]
+    write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
+    rows = simulated_rows(tmp_path)
+    got = sorted((r["scaling"], r["chunksize"], int(r["ranks"]), int(r["items"]),
+                  round(float(r["overhead_us_per_task"]), 3)) for r in rows)
+    assert got == [("strong", "0", 64, 100000, 0.7), ("strong", "0", 256, 100000, 3.0),
+                   ("weak", "0", 64, 15616, 1.5), ("weak", "0", 256, 62464, 2.0),
+                   ("weak", "1", 64, 15616, 2.5), ("weak", "1", 256, 62464, 4.0)]
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| 100,000 × 100 µs | dynamic | 99.3%, 0.7 µs | 97.1%, 3 µs |" in text
+    assert "| 244 a rank (weak) × 100 µs | dynamic | 98.5%, 1.5 µs | 98.0%, 2 µs |" in text
+    assert "| 244 a rank (weak) × 100 µs | dynamic, chunksize 1 | 97.6%, 2.5 µs | 96.2%, 4 µs |" in text

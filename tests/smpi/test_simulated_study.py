@@ -23,6 +23,7 @@ from build_id_file import build_id_in
 from python_tools import command
 
 from hmp_tools import schema
+from hmp_tools.sweep import smpi
 
 PLATFORM = "ethernet-64"   # 64 hosts of 8 cores; 4 ranks to a host here
 RANKS = (4, 8)
@@ -30,6 +31,9 @@ MAP_ITEMS = 64
 TASKS_US = (0, 100)
 SCHEDULES = ("static_block", "dynamic")
 OTHERS = ("shared_array", "lock", "task_error")
+WEAK_PER_RANK = 8
+# The configurations at each rank count: the maps, the others, the weak map.
+PER_RANKS = len(SCHEDULES) * len(TASKS_US) + len(OTHERS) + 1
 STUDY = {
     "name": "sim-tiny",
     "simulated": {"platform": PLATFORM, "ranks_per_host": 4},
@@ -38,6 +42,9 @@ STUDY = {
         {"app": "bench-scale", "methods": ["map"], "items": [MAP_ITEMS],
          "args": {"schedule": list(SCHEDULES), "task_us": list(TASKS_US)}},
         {"app": "bench-scale", "methods": list(OTHERS), "items": [16]},
+        # Weak scaling beside the fixed-items maps: WEAK_PER_RANK tasks a rank.
+        {"app": "bench-scale", "methods": ["map"], "items": [WEAK_PER_RANK], "scaling": "weak",
+         "args": {"schedule": "dynamic", "chunksize": 1, "task_us": 100}},
     ],
 }
 CSV_COLUMNS = ("ranks", "schedule", "task_us", "items", "makespan_s", "ideal_s", "efficiency",
@@ -73,7 +80,7 @@ def swept(bin_dir, tmp_path_factory):
 
 def test_every_configuration_ran_and_a_rerun_runs_none(swept):
     _, first, again, _ = swept
-    configs = len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
+    configs = len(RANKS) * PER_RANKS
     assert first.returncode == 0, first.stdout + first.stderr
     assert f"{configs} ran ok, 0 skipped (complete), 0 failed" in first.stdout
     assert again.returncode == 0, again.stderr
@@ -83,7 +90,7 @@ def test_every_configuration_ran_and_a_rerun_runs_none(swept):
 def test_records_validate_and_say_simulated_on_the_platform(swept, bin_dir):
     folder = swept[0]
     files = sorted((folder / "results" / "sim-tiny").glob("*.jsonl"))
-    assert len(files) == len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
+    assert len(files) == len(RANKS) * PER_RANKS
     for path in files:
         (rec,) = [json.loads(line) for line in path.read_text().splitlines()]
         assert schema.problems(rec) == [], path
@@ -91,6 +98,10 @@ def test_records_validate_and_say_simulated_on_the_platform(swept, bin_dir):
         assert rec["app"] == "bench-scale" and rec["check"] == "passed", path
         assert rec["ranks"] in RANKS and rec["nodes"] == rec["ranks"] // 4, path
         assert rec["study"] == "sim-tiny" and rec["config"] == path.stem, path
+        weak = "chunksize" in path.stem
+        assert rec["scaling"] == ("weak" if weak else "strong"), path
+        if weak:
+            assert rec["items"] == WEAK_PER_RANK * rec["ranks"] and rec["chunksize"] == 1, path
         # The build's git describe when it was last built (not configured).
         assert rec["build"] == build_id_in(bin_dir / "common" / "build_id.cpp"), path
         # What the simulation cost here: the simulator's memory and wall time.
@@ -104,7 +115,12 @@ def test_report_writes_the_simulated_table_with_the_bench_arithmetic(swept):
         rows = list(csv.DictReader(handle))
     assert set(CSV_COLUMNS) <= set(rows[0])
     assert all(float(r["wall_s"]) > 0 and int(r["peak_rss_bytes"]) > 1 << 20 for r in rows)
-    maps = [r for r in rows if r["method"] == "map"]
+    maps = [r for r in rows if r["method"] == "map" and r["scaling"] == "strong"]
+    weak = [r for r in rows if r["method"] == "map" and r["scaling"] == "weak"]
+    assert sorted((int(r["ranks"]), int(r["items"]), r["chunksize"]) for r in weak) == [
+        (n, WEAK_PER_RANK * n, "1") for n in RANKS]
+    text = (folder / "report" / "report.md").read_text()
+    assert f"| {WEAK_PER_RANK} a rank (weak) × 100 µs | dynamic, chunksize 1 |" in text
     assert sorted((int(r["ranks"]), r["schedule"], float(r["task_us"])) for r in maps) == sorted(
         (n, s, float(t)) for n in RANKS for s in SCHEDULES for t in TASKS_US)
     for r in maps:
@@ -134,6 +150,10 @@ BAD = [
                          "args": {"schedule": "fastest"}}]}, "apps[0].args.schedule: unknown value"),
     ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8],
                          "args": {"task_us": [-1]}}]}, "apps[0].args.task_us: expected a number"),
+    ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8],
+                         "args": {"chunksize": 1.5}}]}, "apps[0].args.chunksize: expected an integer"),
+    ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8], "scaling": "strongest"}]},
+     "apps[0].scaling: unknown value"),
     ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8], "sizes": [1]}]},
      "apps[0].sizes: bench-scale has no size"),
     ({**STUDY, "apps": [{"app": "sum", "methods": ["all"], "items": [8], "sizes": [1]}]},
@@ -170,7 +190,7 @@ def test_a_dry_run_lists_every_smpirun_and_writes_nothing(bin_dir, tmp_path):
                "--dry-run", timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == len(RANKS) * (len(SCHEDULES) * len(TASKS_US) + len(OTHERS))
+    assert len(lines) == len(RANKS) * PER_RANKS
     assert all("[to run]" in l and "smpirun" in l and f"{PLATFORM}.xml" in l for l in lines)
     assert not (tmp_path / "r").exists()
 
@@ -181,7 +201,7 @@ def test_only_the_rank_counts_asked_for_run(bin_dir, tmp_path):
                "--ranks", "8", "--dry-run", timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == len(SCHEDULES) * len(TASKS_US) + len(OTHERS)
+    assert len(lines) == PER_RANKS
     assert all("-r8-t1" in line for line in lines), done.stdout
     done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",
                "--ranks", "4,16", timeout=120)
@@ -251,3 +271,10 @@ def test_a_run_past_its_memory_limit_is_recorded_and_not_rerun(bin_dir, tmp_path
     again, _ = sweep_limited(path, bin_dir, results, "--max-memory", str(1 / 1024))
     assert again.returncode == 1 and "1 not rerun" in again.stdout, again.stdout
     assert "skipped (used more than 1 MiB of memory)" in again.stdout
+
+
+def test_the_simulator_binds_at_load_and_keeps_no_fastbins():
+    # docs/scaling.md, "One process's costs, taken out"; a setting given is kept.
+    assert smpi.simulator_env({}) == {"LD_BIND_NOW": "1", "GLIBC_TUNABLES": "glibc.malloc.mxfast=0"}
+    given = smpi.simulator_env({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"})
+    assert given["GLIBC_TUNABLES"] == "glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0"

@@ -216,7 +216,7 @@ def simulated_figure(series, path, _methods_palette=None) -> None:
             where = f" on {platform}" if len(platforms) > 1 else ""
             look = dict(color=palette(schedule), marker=MARKERS[schedules.index(schedule) % len(MARKERS)],
                         linestyle=LINES[sizes.index(items) % len(LINES)],
-                        label=f"{schedule}, {items:,} tasks{where}")
+                        label=f"{schedule}, {items.label()}{where}")
             top.plot(x, [p.row["efficiency"] if cost else p.row["makespan_s"] for p in pts], **look)
             bottom.plot(x, [p.row["overhead_us_per_task"] for p in pts], **look)
         if cost:

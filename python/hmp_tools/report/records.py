@@ -23,7 +23,7 @@ TIMING = ("seconds", "seconds_min", "seconds_median", "busy_seconds")
 CHECKS = ("passed", "failed", "skipped")
 # hmp-bench-scale's own fields a simulated table shows (records.schema.json),
 # and what the simulation cost here (the sweep's).
-SIM_FIELDS = ("schedule", "task_us", "makespan_s", "ideal_s", "efficiency",
+SIM_FIELDS = ("schedule", "chunksize", "task_us", "makespan_s", "ideal_s", "efficiency",
               "overhead_us_per_task", "error_reach_s", "first_reach_s",
               "same_error_everywhere", "per_rank_us", "elapsed_seconds", "peak_rss_bytes")
 # Folder scans pick only these, so other JSON beside the records is ignored.

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 # tables/simulated_scaling.csv, in this order; build is the shown records'
 # build; wall_s and peak_rss_bytes are what the shown record's simulation cost
 # on the machine that ran it.
-COLUMNS = ("platform", "study", "method", "ranks", "nodes", "schedule", "task_us", "items",
+COLUMNS = ("platform", "study", "method", "ranks", "nodes", "schedule", "chunksize", "task_us", "items",
+           "scaling",
            "makespan_s", "ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
            "same_error_everywhere", "records", "check", "build", "wall_s", "peak_rss_bytes")
 
@@ -26,7 +27,34 @@ class Point:
     @property
     def series(self) -> tuple:
         r = self.row
-        return (r["platform"], r["study"], r["method"], r["schedule"], r["task_us"], r["items"])
+        return (r["platform"], r["study"], r["method"], schedule_label(r), r["task_us"], tasks(r))
+
+
+@dataclass(frozen=True, order=True)
+class Tasks:
+    """A map series' tasks: a fixed number (strong scaling), or as many a
+    rank at every rank count (weak scaling: items grow with the ranks)."""
+    per_rank: bool
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.count:,} a rank (weak)" if self.per_rank else f"{self.count:,}"
+
+    def label(self) -> str:
+        return f"{self.count:,} tasks a rank (weak)" if self.per_rank else f"{self.count:,} tasks"
+
+
+def tasks(row) -> Tasks:
+    """The series a map's row belongs to by its tasks."""
+    if row["scaling"] == "weak":
+        return Tasks(True, round(row["items"] / row["ranks"]))
+    return Tasks(False, row["items"])
+
+
+def schedule_label(row) -> str:
+    """The schedule, with its chunk when one was given (0: the schedule's own)."""
+    chunk = row["chunksize"]
+    return f"{row['schedule']}, chunksize {chunk}" if chunk else row["schedule"]
 
 
 def task_label(task_us) -> str:
@@ -38,7 +66,8 @@ def task_label(task_us) -> str:
 
 def _key(record) -> tuple:
     return (record.platform or "unknown", record.study or "", record.method, record.ranks,
-            record.figure("schedule") or "", record.figure("task_us") or 0, record.items)
+            record.figure("schedule") or "", record.figure("chunksize") or 0,
+            record.figure("task_us") or 0, record.items, record.scaling)
 
 
 def _makespan(record) -> float:
@@ -56,9 +85,10 @@ def points(records) -> list:
     for key in sorted(groups):
         group = sorted(_newest_build(groups[key]), key=_makespan)
         shown = group[(len(group) - 1) // 2]
-        platform, study, method, ranks, schedule, task_us, items = key
+        platform, study, method, ranks, schedule, chunksize, task_us, items, scaling = key
         row = {"platform": platform, "study": study, "method": method, "ranks": ranks,
-               "nodes": shown.nodes, "schedule": schedule, "task_us": task_us, "items": items,
+               "nodes": shown.nodes, "schedule": schedule, "chunksize": chunksize,
+               "task_us": task_us, "items": items, "scaling": scaling,
                "makespan_s": _makespan(shown), "records": len(group),
                "check": "/".join(sorted({r.check for r in group})), "build": shown.build}
         for name in ("ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
@@ -90,11 +120,11 @@ def rows(all_points) -> list:
 
 
 def map_series(all_points) -> dict:
-    """{(platform, study, schedule, task_us, items): [points by ranks]} of the maps."""
+    """{(platform, study, schedule label, task_us, Tasks): [points by ranks]}
+    of the maps; a weak series is apart from every fixed-items one."""
     out = {}
     for p in all_points:
         if p.row["method"] == "map":
-            r = p.row
-            out.setdefault((r["platform"], r["study"], r["schedule"], r["task_us"], r["items"]),
-                           []).append(p)
+            platform, study, _method, schedule, task_us, what = p.series
+            out.setdefault((platform, study, schedule, task_us, what), []).append(p)
     return {k: sorted(v, key=lambda p: p.row["ranks"]) for k, v in out.items()}

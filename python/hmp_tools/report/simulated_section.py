@@ -58,10 +58,11 @@ class _Tables:
 
     def maps(self, maps) -> None:
         if maps:
-            self.doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "makespan (s)",
-                            "ideal (s)", "efficiency", "overhead (µs/task)", *self._build("build"), *COST],
-                           [[r["platform"], r["ranks"], r["nodes"], r["schedule"], _s(r["task_us"]),
-                             r["items"], _s(r["makespan_s"]), _s(r["ideal_s"]),
+            self.doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "scaling",
+                            "makespan (s)", "ideal (s)", "efficiency", "overhead (µs/task)",
+                            *self._build("build"), *COST],
+                           [[r["platform"], r["ranks"], r["nodes"], simulated.schedule_label(r),
+                             _s(r["task_us"]), r["items"], r["scaling"], _s(r["makespan_s"]), _s(r["ideal_s"]),
                              _r(r["efficiency"]) if r["task_us"] else "–",
                              _s(r["overhead_us_per_task"]), *self._build(r["build"]), *_cost(r)]
                             for r in maps])
@@ -86,11 +87,12 @@ class _Tables:
         for key in sorted(series, key=lambda k: (k[0], k[4], k[3], k[2])):
             platform, _study, schedule, task_us, items = key
             at = {p.row["ranks"]: p.row for p in series[key]}
-            what = f"{items:,} × {simulated.task_label(task_us)}"
+            what = f"{items} × {simulated.task_label(task_us)}"
             what += f" on {platform}" if several else ""
             rows.append([what, schedule, *(self._by_ranks_cell(at.get(n), task_us) for n in ranks)])
         self.doc.para("The maps by ranks: efficiency (no-op tasks: the makespan), then the rank-time "
-                      "lost per task.")
+                      "lost per task. A row \"N a rank (weak)\" is weak scaling: N × ranks tasks at "
+                      "each rank count; every other row keeps its number of tasks.")
         self.doc.table(["tasks", "schedule", *(f"{n:,} ranks" for n in ranks)], rows)
 
     def _by_ranks_cell(self, row, task_us) -> str:

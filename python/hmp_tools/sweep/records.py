@@ -139,7 +139,7 @@ def tag(obj: dict, study, config) -> dict:
     """What the sweep knows and the app may not have written."""
     obj.setdefault("study", study.name)
     obj.setdefault("config", config.id)
-    obj.setdefault("scaling", study.scaling)
+    obj.setdefault("scaling", config.scaling)
     if config.platform is not None:
         obj.setdefault("simulated", True)
         obj.setdefault("platform", config.platform)

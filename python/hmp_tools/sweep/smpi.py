@@ -116,6 +116,28 @@ ALONE = """<?xml version='1.0'?>
 """
 
 
+# Every simulated rank runs in the one simulator process, and the host time
+# of a rank's code between two MPI calls becomes its simulated time: two
+# costs a rank's own process does not have are taken out, which had held
+# single ranks 0.1-2 ms of simulated time at 1,024-4,096 ranks and decided
+# the last rank of a run (docs/performance.md, "A task error within 1 ms"):
+# - lazy binding: each rank's copy of the program resolves each library
+#   function at its first call (a first throw, a first message): bound
+#   when the copy is loaded instead, before the simulation starts;
+# - glibc's fastbins: the ranks share one heap, and an allocation may first
+#   merge the small blocks every rank freed: off (mxfast=0).
+SIMULATOR_ENV = {"LD_BIND_NOW": "1", "GLIBC_TUNABLES": "glibc.malloc.mxfast=0"}
+
+
+def simulator_env(environ=None) -> dict:
+    """SIMULATOR_ENV, a GLIBC_TUNABLES of `environ` kept beside it."""
+    env = dict(SIMULATOR_ENV)
+    given = (os.environ if environ is None else environ).get("GLIBC_TUNABLES")
+    if given:
+        env["GLIBC_TUNABLES"] = f"{given}:{env['GLIBC_TUNABLES']}"
+    return env
+
+
 def prepare(folder, platform, ranks: int, program, args=(), ranks_per_host=None) -> tuple:
     """(argv, environment additions) of one run, its hostfile written into
     `folder`, which must stay until the run ends and is its working folder."""
@@ -125,7 +147,7 @@ def prepare(folder, platform, ranks: int, program, args=(), ranks_per_host=None)
     # smpirun copies the program once per rank into TMPDIR (its -tmpdir
     # option takes the next word for the program in SimGrid 3.32); the
     # records name the platform (apps/common/records.cpp).
-    return argv, {"TMPDIR": str(folder), "HMP_PLATFORM": Path(platform).stem}
+    return argv, {"TMPDIR": str(folder), "HMP_PLATFORM": Path(platform).stem, **simulator_env()}
 
 
 def run(platform, ranks: int, program, args=(), ranks_per_host=None, **kwargs):

@@ -23,9 +23,10 @@ from .apps import APPS, SIMULATED_APPS, AppError
 
 @dataclass(frozen=True)
 class Numbers:
-    """An option whose value is a number lo..hi."""
+    """An option whose value is a number lo..hi (whole: an integer)."""
     lo: float
     hi: float
+    whole: bool = False
 
 
 # Extra app options a study may set, with their allowed values; a list of
@@ -33,7 +34,7 @@ class Numbers:
 # hmp-bench-scale's (--schedule, --task-us).
 ARGS = {"autocorr": {"algorithm": ("direct", "fft", "auto")},
         "bench-scale": {"schedule": ("default", "static_cyclic", "static_block", "dynamic", "guided"),
-                        "task_us": Numbers(0, 1e6)}}
+                        "task_us": Numbers(0, 1e6), "chunksize": Numbers(0, 1e9, whole=True)}}
 
 # Methods that use one core (run once, at 1 rank x 1 thread) or one rank's
 # threads (run at 1 rank, every thread count): other layouts would time the
@@ -50,7 +51,7 @@ TOP_KEYS = ("name", "description", "scaling", "ranks", "nodes", "ranks_per_node"
             "max_workers", "repeats", "warmup", "seed", "check", "timeout", "apps", "slurm",
             "simulated")
 SIMULATED_KEYS = ("platform", "ranks_per_host")
-APP_KEYS = ("app", "methods", "sizes", "items", "args")
+APP_KEYS = ("app", "methods", "sizes", "items", "args", "scaling")
 SLURM_KEYS = ("partition", "account", "time", "nodes", "exclusive")
 
 
@@ -74,6 +75,7 @@ class Config(RanksAndThreads):
     args: tuple  # ((key, value), ...) extra app options
     nodes: int = 1
     platform: str | None = None  # a simulated run's platform (jobs/platforms/<platform>.xml)
+    scaling: str = "strong"  # weak: items were given per rank x thread
 
     @property
     def ranks_per_node(self) -> int:
@@ -315,7 +317,11 @@ def load(path, methods_of, text=None) -> Study:
         else:
             sizes = c.int_list(entry["sizes"], f"{where}.sizes", 1)
         items = c.int_list(entry["items"], f"{where}.items", 1)
+        # An entry may scale otherwise than the study: e.g. a weak series
+        # beside the fixed-items maps of a scale study.
+        entry_scaling = c.choice(entry.get("scaling", scaling), f"{where}.scaling", ("strong", "weak"))
         checked.append({"app": app, "methods": expanded, "sizes": sizes, "items": items,
+                        "scaling": entry_scaling,
                         "arg_sets": _arg_sets(c, entry.get("args", {}), app, where)})
 
     return Study(path=path, name=name, scaling=scaling, ranks=ranks, threads=threads,
@@ -359,10 +365,12 @@ def _simulated(c: Checker, block, ranks) -> dict:
 
 def _arg_value(c: Checker, value, where, allowed) -> str:
     if isinstance(allowed, Numbers):
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
+        kinds = int if allowed.whole else (int, float)
+        if (isinstance(value, bool) or not isinstance(value, kinds)
                 or not math.isfinite(value) or not allowed.lo <= value <= allowed.hi):
-            c.fail(where, f"expected a number, got {_show(value)}",
-                   f"a number {allowed.lo:g}..{allowed.hi:g}")
+            what = "an integer" if allowed.whole else "a number"
+            c.fail(where, f"expected {what}, got {_show(value)}",
+                   f"{what} {allowed.lo:g}..{allowed.hi:g}")
         return f"{value:g}" if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
     return c.choice(value, where, allowed)
 
@@ -443,7 +451,7 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
                             continue
                         if max_nodes is not None and n > max_nodes:
                             continue
-                        items = base * r * t if study.scaling == "weak" else base
+                        items = base * r * t if entry["scaling"] == "weak" else base
                         if items > INT_MAX:
                             c.fail(f"apps[{i}].items", f"weak scaling gives {items} items "
                                    f"at {r} ranks x {t} threads", f"at most {INT_MAX}")
@@ -456,7 +464,8 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
                                    f"apps[{owner[cid]}]", "each configuration once")
                         owner[cid] = i
                         configs.append(Config(len(configs), cid, entry["app"], method,
-                                              items, size, r, t, args, n, study.platform))
+                                              items, size, r, t, args, n, study.platform,
+                                              entry["scaling"]))
     if not configs:
         c.fail("max_workers", f"no configuration has ranks x threads <= {limit}",
                "a limit that keeps at least one layout")

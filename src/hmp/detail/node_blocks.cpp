@@ -1,5 +1,6 @@
 #include <hmp/detail/call_tags.hpp>
 #include <hmp/detail/claim_counter.hpp>
+#include <hmp/detail/clock.hpp>
 #include <hmp/detail/mpi_check.hpp>
 #include <hmp/detail/node_blocks.hpp>
 #include <hmp/detail/stop_board.hpp>
@@ -14,12 +15,15 @@ namespace hmp::detail {
 
 namespace {
 
-enum Cell : std::size_t { kState, kBlock0, kBlock1, kAhead, kParked, kCells };
+enum Cell : std::size_t { kState, kBlock0, kBlock1, kAhead, kParked, kRoundTrip, kCells };
 constexpr std::uint64_t kLow = 0xffffffffULL;
 constexpr std::uint64_t kRefilling = kLow;  // state position: a rank fetches the next block
 constexpr std::uint64_t kDone = kLow;       // block end: the pool's counter had nothing left
 constexpr int kAnswersAtOnce = 8;           // requests root answers before it looks at other messages
-constexpr double kAskPatience = 1e-3;       // seconds a refill waits for another rank's ask ahead
+// A refill waits for another rank's ask ahead at least kAskPatience seconds
+// and kAskRoundTrips of the node's last request to root (kRoundTrip, in µs).
+constexpr double kAskPatience = 1e-3;
+constexpr double kAskRoundTrips = 2;
 
 // The ask ahead (kAhead): (call number << 32 | one of these); a value of
 // another call is no ask. kParked holds a parked answer (begin << 32 | end).
@@ -40,6 +44,10 @@ std::int32_t calls_ahead(std::uint64_t v, std::uint64_t s) {
 
 // The ask-ahead state of call `s` in the cell's value `v`.
 std::uint64_t ahead_of(std::uint64_t v, std::uint64_t s) { return calls_ahead(v, s) == 0 ? (v & kLow) : kNoAsk; }
+
+// A parked answer in its one cell (kParked): (begin << 32) | end.
+std::uint64_t parked_cell(const BlockAnswer& a) { return (a.begin << 32) | a.end; }
+BlockAnswer parked_block(std::uint64_t v) { return {v >> 32, v & kLow, 0}; }
 
 }  // namespace
 
@@ -163,12 +171,12 @@ std::optional<Positions> NodeBlocks::next_block(std::uint64_t seq, std::uint64_t
   std::uint64_t v = cells_.load(kAhead);
   const std::uint64_t ask = ahead_of(v, s);
   if (ask == kParkedMore || ask == kParkedLast) {
-    const std::uint64_t parked = cells_.load(kParked);
+    const BlockAnswer parked = parked_block(cells_.load(kParked));
     // Exhausting the call (exhaust) takes the parked block away.
     if (!cells_.compare_exchange(kAhead, v, (s << 32) | (ask == kParkedLast ? kHandedOut : kNoAsk)))
       return std::nullopt;
-    if ((parked >> 32) == (parked & kLow)) return std::nullopt;
-    return Positions{parked >> 32, parked & kLow};
+    if (parked.empty()) return std::nullopt;
+    return Positions{parked.begin, parked.end};
   }
   if (ask == kHandedOut) return std::nullopt;  // root said so with the node's last block
   if (ask == kAsked && ahead_ && ahead_seq_ == seq) {
@@ -189,17 +197,22 @@ void NodeBlocks::let_root_progress() const {
 }
 
 // Another rank's ask ahead: its answer, parked once that rank is back from
-// its claim, is waited for kAskPatience at most (a slow task), then this
-// rank asks root itself: an answer parked too becomes the block after, but
-// each such block is a share of what was left, and guided's shares doubled
-// so (96-97% at 256 simulated ranks fell to 89%).
+// its claim, is waited for kAskPatience, or two of the node's last round
+// trips to root where those take longer (over TCP a request moves only
+// while root enters MPI: 7-180 ms on two fake hosts of 8 ranks, where a
+// wait of 1 ms gave up on most asks). Then this rank asks root itself: an
+// answer parked too becomes the block after, but each such block is a
+// share of what was left, and guided's shares doubled so (96-97% at 256
+// simulated ranks fell to 89%).
 bool NodeBlocks::wait_for_ask(std::uint64_t seq) {
   const std::uint64_t s = seq & kLow;
   const auto answered = [&] {
     let_root_progress();
     return ahead_of(cells_.load(kAhead), s) != kAsked || stopped(seq);
   };
-  return wait_until(answered, Deadline(Seconds(kAskPatience), true, "hmp::Pool claim"));
+  const double last = static_cast<double>(cells_.load(kRoundTrip)) * 1e-6;
+  const double patience = std::min(std::max(kAskPatience, kAskRoundTrips * last), timeout_);
+  return wait_until(answered, Deadline(Seconds(patience), true, "hmp::Pool claim"));
 }
 
 // Asks root for the node's next block when its current one holds at most
@@ -211,9 +224,7 @@ bool NodeBlocks::wait_for_ask(std::uint64_t seq) {
 void NodeBlocks::ask_ahead(std::uint64_t seq, std::uint64_t left_in_block, const ClaimSizes& sizes) {
   const std::uint64_t here = claimers(sizes).here;
   if (left_in_block > 2 * here * sizes.claim(1, here) || served_rank_ == requests_->root()) return;
-  const std::uint64_t s = seq & kLow;
-  std::uint64_t v = cells_.load(kAhead);
-  if (ahead_of(v, s) != kNoAsk || !cells_.compare_exchange(kAhead, v, (s << 32) | kAsked)) return;
+  if (!move_ask(seq, kNoAsk, kAsked)) return;
   ahead_ = requests_->send(seq, here);
   ahead_seq_ = seq;
 }
@@ -238,11 +249,17 @@ bool NodeBlocks::park_answer(std::uint64_t seq, bool wait) {
   }
   requests_->release(ahead_);
   ahead_ = nullptr;
-  const std::uint64_t s = seq & kLow;
-  cells_.store(kParked, (answer->begin << 32) | answer->end);
-  std::uint64_t v = (s << 32) | kAsked;
-  cells_.compare_exchange(kAhead, v, (s << 32) | (answer->left ? kParkedMore : kParkedLast));
+  cells_.store(kParked, parked_cell(*answer));
+  move_ask(seq, kAsked, answer->left ? kParkedMore : kParkedLast);
   return true;
+}
+
+// The node's ask state of call `seq` becomes `to` if it is still `from`
+// (kNoAsk: also a state of another call); false if another rank's move came first.
+bool NodeBlocks::move_ask(std::uint64_t seq, std::uint64_t from, std::uint64_t to) {
+  const std::uint64_t s = seq & kLow;
+  std::uint64_t v = cells_.load(kAhead);
+  return ahead_of(v, s) == from && cells_.compare_exchange(kAhead, v, (s << 32) | to);
 }
 
 void NodeBlocks::serve_from(MPI_Comm comm, int root, int rank_in_comm) {
@@ -253,15 +270,13 @@ void NodeBlocks::serve_from(MPI_Comm comm, int root, int rank_in_comm) {
 
 // A request now, waited for; root's answer says whether it has more.
 std::optional<Positions> NodeBlocks::request_block(std::uint64_t seq, std::uint64_t here) {
+  const auto sent = Clock::now();
   auto* ask = requests_->send(seq, here);
   const auto answer = requests_->wait(*ask, [&] { return stopped(seq); });
   if (!answer) return std::nullopt;  // stopped: the ask waits for finish_requests
   requests_->release(ask);
-  if (!answer->left) {
-    const std::uint64_t s = seq & kLow;
-    std::uint64_t v = cells_.load(kAhead);
-    if (ahead_of(v, s) == kNoAsk) cells_.compare_exchange(kAhead, v, (s << 32) | kHandedOut);
-  }
+  cells_.store(kRoundTrip, static_cast<std::uint64_t>(seconds_since(sent) * 1e6));
+  if (!answer->left) move_ask(seq, kNoAsk, kHandedOut);
   if (answer->empty()) return std::nullopt;
   return Positions{answer->begin, answer->end};
 }

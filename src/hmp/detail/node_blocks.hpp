@@ -120,6 +120,7 @@ class NodeBlocks {
   std::optional<Positions> next_block(std::uint64_t seq, std::uint64_t here);
   void ask_ahead(std::uint64_t seq, std::uint64_t left_in_block, const ClaimSizes& sizes);
   bool park_answer(std::uint64_t seq, bool wait = false);
+  bool move_ask(std::uint64_t seq, std::uint64_t from, std::uint64_t to);
   bool wait_for_ask(std::uint64_t seq);
   void let_root_progress() const;
   bool nothing_more(std::uint64_t seq, std::uint64_t end, std::uint64_t limit) const;

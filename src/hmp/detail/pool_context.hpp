@@ -67,7 +67,8 @@ struct PoolContext {
   /// when it has none left (or a task of it failed, or the call stopped).
   bool claim(CallState& call);
   /// Runs call.local.claimed, results to `dests` (one per range); the
-  /// caller times it (call.local.clock).
+  /// caller times it (call.local.clock), and after a failed task stops the
+  /// call's claims (call.plan->stop_claims()).
   void run_claimed(CallState& call, std::span<void* const> dests);
   /// Whether a message with `tag` from `source` is waiting.
   bool probe(int source, int tag) const;

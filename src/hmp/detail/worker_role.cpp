@@ -200,8 +200,11 @@ class WorkerRole final : public PoolRole {
       // A claim with a failed task holds items never computed (the failed
       // one, and those its team skipped after it): they are not reported
       // as done, so imap never yields them; the failure travels with the
-      // rank's last message.
-      if (local.failed.load(std::memory_order_relaxed)) tell_failure(call);
+      // rank's last message. Root hears of it first, then the claims stop.
+      if (local.failed.load(std::memory_order_relaxed)) {
+        tell_failure(call);
+        call.plan->stop_claims();
+      }
       if (local.failed.load(std::memory_order_relaxed) || local.stopped.load(std::memory_order_relaxed)) {
         if (slab_bytes)
           ctx_.slabs.mine()->untake(slab_bytes);
