@@ -64,13 +64,16 @@ struct DataHeader {
   /// The last message: this rank's task failed and it sent root the failure
   /// at once (a StatusHeader with the call's status tag: worker_role.cpp).
   bool noticed = false;
+  /// To a node leader: small raw results, the parts' bytes in order, in
+  /// this message instead of a message a part (worker_role.cpp, send_up).
+  std::vector<unsigned char> inline_parts;
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     save_ranges(ar, slab_ranges);
-    ar(carried, mismatch, direct, requests, noticed);
+    ar(carried, mismatch, direct, requests, noticed, inline_parts);
   }
   template <class A>
   void load(A& ar) {
@@ -78,7 +81,7 @@ struct DataHeader {
     load_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     load_ranges(ar, slab_ranges);
-    ar(carried, mismatch, direct, requests, noticed);
+    ar(carried, mismatch, direct, requests, noticed, inline_parts);
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -82,14 +83,28 @@ void NodeGather::take_results(CallState& call, int child, std::size_t c, const D
   if (h.done) node_.carried.push_back({child, busy_[c], h.requests});
   node_.ranges.insert(node_.ranges.end(), h.ranges.begin(), h.ranges.end());
   const std::size_t item = call.raw_item_bytes();
+  std::size_t from = 0;  // in h.inline_parts
   for (const auto items : h.parts) {
     if (items > call.desc.n) throw Error("hmp: a pool message is malformed");
     node_.parts.push_back(items);
-    if (item) {  // received into place
+    if (item) {  // received into place, or copied from the header
       const std::size_t at = merged_.size(), bytes = static_cast<std::size_t>(items) * item;
       merged_.resize(at + bytes);
-      ctx_.receive_part(child, call.data_tag, {merged_.data() + at, bytes});
+      if (h.inline_parts.empty()) {
+        ctx_.receive_part(child, call.data_tag, {merged_.data() + at, bytes});
+      } else {
+        if (h.inline_parts.size() - from < bytes) throw Error("hmp: a message from another rank is truncated");
+        std::memcpy(merged_.data() + at, h.inline_parts.data() + from, bytes);
+        from += bytes;
+      }
       bytes_ += bytes;
+      continue;
+    }
+    if (!h.inline_parts.empty()) {
+      // Raw results of another call (its mismatch is the outcome): dropped.
+      if (!node_.mismatch) throw Error("hmp: a pool message is malformed");
+      buffers_.emplace_back();
+      parts_.push_back({buffers_.back(), items});
       continue;
     }
     const auto bytes = ctx_.receive_part(child, call.data_tag, {});
@@ -97,6 +112,7 @@ void NodeGather::take_results(CallState& call, int child, std::size_t c, const D
     parts_.push_back({buffers_.back(), items});
     bytes_ += bytes.size();
   }
+  if (item && from != h.inline_parts.size()) throw Error("hmp: a pool message is malformed");
 }
 
 void NodeGather::add_own(CallState& call, const DataHeader& own, std::span<const Part> parts) {
