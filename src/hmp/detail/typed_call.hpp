@@ -133,7 +133,10 @@ class TypedCall : public CallState {
     if constexpr (!std::is_void_v<R>) {
       if (slots.capacity() < n) slots.reserve(n);
       const std::uint64_t step = std::max<std::uint64_t>(1, step_bytes / sizeof(Stored));
-      slots.resize(std::max<std::uint64_t>(slots.size(), std::min<std::uint64_t>(n, slots.size() + step)));
+      // What is left, not size + step: a step of SIZE_MAX bytes (the rest
+      // at once) would wrap around for 1-byte results.
+      const std::uint64_t left = n - std::min<std::uint64_t>(n, slots.size());
+      slots.resize(slots.size() + std::min(left, step));
       return slots.size() >= n;
     }
     return true;
