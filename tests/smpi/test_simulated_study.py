@@ -195,6 +195,16 @@ def test_a_dry_run_lists_every_smpirun_and_writes_nothing(bin_dir, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_an_integer_argument_reaches_the_app_as_an_integer(bin_dir, tmp_path):
+    study = {**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8],
+                                "args": {"chunksize": 1000000}}]}
+    done = run("hmp-sweep", "simulate", write(tmp_path, study), "--bin", bin_dir, "--results",
+               tmp_path / "r", "--dry-run", timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines and all('"--chunksize", "1000000"' in l for l in lines), done.stdout
+
+
 def test_only_the_rank_counts_asked_for_run(bin_dir, tmp_path):
     path = write(tmp_path, STUDY)
     done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",

@@ -371,6 +371,8 @@ def _arg_value(c: Checker, value, where, allowed) -> str:
             what = "an integer" if allowed.whole else "a number"
             c.fail(where, f"expected {what}, got {_show(value)}",
                    f"{what} {allowed.lo:g}..{allowed.hi:g}")
+        if allowed.whole:
+            return str(value)  # not :g, whose 1e+06 an integer option refuses
         return f"{value:g}" if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
     return c.choice(value, where, allowed)
 
