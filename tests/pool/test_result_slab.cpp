@@ -1,3 +1,6 @@
+// A node's slots (detail/node_results.hpp): on a node without root, the
+// one rank that counts itself in last reads every rank's message of the
+// call, slots are reused only once read, and nothing past a slot is taken.
 // Result slabs (detail/result_slab.hpp): exactly the workers on root's node
 // get one, root reads what a worker handed over and nothing before, a
 // worker reuses its slab only after root gave it back, a batch that never
@@ -9,6 +12,7 @@
 
 #include <gtest/gtest.h>
 #include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/node_results.hpp>
 #include <hmp/detail/result_slab.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
@@ -17,6 +21,8 @@
 
 #include <cstring>
 #include <numeric>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +49,57 @@ struct Slabs {
 Slabs& slabs() {
   static Slabs s;
   return s;
+}
+
+// Every rank of a node without rank 0 writes call `seq`'s message (bytes
+// made from its rank and the call) and counts itself in; returns how many
+// ranks found themselves last (at most one a node), which checked every slot.
+int publish_and_read(hmp::detail::NodeResults& node, std::uint64_t seq) {
+  auto& rt = hmp::Runtime::current();
+  auto message = [seq](int rank, std::size_t at) { return std::byte(static_cast<unsigned>(rank * 31 + seq * 7 + at)); };
+  std::vector<std::byte> header(16 + static_cast<std::size_t>(rt.rank())), results(1000 * seq);
+  for (std::size_t i = 0; i < header.size(); ++i) header[i] = message(rt.rank(), i);
+  for (std::size_t i = 0; i < results.size(); ++i) results[i] = message(rt.rank(), header.size() + i);
+  EXPECT_TRUE(node.writable()) << "rank " << rt.rank();
+  const std::span<const std::byte> parts[] = {results};
+  node.write(seq, header, parts);
+  if (!node.arrive(seq)) return 0;
+  for (int r = 0; r < node.ranks(); ++r) {
+    const auto got = node.slot(r, seq);
+    const int rank = node.rank_of(r);
+    EXPECT_EQ(got.size(), 16 + static_cast<std::size_t>(rank) + 1000 * seq) << "node rank " << r;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      if (got[i] != message(rank, i)) {
+        ADD_FAILURE() << "slot of rank " << rank << ", byte " << i;
+        break;
+      }
+  }
+  EXPECT_THROW(node.slot(0, seq + 1), hmp::Error);
+  node.gathered(seq);
+  return 1;
+}
+
+TEST(NodeResults, TheLastRankOfEachNodeReadsEverySlotCallAfterCall) {
+  auto& rt = hmp::Runtime::current();
+  const auto groups = hmp::detail::split_by_node(rt.world());
+  const bool slots = groups.nodes > 1 && groups.node_index != 0 && groups.node.size() > 1;
+  std::optional<hmp::detail::NodeResults> node;
+  if (slots) node.emplace(rt.world(), groups.node);
+  int nodes_with_slots = slots && groups.node.rank() == 0 ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &nodes_with_slots, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    int last = slots ? publish_and_read(*node, seq) : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &last, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    EXPECT_EQ(last, nodes_with_slots) << "call " << seq;
+    // Every rank waits for the others here, so the slots were read: free.
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+  if (slots) {
+    std::vector<std::byte> big(hmp::detail::NodeResults::kSlotBytes + 1);
+    const std::span<const std::byte> parts[] = {big};
+    EXPECT_THROW(node->write(4, {}, parts), hmp::Error);
+    EXPECT_FALSE(hmp::detail::NodeResults::fits(big.size()));
+  }
 }
 
 TEST(ResultSlab, ExactlyTheWorkersOnRootsNodeHaveOne) {

@@ -2,7 +2,9 @@
 // waits for (relay_tree.hpp): one receive posted at the call's start for
 // any rank of the node, taken as messages come (between the leader's
 // claims, and at its share's end until every rank's last); what they carry
-// goes to root with the leader's own messages, one message for many.
+// goes to root with the leader's own messages, one message for many. Or,
+// where the node's last messages are in its shared memory (node_results.hpp),
+// the node's last rank reads them all and sends root the node's message.
 #pragma once
 
 #include <hmp/detail/message.hpp>
@@ -12,6 +14,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,6 +24,9 @@ class NodeGather {
  public:
   /// At the call's start: the receive posted for the node's ranks.
   NodeGather(PoolContext& ctx, const CallState& call);
+  /// The node's last rank, which reads the others' slots (take_published).
+  struct FromSlots {};
+  NodeGather(PoolContext& ctx, const CallState& call, FromSlots);
 
   const CallState* call() const noexcept { return call_; }
   /// Bytes of the node's results held, not yet sent to root.
@@ -33,7 +39,9 @@ class NodeGather {
   /// outcome, which goes to `take_outcome` when it comes. False if the
   /// outcome of a failed call came first and `leave_on_failure`.
   bool gather(CallState& call, bool leave_on_failure, const std::function<void(const MPI_Status&)>& take_outcome);
-  /// The leader's own last message (`own`, `parts`) into the node's.
+  /// Node rank `r`'s (pool rank `rank`'s) last message, read from its slot.
+  void take_published(CallState& call, int rank, int r, std::span<const std::byte> message);
+  /// The leader's (or last rank's) own last message (`own`, `parts`) into the node's.
   void add_own(CallState& call, const DataHeader& own, std::span<const Part> parts);
   /// What the node sent so far, to root during the call (not its last message).
   void forward(CallState& call);
@@ -42,7 +50,11 @@ class NodeGather {
 
  private:
   void take_message(CallState& call, const MPI_Status& status);
-  void take_results(CallState& call, int child, std::size_t c, const DataHeader& h);
+  /// Results that came with the header (inline, or in a slot): no part to receive.
+  using Given = std::optional<std::span<const std::byte>>;
+  void take_results(CallState& call, int child, std::size_t c, const DataHeader& h, Given given);
+  void take_raw_parts(CallState& call, int child, std::span<const std::uint64_t> parts, Given given);
+  void take_encoded_parts(CallState& call, int child, std::span<const std::uint64_t> parts, Given given);
   void add_own_results(CallState& call, std::span<const Range> ranges, std::span<const Part> parts);
   void send(CallState& call, DataHeader& h);
 
