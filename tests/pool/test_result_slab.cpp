@@ -19,6 +19,7 @@
 #include <hmp/runtime.hpp>
 #include <hmp/serialize.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <optional>
@@ -51,28 +52,56 @@ Slabs& slabs() {
   return s;
 }
 
-// Every rank of a node without rank 0 writes call `seq`'s message (bytes
-// made from its rank and the call) and counts itself in; returns how many
-// ranks found themselves last (at most one a node), which checked every slot.
+// Every rank of a node without rank 0 writes call `seq`'s message (its
+// fields and bytes made from its rank and the call) and counts itself in;
+// returns how many ranks found themselves last (at most one a node), which
+// checked every slot.
 int publish_and_read(hmp::detail::NodeResults& node, std::uint64_t seq) {
+  using hmp::detail::Published;
   auto& rt = hmp::Runtime::current();
-  auto message = [seq](int rank, std::size_t at) { return std::byte(static_cast<unsigned>(rank * 31 + seq * 7 + at)); };
-  std::vector<std::byte> header(16 + static_cast<std::size_t>(rt.rank())), results(1000 * seq);
-  for (std::size_t i = 0; i < header.size(); ++i) header[i] = message(rt.rank(), i);
-  for (std::size_t i = 0; i < results.size(); ++i) results[i] = message(rt.rank(), header.size() + i);
-  EXPECT_TRUE(node.writable()) << "rank " << rt.rank();
-  const std::span<const std::byte> parts[] = {results};
-  node.write(seq, header, parts);
+  auto byte = [seq](int rank, std::size_t at) { return std::byte(static_cast<unsigned>(rank * 31 + seq * 7 + at)); };
+  auto bytes = [&](int rank, std::size_t n, std::size_t from) {
+    std::vector<std::byte> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = byte(rank, from + i);
+    return v;
+  };
+  auto ranges_of = [seq](int rank) {
+    const auto r = static_cast<std::uint64_t>(rank);
+    return std::vector<Range>{{r * 100, r * 100 + seq}, {r * 1000, r * 1000 + 2}};
+  };
+  const int me = rt.rank();
+  const auto sig = bytes(me, 5 + static_cast<std::size_t>(me), 0);
+  const auto ranges = ranges_of(me);
+  const std::vector<std::uint64_t> parts{seq, 2};
+  const auto results = bytes(me, 1000 * seq, 100);
+  Published m;
+  m.busy = 0.5 * me;
+  m.requests = static_cast<std::uint32_t>(me + seq);
+  m.sig = sig;
+  m.ranges = ranges;
+  m.parts = parts;
+  m.direct = me % 3 == 2;
+  EXPECT_TRUE(node.writable()) << "rank " << me;
+  const std::span<const std::byte> pieces[] = {std::span(results).first(10), std::span(results).subspan(10)};
+  node.write(seq, m, pieces);
   if (!node.arrive(seq)) return 0;
   for (int r = 0; r < node.ranks(); ++r) {
-    const auto got = node.slot(r, seq);
+    const Published got = node.slot(r, seq);
     const int rank = node.rank_of(r);
-    EXPECT_EQ(got.size(), 16 + static_cast<std::size_t>(rank) + 1000 * seq) << "node rank " << r;
-    for (std::size_t i = 0; i < got.size(); ++i)
-      if (got[i] != message(rank, i)) {
-        ADD_FAILURE() << "slot of rank " << rank << ", byte " << i;
-        break;
-      }
+    const std::string who = "slot of rank " + std::to_string(rank) + ", call " + std::to_string(seq);
+    EXPECT_EQ(got.busy, 0.5 * rank) << who;
+    EXPECT_EQ(got.requests, static_cast<std::uint32_t>(rank + seq)) << who;
+    EXPECT_EQ(got.direct, rank % 3 == 2) << who;
+    const auto want_sig = bytes(rank, 5 + static_cast<std::size_t>(rank), 0);
+    EXPECT_TRUE(std::ranges::equal(got.sig, want_sig)) << who;
+    const auto want_ranges = ranges_of(rank);
+    EXPECT_EQ(got.ranges.size(), want_ranges.size()) << who;
+    for (std::size_t i = 0; i < std::min(got.ranges.size(), want_ranges.size()); ++i) {
+      EXPECT_EQ(got.ranges[i].begin, want_ranges[i].begin) << who;
+      EXPECT_EQ(got.ranges[i].end, want_ranges[i].end) << who;
+    }
+    EXPECT_TRUE(std::ranges::equal(got.parts, parts)) << who;
+    EXPECT_TRUE(std::ranges::equal(got.results, bytes(rank, 1000 * seq, 100))) << who;
   }
   EXPECT_THROW(node.slot(0, seq + 1), hmp::Error);
   node.gathered(seq);
@@ -95,10 +124,10 @@ TEST(NodeResults, TheLastRankOfEachNodeReadsEverySlotCallAfterCall) {
     MPI_Barrier(MPI_COMM_WORLD);
   }
   if (slots) {
-    std::vector<std::byte> big(hmp::detail::NodeResults::kSlotBytes + 1);
+    std::vector<std::byte> big(hmp::detail::NodeResults::kSlotBytes);
     const std::span<const std::byte> parts[] = {big};
-    EXPECT_THROW(node->write(4, {}, parts), hmp::Error);
-    EXPECT_FALSE(hmp::detail::NodeResults::fits(big.size()));
+    EXPECT_THROW(node->write(4, hmp::detail::Published{}, parts), hmp::Error);
+    EXPECT_FALSE(hmp::detail::NodeResults::fits(hmp::detail::Published{}.bytes(big.size())));
   }
 }
 

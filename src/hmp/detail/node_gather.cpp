@@ -81,30 +81,44 @@ void NodeGather::take_message(CallState& call, const MPI_Status& status) {
   if (left_ > 0) any_.repost();
 }
 
-void NodeGather::take_published(CallState& call, int rank, int r, std::span<const std::byte> message) {
-  DataHeader h;
-  const auto results = decode(message, h);
-  if (!h.done || !h.inline_parts.empty()) throw Error("hmp: a pool message is malformed");
-  if (!h.direct) take_results(call, rank, static_cast<std::size_t>(r), h, results);
+void NodeGather::take_published(CallState& call, int rank, int r, const Published& m,
+                                std::span<const std::byte> sig) {
+  if (m.direct) return;
+  DataHeader h;  // what add_rank reads of a header
+  h.seq = call.seq;
+  h.done = true;
+  h.busy = m.busy;
+  h.requests = m.requests;
+  // The node's ranks encode the same call alike: decoded only when not.
+  const bool same = std::equal(m.sig.begin(), m.sig.end(), sig.begin(), sig.end());
+  if (!same) decode(m.sig, h.sig);
+  add_rank(call, rank, static_cast<std::size_t>(r), h, same, m.ranges, m.parts, m.results);
 }
 
 // What a rank of the node sent: its parts (received here, or `given`) into
 // the node's message; its last message makes it a carried rank.
 void NodeGather::take_results(CallState& call, int child, std::size_t c, const DataHeader& h, Given given) {
-  if (!node_.mismatch && (h.seq != call.seq || !h.sig.same_call(call.desc.sig)))
+  add_rank(call, child, c, h, false, h.ranges, h.parts, given);
+}
+
+// `h` without its ranges and parts (`ranges`, `parts`); its signature
+// unread where `same_sig` (known to be this call's).
+void NodeGather::add_rank(CallState& call, int child, std::size_t c, const DataHeader& h, bool same_sig,
+                          std::span<const Range> ranges, std::span<const std::uint64_t> parts, Given given) {
+  if (!node_.mismatch && (h.seq != call.seq || (!same_sig && !h.sig.same_call(call.desc.sig))))
     node_.mismatch = mismatch_between(call.seq, "rank " + std::to_string(ctx_.rank), call.desc.sig,
                                       "rank " + std::to_string(child), h.sig);
   keep_earliest(node_.failure, h.failure);
   busy_[c] += h.busy;
   if (h.done) node_.carried.push_back({child, busy_[c], h.requests});
-  node_.ranges.insert(node_.ranges.end(), h.ranges.begin(), h.ranges.end());
-  for (const auto items : h.parts)
+  node_.ranges.insert(node_.ranges.end(), ranges.begin(), ranges.end());
+  for (const auto items : parts)
     if (items > call.desc.n) throw Error("hmp: a pool message is malformed");
-  node_.parts.insert(node_.parts.end(), h.parts.begin(), h.parts.end());
+  node_.parts.insert(node_.parts.end(), parts.begin(), parts.end());
   if (call.raw_item_bytes())
-    take_raw_parts(call, child, h.parts, given);
+    take_raw_parts(call, child, parts, given);
   else
-    take_encoded_parts(call, child, h.parts, given);
+    take_encoded_parts(call, child, parts, given);
 }
 
 // Raw results, in the order of node_.ranges: received into place, or

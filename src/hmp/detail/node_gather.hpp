@@ -9,6 +9,7 @@
 
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/message_parts.hpp>
+#include <hmp/detail/node_results.hpp>
 #include <hmp/detail/pool_context.hpp>
 #include <hmp/detail/posted_message.hpp>
 
@@ -39,8 +40,9 @@ class NodeGather {
   /// outcome, which goes to `take_outcome` when it comes. False if the
   /// outcome of a failed call came first and `leave_on_failure`.
   bool gather(CallState& call, bool leave_on_failure, const std::function<void(const MPI_Status&)>& take_outcome);
-  /// Node rank `r`'s (pool rank `rank`'s) last message, read from its slot.
-  void take_published(CallState& call, int rank, int r, std::span<const std::byte> message);
+  /// Node rank `r`'s (pool rank `rank`'s) last message, read from its slot;
+  /// `sig` this call's signature as the node's ranks encode it.
+  void take_published(CallState& call, int rank, int r, const Published& m, std::span<const std::byte> sig);
   /// The leader's (or last rank's) own last message (`own`, `parts`) into the node's.
   void add_own(CallState& call, const DataHeader& own, std::span<const Part> parts);
   /// What the node sent so far, to root during the call (not its last message).
@@ -53,6 +55,8 @@ class NodeGather {
   /// Results that came with the header (inline, or in a slot): no part to receive.
   using Given = std::optional<std::span<const std::byte>>;
   void take_results(CallState& call, int child, std::size_t c, const DataHeader& h, Given given);
+  void add_rank(CallState& call, int child, std::size_t c, const DataHeader& h, bool same_sig,
+                std::span<const Range> ranges, std::span<const std::uint64_t> parts, Given given);
   void take_raw_parts(CallState& call, int child, std::span<const std::uint64_t> parts, Given given);
   void take_encoded_parts(CallState& call, int child, std::span<const std::uint64_t> parts, Given given);
   void add_own_results(CallState& call, std::span<const Range> ranges, std::span<const Part> parts);

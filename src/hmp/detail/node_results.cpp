@@ -18,6 +18,14 @@ struct NodeResults::Control {
   std::uint64_t gathered;  ///< the last call whose slots were read
 };
 
+// A message in a slot: this, then the signature's bytes, the ranges, the
+// parts and the results (each a multiple of 8 bytes but the last two).
+struct Head {
+  std::uint64_t sig, ranges, parts, results;
+  double busy;
+  std::uint32_t requests, direct;
+};
+
 namespace {
 constexpr std::size_t kData = 64;
 constexpr unsigned kCountBits = 20;  // ranks of a node
@@ -49,19 +57,27 @@ bool NodeResults::writable() const noexcept {
   return written_ == 0 || word(control(0)->gathered).load(std::memory_order_acquire) >= written_;
 }
 
-void NodeResults::write(std::uint64_t seq, std::span<const std::byte> header,
-                        std::span<const std::span<const std::byte>> results) {
+std::size_t Published::bytes(std::size_t result_bytes) const noexcept {
+  return sizeof(Head) + (sig.size() + 7) / 8 * 8 + ranges.size_bytes() + parts.size_bytes() + result_bytes;
+}
+
+void NodeResults::write(std::uint64_t seq, const Published& m, std::span<const std::span<const std::byte>> results) {
+  std::size_t result_bytes = 0;
+  for (const auto& r : results) result_bytes += r.size();
+  if (m.bytes(result_bytes) > kSlotBytes) throw Error("hmp: a node's slot overflowed");
   std::byte* at = slots_[static_cast<std::size_t>(me_)] + kData;
-  if (header.size() > kSlotBytes) throw Error("hmp: a node's slot overflowed");
-  std::memcpy(at, header.data(), header.size());
-  std::size_t bytes = header.size();
-  for (const auto& r : results) {
-    if (kSlotBytes - bytes < r.size()) throw Error("hmp: a node's slot overflowed");
-    std::memcpy(at + bytes, r.data(), r.size());
-    bytes += r.size();
-  }
+  const Head head{m.sig.size(), m.ranges.size(), m.parts.size(), result_bytes, m.busy, m.requests, m.direct ? 1u : 0u};
+  auto put = [&at](const void* from, std::size_t n, std::size_t padded) {
+    if (n) std::memcpy(at, from, n);
+    at += padded;
+  };
+  put(&head, sizeof head, sizeof head);
+  put(m.sig.data(), m.sig.size(), (m.sig.size() + 7) / 8 * 8);
+  put(m.ranges.data(), m.ranges.size_bytes(), m.ranges.size_bytes());
+  put(m.parts.data(), m.parts.size_bytes(), m.parts.size_bytes());
+  for (const auto& r : results) put(r.data(), r.size(), r.size());
   Control* c = control(me_);
-  c->bytes = bytes;
+  c->bytes = m.bytes(result_bytes);
   word(c->seq).store(seq, std::memory_order_release);
   written_ = seq;
 }
@@ -76,11 +92,31 @@ bool NodeResults::arrive(std::uint64_t seq) {
   return (next & kCountMask) == static_cast<std::uint64_t>(ranks_);
 }
 
-std::span<const std::byte> NodeResults::slot(int r, std::uint64_t seq) const {
+Published NodeResults::slot(int r, std::uint64_t seq) const {
   Control* c = control(r);
-  if (word(c->seq).load(std::memory_order_acquire) != seq || c->bytes > kSlotBytes)
+  if (word(c->seq).load(std::memory_order_acquire) != seq || c->bytes > kSlotBytes ||
+      c->bytes < sizeof(Head))
     throw Error("hmp: a node's slot holds another call's results");
-  return {slots_[static_cast<std::size_t>(r)] + kData, c->bytes};
+  const std::byte* at = slots_[static_cast<std::size_t>(r)] + kData;
+  Head head;
+  std::memcpy(&head, at, sizeof head);
+  Published m;
+  m.direct = head.direct != 0;
+  m.busy = head.busy;
+  m.requests = head.requests;
+  // Each count bounded by the slot first, so the sum below cannot wrap.
+  if (head.sig > kSlotBytes || head.ranges > kSlotBytes || head.parts > kSlotBytes || head.results > kSlotBytes)
+    throw Error("hmp: a node's slot is malformed");
+  at += sizeof head;
+  m.sig = {at, head.sig};
+  at += (head.sig + 7) / 8 * 8;
+  m.ranges = {reinterpret_cast<const Range*>(at), head.ranges};
+  at += m.ranges.size_bytes();
+  m.parts = {reinterpret_cast<const std::uint64_t*>(at), head.parts};
+  at += m.parts.size_bytes();
+  m.results = {at, head.results};
+  if (m.bytes(m.results.size()) != c->bytes) throw Error("hmp: a node's slot is malformed");
+  return m;
 }
 
 void NodeResults::gathered(std::uint64_t seq) noexcept {

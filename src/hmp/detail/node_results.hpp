@@ -9,6 +9,7 @@
 #pragma once
 
 #include <hmp/communicator.hpp>
+#include <hmp/detail/range.hpp>
 #include <hmp/detail/window.hpp>
 
 #include <cstddef>
@@ -17,6 +18,20 @@
 #include <vector>
 
 namespace hmp::detail {
+
+/// A rank's last message of a call in its slot, in plain words (what the
+/// node's last rank reads 31 times at 4,096 simulated ranks: no decoding).
+struct Published {
+  bool direct = false;  ///< its message went to root itself
+  double busy = 0;
+  std::uint32_t requests = 0;                ///< as DataHeader::requests
+  std::span<const std::byte> sig;            ///< its call's signature, encoded
+  std::span<const Range> ranges;             ///< its results' ranges, in order
+  std::span<const std::uint64_t> parts;      ///< items of each part
+  std::span<const std::byte> results;        ///< the parts' bytes, in order
+  /// The bytes it takes in a slot with `result_bytes` of results.
+  std::size_t bytes(std::size_t result_bytes) const noexcept;
+};
 
 class NodeResults {
  public:
@@ -38,14 +53,15 @@ class NodeResults {
   /// wrote there was gathered (only a failed call's outcome, sent before
   /// its results were in, lets a rank reach its next call before that).
   bool writable() const noexcept;
-  /// Writes this rank's last message of call `seq` into its slot (`header`
-  /// then `results`, at most kSlotBytes in all).
-  void write(std::uint64_t seq, std::span<const std::byte> header, std::span<const std::span<const std::byte>> results);
+  /// Writes this rank's last message of call `seq` into its slot (at most
+  /// kSlotBytes: Published::bytes), its results from `results` (not m.results).
+  void write(std::uint64_t seq, const Published& m, std::span<const std::span<const std::byte>> results);
   /// Counts this rank in for call `seq` (after write); true if it is the
   /// node's last, which then reads every slot and sends the node's message.
   bool arrive(std::uint64_t seq);
-  /// Node rank `r`'s message of call `seq` (Error if its slot holds another).
-  std::span<const std::byte> slot(int r, std::uint64_t seq) const;
+  /// Node rank `r`'s message of call `seq` (Error if its slot holds
+  /// another or is malformed), pointing into the slot.
+  Published slot(int r, std::uint64_t seq) const;
   /// The last rank, once it read every slot of call `seq`: they may be reused.
   void gathered(std::uint64_t seq) noexcept;
 

@@ -369,32 +369,34 @@ class WorkerRole final : public PoolRole {
     auto& slots = ctx_.node_results;
     std::vector<Part> parts;
     const DataHeader own = next_message(call, true, parts);
-    std::vector<std::byte> header = encode(own);
-    std::size_t bytes = header.size();
-    for (const auto& p : parts) bytes += p.bytes.size();
-    const bool direct = local.sent_before || local.failed.load(std::memory_order_relaxed) || !slots.fits(bytes);
+    const std::vector<std::byte> sig = encode(call.desc.sig);
+    Published m;
+    m.busy = own.busy;
+    m.requests = own.requests;
+    m.sig = sig;
+    m.ranges = own.ranges;
+    m.parts = own.parts;
     std::vector<std::span<const std::byte>> results;
-    if (direct) {
-      DataHeader h;
-      h.seq = call.seq;
-      h.sig = call.desc.sig;
-      h.done = h.direct = true;
-      header = encode(h);
-    } else {
-      for (const auto& p : parts) results.push_back(p.bytes);
+    std::size_t result_bytes = 0;
+    for (const auto& p : parts) results.push_back(p.bytes), result_bytes += p.bytes.size();
+    m.direct = local.sent_before || local.failed.load(std::memory_order_relaxed) || !slots.fits(m.bytes(result_bytes));
+    if (m.direct) {
+      m.ranges = {};
+      m.parts = {};
+      results.clear();
     }
     if (!slots.writable())
       ctx_.wait_until(call, "its node's last rank to read the slots of the call before", std::nullopt,
                       [&] { return slots.writable(); });
-    slots.write(call.seq, header, results);
+    slots.write(call.seq, m, results);
     if (slots.arrive(call.seq)) {
       NodeGather node(ctx_, call, NodeGather::FromSlots{});
       for (int r = 0; r < slots.ranks(); ++r)
-        if (r != slots.me()) node.take_published(call, slots.rank_of(r), r, slots.slot(r, call.seq));
+        if (r != slots.me()) node.take_published(call, slots.rank_of(r), r, slots.slot(r, call.seq), sig);
       slots.gathered(call.seq);
       node.add_own(call, own, parts);
       node.send_last(call);
-    } else if (direct) {
+    } else if (m.direct) {
       send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(own), parts, local.send_buffers,
                     local.send_requests);
     }
