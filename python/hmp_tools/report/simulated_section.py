@@ -62,7 +62,7 @@ class _Tables:
                             "makespan (s)", "ideal (s)", "efficiency", "overhead (µs/task)",
                             *self._build("build"), *COST],
                            [[r["platform"], r["ranks"], r["nodes"], simulated.schedule_label(r),
-                             _s(r["task_us"]), r["items"], r["scaling"], _s(r["makespan_s"]), _s(r["ideal_s"]),
+                             _task_us(r["task_us"]), r["items"], r["scaling"], _s(r["makespan_s"]), _s(r["ideal_s"]),
                              _r(r["efficiency"]) if r["task_us"] else "–",
                              _s(r["overhead_us_per_task"]), *self._build(r["build"]), *_cost(r)]
                             for r in maps])
@@ -125,6 +125,11 @@ class _Tables:
         self.doc.para("What the simulations cost on the machine that ran them (one at a time), by ranks.")
         self.doc.table(["ranks", *self._build("build"), "configurations", "wall time in all (min)",
                         "slowest (s)", "peak memory (GiB)"], table)
+
+
+def _task_us(value) -> str:
+    """A task's cost in µs as written: 1,000, not :g's 1e+03."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
 
 
 def _cost(row) -> list:
