@@ -115,7 +115,7 @@ class _Tables:
         for n, *build in sorted({(r["ranks"], *self._build(r["build"])) for r in costed}):
             at = [r for r in costed if r["ranks"] == n and self._build(r["build"]) == build]
             slowest = max(at, key=lambda r: r["wall_s"])
-            what = slowest["method"] + (f" {slowest['schedule']}, {slowest['items']:,} × "
+            what = slowest["method"] + (f" {simulated.schedule_label(slowest)}, {slowest['items']:,} × "
                                         f"{simulated.task_label(slowest['task_us'])}"
                                         if slowest["method"] == "map" else "")
             table.append([n, *build, len(at),
