@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
 
   // map at chunksize 1: every item is one claim, one run, one result slot.
   time_map(rt, o, pool, results, "map_chunksize1", "chunksize 1", o.items_chunk1, 1);
-  // map at the default chunksize (Python's rule: ceil(n / (4 x workers))).
+  // map at the default chunksize (4 chunks a worker of about n / (4 x workers)).
   time_map(rt, o, pool, results, "map_default", "default chunksize", o.items_default, 0);
   // The round trip of a tiny map_async + get (the call, not its tasks).
   {

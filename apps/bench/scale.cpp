@@ -37,7 +37,7 @@ namespace {
 struct Options {
   std::string method = "map";
   std::string schedule = "default";
-  std::size_t chunksize = 0;  // 0: the schedule's own (dynamic: Python's n / (4 x workers); guided: 1)
+  std::size_t chunksize = 0;  // 0: the schedule's own (dynamic: 4 chunks a worker of n / (4 x workers); guided: 1)
   std::size_t items = 10000;
   double task_us = 0;
   int repeat = 3;

@@ -16,8 +16,12 @@ struct Schedule {
     guided,         ///< like dynamic, chunks shrink with the work left (OpenMP's guided)
   };
   Kind kind = Kind::dynamic;
-  /// Items per chunk; 0 chooses: Python's rule ceil(n / (4 x workers)) for
-  /// dynamic, 1 for static_cyclic, the minimum chunk for guided.
+  /// Items per chunk (Python's chunksize); 0 chooses: for dynamic, 4 chunks
+  /// a worker as Python's default intends, made exact: 4 x workers chunks
+  /// of floor or ceil(n / (4 x workers)) items, the larger first (chunks of
+  /// one below 4 x workers items), so that workers end together (Python's
+  /// ceil for every chunk leaves the last round short); 1 for
+  /// static_cyclic, the minimum chunk for guided.
   std::size_t chunksize = 0;
 
   static Schedule static_cyclic(std::size_t chunksize = 0) { return {Kind::static_cyclic, chunksize}; }

@@ -133,6 +133,75 @@ TEST(CallSchedules, DefaultChunksizeCountsTheRanksThatClaim) {
   deal(*root_serves, 1000, 4);
 }
 
+// The items of each claim one rank takes alone, in order.
+std::vector<std::uint64_t> claim_sizes(hmp::detail::CallSchedule& s) {
+  std::vector<std::uint64_t> sizes;
+  Cursor c;
+  std::uint64_t next = 0;
+  for (std::vector<Range> out; s.next(0, c, out); out.clear()) {
+    EXPECT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].begin, next) << "claims follow each other";
+    next = out[0].end;
+    sizes.push_back(out[0].size());
+  }
+  return sizes;
+}
+
+// Dynamic at chunksize 0: 4 chunks a worker, as Python's ceil(n / (4 x
+// workers)) intends, but exactly 4 x workers of them, floor or ceil of
+// n / (4 x workers), the larger first. Python's size for every chunk left the
+// last round short: 10^6 items over 4,095 workers made 16,129 chunks of 62
+// and 2, most workers ran 4 (248 items), some 2. Claimed in turn (tasks of
+// equal cost), each worker now takes 4 chunks, and workers' items differ
+// by at most one.
+TEST(CallSchedules, DynamicDefaultDealsFourEvenChunksAWorker) {
+  (void)local();  // collective: made on every rank before any rank skips
+  if (!hmp::Runtime::current().is_root()) GTEST_SKIP() << "one process suffices";
+  struct Case {
+    std::uint64_t n;
+    int ranks, threads;
+    bool served;
+  };
+  for (const Case k : {Case{1000000, 4096, 1, true}, Case{100000, 4096, 1, true}, Case{250000, 1024, 1, true},
+                       Case{100000, 64, 1, false}, Case{1000, 5, 1, false}, Case{1000, 5, 2, true},
+                       Case{100, 2, 1, false}, Case{7, 3, 1, false}, Case{1, 3, 2, false}}) {
+    SCOPED_TRACE(::testing::Message() << k.n << " items, " << k.ranks << " ranks x " << k.threads << " threads");
+    CallShape call = shape(k.n, k.ranks, k.threads);
+    call.claims_served_by_root = k.served;
+    const auto claimers = static_cast<std::uint64_t>(call.claiming());
+    const std::uint64_t workers = claimers * static_cast<std::uint64_t>(k.threads);
+    const std::uint64_t chunks = std::min(k.n, 4 * workers);
+    auto s = hmp::detail::make_call_schedule(Schedule::dynamic(), call, local().counter);
+    EXPECT_EQ(s->chunk(), hmp::default_chunksize(k.n, workers));  // Python's size: the larger chunk
+    const auto sizes = claim_sizes(*s);
+    const std::uint64_t t = static_cast<std::uint64_t>(k.threads);
+    EXPECT_EQ(sizes.size(), (chunks + t - 1) / t) << "claims of " << k.threads << " chunks";
+    EXPECT_EQ(std::accumulate(sizes.begin(), sizes.end(), std::uint64_t{0}), k.n);
+    EXPECT_TRUE(std::is_sorted(sizes.rbegin(), sizes.rend())) << "the larger chunks first";
+    if (k.threads == 1 && !sizes.empty()) {
+      const auto [lo, hi] = std::minmax_element(sizes.begin(), sizes.end());
+      EXPECT_LE(*hi - *lo, 1u);
+      EXPECT_EQ(*hi, (k.n + chunks - 1) / chunks);
+      // Claimed in turn, as ranks whose tasks cost the same claim (a new
+      // call: the one above is all claimed).
+      call.seq = ++g_seq;
+      auto again = hmp::detail::make_call_schedule(Schedule::dynamic(), call, local().counter);
+      const auto taker = deal(*again, k.n, static_cast<int>(claimers));
+      std::vector<std::uint64_t> items(claimers, 0);
+      for (int r : taker)
+        if (r >= 0) ++items[static_cast<std::size_t>(r)];
+      const auto [fewest, most] = std::minmax_element(items.begin(), items.end());
+      EXPECT_LE(*most - *fewest, 1u) << "a worker's items";
+    }
+  }
+  // An explicit chunksize keeps Python's meaning: chunks of it, the last the rest.
+  auto python = hmp::detail::make_call_schedule(Schedule::dynamic(62), shape(1000000, 4096, 1), local().counter);
+  const auto sizes = claim_sizes(*python);
+  ASSERT_EQ(sizes.size(), 16130u);
+  EXPECT_EQ(std::count(sizes.begin(), sizes.end(), 62u), 16129);
+  EXPECT_EQ(sizes.back(), 2u);
+}
+
 // OpenMP's guided: each claim takes ceil(left / workers) items, at least the
 // chunk; one rank claiming alone sees the whole sequence.
 TEST(CallSchedules, GuidedChunksShrinkWithTheWorkLeft) {
@@ -165,11 +234,11 @@ TEST(CallSchedules, ClaimSizesCountTheRanksThatClaim) {
   EXPECT_EQ(g.block(50000, 32), 32u * 13);  // the node's share: 32 x ceil(50000 / 4095)
   EXPECT_EQ(g.block(100, 32), 32u);         // a chunk each at the end
   EXPECT_EQ(g.dealt_per_rank(), 12u);       // half the call evenly: 100000 / 8190
-  // Dynamic: 14,286 chunks of 7 (Python's chunksize for 4,095 workers).
+  // Dynamic: 16,380 chunks of 6 or 7 (4 a worker; Python's chunksize, 7, the larger).
   auto dynamic = hmp::detail::make_call_schedule(Schedule::dynamic(), served, local().counter);
   const auto& d = dynamic_cast<const hmp::detail::ClaimSizes&>(*dynamic);
   EXPECT_EQ(dynamic->chunk(), 7u);
-  EXPECT_EQ(d.claim(14286, 4095), 1u);     // a chunk per thread
+  EXPECT_EQ(d.claim(16380, 4095), 1u);     // a chunk per thread
   EXPECT_EQ(d.dealt_per_rank(), 2u);       // two claims a rank (half the call would be 1)
   EXPECT_EQ(d.block(6096, 32), 64u);       // the tail: two claims a claimer
   EXPECT_EQ(d.block(1000000, 32), 3908u);  // mid-call: half the node's share, ceil(10^6 x 32 / 8190)
