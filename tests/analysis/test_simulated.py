@@ -135,11 +135,12 @@ def test_a_weak_series_is_shown_apart_from_the_fixed_items_one(tmp_path):
     simulated = [sim_map(64, "dynamic", 100.0, 100000, over(64, 100000, 0.7)),
                  sim_map(256, "dynamic", 100.0, 100000, over(256, 100000, 3.0)),
                  sim_map(64, "dynamic", 100.0, 64 * 244, over(64, 64 * 244, 1.5), scaling="weak"),
-                 sim_map(256, "dynamic", 100.0, 256 * 244, over(256, 256 * 244, 2.0), scaling="weak"),
+                 sim_map(256, "dynamic", 100.0, 256 * 244, over(256, 256 * 244, 2.0), scaling="weak",
+                         elapsed_seconds=10.0, peak_rss_bytes=1 << 30),
                  sim_map(64, "dynamic", 100.0, 64 * 244, over(64, 64 * 244, 2.5), scaling="weak",
                          chunksize=1),
                  sim_map(256, "dynamic", 100.0, 256 * 244, over(256, 256 * 244, 4.0), scaling="weak",
-                         chunksize=1)]
+                         chunksize=1, elapsed_seconds=20.0, peak_rss_bytes=1 << 30)]
     write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
     rows = simulated_rows(tmp_path)
     got = sorted((r["scaling"], r["chunksize"], int(r["ranks"]), int(r["items"]),
@@ -151,3 +152,18 @@ def test_a_weak_series_is_shown_apart_from_the_fixed_items_one(tmp_path):
     assert "| 100,000 × 100 µs | dynamic | 99.3%, 0.7 µs | 97.1%, 3 µs |" in text
     assert "| 244 a rank (weak) × 100 µs | dynamic | 98.5%, 1.5 µs | 98.0%, 2 µs |" in text
     assert "| 244 a rank (weak) × 100 µs | dynamic, chunksize 1 | 97.6%, 2.5 µs | 96.2%, 4 µs |" in text
+    # The slowest simulation of a size names its chunk too.
+    assert "(map dynamic, chunksize 1, 62,464 × 100 µs)" in text
+
+
+def test_a_task_cost_of_1_ms_is_written_1000_in_the_maps_table(tmp_path):
+    """The maps table's "task (µs)" column writes 1,000 (a 1 ms task), not
+    three significant digits' 1e+03."""
+    simulated = [sim_map(64, "dynamic", 1000.0, 1000, 1000 * 1000e-6 / 64 * 1.25),
+                 sim_map(64, "dynamic", 10.0, 1000, 1000 * 10e-6 / 64 * 1.25)]
+    write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
+    simulated_rows(tmp_path)
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| fat-tree-256 | 64 | 16 | dynamic | 1,000 | 1000 | strong | 0.0195 | 0.0156 | 0.80 |" in text
+    assert "| fat-tree-256 | 64 | 16 | dynamic | 10 | 1000 | strong |" in text
+    assert "1e+03 |" not in text

@@ -1,3 +1,6 @@
+// A node's slots (detail/node_results.hpp): on a node without root, the
+// one rank that counts itself in last reads every rank's message of the
+// call, slots are reused only once read, and nothing past a slot is taken.
 // Result slabs (detail/result_slab.hpp): exactly the workers on root's node
 // get one, root reads what a worker handed over and nothing before, a
 // worker reuses its slab only after root gave it back, a batch that never
@@ -9,14 +12,18 @@
 
 #include <gtest/gtest.h>
 #include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/node_results.hpp>
 #include <hmp/detail/result_slab.hpp>
 #include <hmp/detail/wait_until.hpp>
 #include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 #include <hmp/serialize.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +50,85 @@ struct Slabs {
 Slabs& slabs() {
   static Slabs s;
   return s;
+}
+
+// Every rank of a node without rank 0 writes call `seq`'s message (its
+// fields and bytes made from its rank and the call) and counts itself in;
+// returns how many ranks found themselves last (at most one a node), which
+// checked every slot.
+int publish_and_read(hmp::detail::NodeResults& node, std::uint64_t seq) {
+  using hmp::detail::Published;
+  auto& rt = hmp::Runtime::current();
+  auto byte = [seq](int rank, std::size_t at) { return std::byte(static_cast<unsigned>(rank * 31 + seq * 7 + at)); };
+  auto bytes = [&](int rank, std::size_t n, std::size_t from) {
+    std::vector<std::byte> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = byte(rank, from + i);
+    return v;
+  };
+  auto ranges_of = [seq](int rank) {
+    const auto r = static_cast<std::uint64_t>(rank);
+    return std::vector<Range>{{r * 100, r * 100 + seq}, {r * 1000, r * 1000 + 2}};
+  };
+  const int me = rt.rank();
+  const auto sig = bytes(me, 5 + static_cast<std::size_t>(me), 0);
+  const auto ranges = ranges_of(me);
+  const std::vector<std::uint64_t> parts{seq, 2};
+  const auto results = bytes(me, 1000 * seq, 100);
+  Published m;
+  m.busy = 0.5 * me;
+  m.requests = static_cast<std::uint32_t>(me + seq);
+  m.sig = sig;
+  m.ranges = ranges;
+  m.parts = parts;
+  m.direct = me % 3 == 2;
+  EXPECT_TRUE(node.writable()) << "rank " << me;
+  const std::span<const std::byte> pieces[] = {std::span(results).first(10), std::span(results).subspan(10)};
+  node.write(seq, m, pieces);
+  if (!node.arrive(seq)) return 0;
+  for (int r = 0; r < node.ranks(); ++r) {
+    const Published got = node.slot(r, seq);
+    const int rank = node.rank_of(r);
+    const std::string who = "slot of rank " + std::to_string(rank) + ", call " + std::to_string(seq);
+    EXPECT_EQ(got.busy, 0.5 * rank) << who;
+    EXPECT_EQ(got.requests, static_cast<std::uint32_t>(rank + seq)) << who;
+    EXPECT_EQ(got.direct, rank % 3 == 2) << who;
+    const auto want_sig = bytes(rank, 5 + static_cast<std::size_t>(rank), 0);
+    EXPECT_TRUE(std::ranges::equal(got.sig, want_sig)) << who;
+    const auto want_ranges = ranges_of(rank);
+    EXPECT_EQ(got.ranges.size(), want_ranges.size()) << who;
+    for (std::size_t i = 0; i < std::min(got.ranges.size(), want_ranges.size()); ++i) {
+      EXPECT_EQ(got.ranges[i].begin, want_ranges[i].begin) << who;
+      EXPECT_EQ(got.ranges[i].end, want_ranges[i].end) << who;
+    }
+    EXPECT_TRUE(std::ranges::equal(got.parts, parts)) << who;
+    EXPECT_TRUE(std::ranges::equal(got.results, bytes(rank, 1000 * seq, 100))) << who;
+  }
+  EXPECT_THROW(node.slot(0, seq + 1), hmp::Error);
+  node.gathered(seq);
+  return 1;
+}
+
+TEST(NodeResults, TheLastRankOfEachNodeReadsEverySlotCallAfterCall) {
+  auto& rt = hmp::Runtime::current();
+  const auto groups = hmp::detail::split_by_node(rt.world());
+  const bool slots = groups.nodes > 1 && groups.node_index != 0 && groups.node.size() > 1;
+  std::optional<hmp::detail::NodeResults> node;
+  if (slots) node.emplace(rt.world(), groups.node);
+  int nodes_with_slots = slots && groups.node.rank() == 0 ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &nodes_with_slots, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    int last = slots ? publish_and_read(*node, seq) : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &last, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    EXPECT_EQ(last, nodes_with_slots) << "call " << seq;
+    // Every rank waits for the others here, so the slots were read: free.
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+  if (slots) {
+    std::vector<std::byte> big(hmp::detail::NodeResults::kSlotBytes);
+    const std::span<const std::byte> parts[] = {big};
+    EXPECT_THROW(node->write(4, hmp::detail::Published{}, parts), hmp::Error);
+    EXPECT_FALSE(hmp::detail::NodeResults::fits(hmp::detail::Published{}.bytes(big.size())));
+  }
 }
 
 TEST(ResultSlab, ExactlyTheWorkersOnRootsNodeHaveOne) {

@@ -257,6 +257,9 @@ def test_a_run_past_its_timeout_is_stopped_recorded_and_not_rerun(bin_dir, tmp_p
     assert (rec["status"], rec["reason"], rec["timeout_s"]) == (
         "failed", "did not finish within 3 s", 3)
     assert rec["simulated"] is True and rec["peak_rss_bytes"] > 0
+    # The host the ok records name (rank 0's on the platform), so that the
+    # report keeps the failure in their build/host section.
+    assert rec["host"] == "eth-0"
     deadline = time.monotonic() + 30  # SIGKILLed processes may take a moment to go
     while simulators_of(results) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -62,7 +62,7 @@ class _Tables:
                             "makespan (s)", "ideal (s)", "efficiency", "overhead (µs/task)",
                             *self._build("build"), *COST],
                            [[r["platform"], r["ranks"], r["nodes"], simulated.schedule_label(r),
-                             _s(r["task_us"]), r["items"], r["scaling"], _s(r["makespan_s"]), _s(r["ideal_s"]),
+                             _task_us(r["task_us"]), r["items"], r["scaling"], _s(r["makespan_s"]), _s(r["ideal_s"]),
                              _r(r["efficiency"]) if r["task_us"] else "–",
                              _s(r["overhead_us_per_task"]), *self._build(r["build"]), *_cost(r)]
                             for r in maps])
@@ -115,7 +115,7 @@ class _Tables:
         for n, *build in sorted({(r["ranks"], *self._build(r["build"])) for r in costed}):
             at = [r for r in costed if r["ranks"] == n and self._build(r["build"]) == build]
             slowest = max(at, key=lambda r: r["wall_s"])
-            what = slowest["method"] + (f" {slowest['schedule']}, {slowest['items']:,} × "
+            what = slowest["method"] + (f" {simulated.schedule_label(slowest)}, {slowest['items']:,} × "
                                         f"{simulated.task_label(slowest['task_us'])}"
                                         if slowest["method"] == "map" else "")
             table.append([n, *build, len(at),
@@ -125,6 +125,11 @@ class _Tables:
         self.doc.para("What the simulations cost on the machine that ran them (one at a time), by ranks.")
         self.doc.table(["ranks", *self._build("build"), "configurations", "wall time in all (min)",
                         "slowest (s)", "peak memory (GiB)"], table)
+
+
+def _task_us(value) -> str:
+    """A task's cost in µs as written: 1,000, not :g's 1e+03."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
 
 
 def _cost(row) -> list:

@@ -191,6 +191,10 @@ def _launch(ctx: Context, study, config, part: Path, argv, extra, workdir) -> Ou
     failure.update(watched.limits)
     if study.simulated:
         failure["peak_rss_bytes"] = watched.peak_rss
+        # The host its ok records name (rank 0's simulated host, the
+        # platform's first), not this machine: else the report makes the
+        # failure a build/host section of its own.
+        failure["host"] = smpi.hosts(study.platform_path)[0][0]
     records.write_whole(final, [json.dumps(failure)])
     part.unlink(missing_ok=True)
     return Outcome("failed", elapsed, reason)

@@ -67,13 +67,16 @@ struct DataHeader {
   /// To a node leader: small raw results, the parts' bytes in order, in
   /// this message instead of a message a part (worker_role.cpp, send_up).
   std::vector<unsigned char> inline_parts;
+  /// A node's message sent by the rank that read its node's slots
+  /// (node_results.hpp), which hears the outcome from its node leader.
+  bool gathered = false;
   template <class A>
   void save(A& ar) const {
     ar(seq, sig, done, failure);
     save_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     save_ranges(ar, slab_ranges);
-    ar(carried, mismatch, direct, requests, noticed, inline_parts);
+    ar(carried, mismatch, direct, requests, noticed, inline_parts, gathered);
   }
   template <class A>
   void load(A& ar) {
@@ -81,7 +84,7 @@ struct DataHeader {
     load_ranges(ar, ranges);
     ar(parts, busy, slab_batch);
     load_ranges(ar, slab_ranges);
-    ar(carried, mismatch, direct, requests, noticed, inline_parts);
+    ar(carried, mismatch, direct, requests, noticed, inline_parts, gathered);
   }
 };
 

@@ -20,6 +20,13 @@ NodeGather::NodeGather(PoolContext& ctx, const CallState& call)
   node_.sig = call.desc.sig;
 }
 
+NodeGather::NodeGather(PoolContext& ctx, const CallState& call, FromSlots)
+    : ctx_(ctx), call_(&call), busy_(static_cast<std::size_t>(ctx.node_results.ranks()), 0.0) {
+  node_.seq = call.seq;
+  node_.sig = call.desc.sig;
+  node_.gathered = true;
+}
+
 void NodeGather::take_arrived(CallState& call) {
   while (left_ > 0) {
     int flag = 0;
@@ -68,39 +75,77 @@ void NodeGather::take_message(CallState& call, const MPI_Status& status) {
   DataHeader h;
   decode(any_.take(status), h);
   if (h.done) --left_;
-  if (!h.direct) take_results(call, child, c, h);
+  Given given;
+  if (!h.inline_parts.empty()) given = std::as_bytes(std::span(h.inline_parts));
+  if (!h.direct) take_results(call, child, c, h, given);
   if (left_ > 0) any_.repost();
 }
 
-// What a rank of the node sent: its parts received here, into the node's
-// message; its last message makes it a carried rank.
-void NodeGather::take_results(CallState& call, int child, std::size_t c, const DataHeader& h) {
-  if (!node_.mismatch && (h.seq != call.seq || !h.sig.same_call(call.desc.sig)))
+void NodeGather::take_published(CallState& call, int rank, int r, const Published& m,
+                                std::span<const std::byte> sig) {
+  if (m.direct) return;
+  DataHeader h;  // what add_rank reads of a header
+  h.seq = call.seq;
+  h.done = true;
+  h.busy = m.busy;
+  h.requests = m.requests;
+  // The node's ranks encode the same call alike: decoded only when not.
+  const bool same = std::equal(m.sig.begin(), m.sig.end(), sig.begin(), sig.end());
+  if (!same) decode(m.sig, h.sig);
+  add_rank(call, rank, static_cast<std::size_t>(r), h, same, m.ranges, m.parts, m.results);
+}
+
+// What a rank of the node sent: its parts (received here, or `given`) into
+// the node's message; its last message makes it a carried rank.
+void NodeGather::take_results(CallState& call, int child, std::size_t c, const DataHeader& h, Given given) {
+  add_rank(call, child, c, h, false, h.ranges, h.parts, given);
+}
+
+// `h` without its ranges and parts (`ranges`, `parts`); its signature
+// unread where `same_sig` (known to be this call's).
+void NodeGather::add_rank(CallState& call, int child, std::size_t c, const DataHeader& h, bool same_sig,
+                          std::span<const Range> ranges, std::span<const std::uint64_t> parts, Given given) {
+  if (!node_.mismatch && (h.seq != call.seq || (!same_sig && !h.sig.same_call(call.desc.sig))))
     node_.mismatch = mismatch_between(call.seq, "rank " + std::to_string(ctx_.rank), call.desc.sig,
                                       "rank " + std::to_string(child), h.sig);
   keep_earliest(node_.failure, h.failure);
   busy_[c] += h.busy;
   if (h.done) node_.carried.push_back({child, busy_[c], h.requests});
-  node_.ranges.insert(node_.ranges.end(), h.ranges.begin(), h.ranges.end());
-  const std::size_t item = call.raw_item_bytes();
-  std::size_t from = 0;  // in h.inline_parts
-  for (const auto items : h.parts) {
+  node_.ranges.insert(node_.ranges.end(), ranges.begin(), ranges.end());
+  for (const auto items : parts)
     if (items > call.desc.n) throw Error("hmp: a pool message is malformed");
-    node_.parts.push_back(items);
-    if (item) {  // received into place, or copied from the header
-      const std::size_t at = merged_.size(), bytes = static_cast<std::size_t>(items) * item;
-      merged_.resize(at + bytes);
-      if (h.inline_parts.empty()) {
-        ctx_.receive_part(child, call.data_tag, {merged_.data() + at, bytes});
-      } else {
-        if (h.inline_parts.size() - from < bytes) throw Error("hmp: a message from another rank is truncated");
-        std::memcpy(merged_.data() + at, h.inline_parts.data() + from, bytes);
-        from += bytes;
-      }
-      bytes_ += bytes;
-      continue;
+  node_.parts.insert(node_.parts.end(), parts.begin(), parts.end());
+  if (call.raw_item_bytes())
+    take_raw_parts(call, child, parts, given);
+  else
+    take_encoded_parts(call, child, parts, given);
+}
+
+// Raw results, in the order of node_.ranges: received into place, or
+// copied from what came with the header.
+void NodeGather::take_raw_parts(CallState& call, int child, std::span<const std::uint64_t> parts, Given given) {
+  const std::size_t item = call.raw_item_bytes();
+  std::size_t from = 0;  // in *given
+  for (const auto items : parts) {
+    const std::size_t at = merged_.size(), bytes = static_cast<std::size_t>(items) * item;
+    merged_.resize(at + bytes);
+    if (!given) {
+      ctx_.receive_part(child, call.data_tag, {merged_.data() + at, bytes});
+    } else {
+      if (given->size() - from < bytes) throw Error("hmp: a message from another rank is truncated");
+      std::memcpy(merged_.data() + at, given->data() + from, bytes);
+      from += bytes;
     }
-    if (!h.inline_parts.empty()) {
+    bytes_ += bytes;
+  }
+  if (given && from != given->size()) throw Error("hmp: a pool message is malformed");
+}
+
+// Results that are not raw bytes: a message a part.
+void NodeGather::take_encoded_parts(CallState& call, int child, std::span<const std::uint64_t> parts,
+                                    Given given) {
+  for (const auto items : parts) {
+    if (given) {
       // Raw results of another call (its mismatch is the outcome): dropped.
       if (!node_.mismatch) throw Error("hmp: a pool message is malformed");
       buffers_.emplace_back();
@@ -112,7 +157,6 @@ void NodeGather::take_results(CallState& call, int child, std::size_t c, const D
     parts_.push_back({buffers_.back(), items});
     bytes_ += bytes.size();
   }
-  if (item && from != h.inline_parts.size()) throw Error("hmp: a pool message is malformed");
 }
 
 void NodeGather::add_own(CallState& call, const DataHeader& own, std::span<const Part> parts) {

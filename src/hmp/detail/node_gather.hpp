@@ -2,16 +2,20 @@
 // waits for (relay_tree.hpp): one receive posted at the call's start for
 // any rank of the node, taken as messages come (between the leader's
 // claims, and at its share's end until every rank's last); what they carry
-// goes to root with the leader's own messages, one message for many.
+// goes to root with the leader's own messages, one message for many. Or,
+// where the node's last messages are in its shared memory (node_results.hpp),
+// the node's last rank reads them all and sends root the node's message.
 #pragma once
 
 #include <hmp/detail/message.hpp>
 #include <hmp/detail/message_parts.hpp>
+#include <hmp/detail/node_results.hpp>
 #include <hmp/detail/pool_context.hpp>
 #include <hmp/detail/posted_message.hpp>
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,6 +25,9 @@ class NodeGather {
  public:
   /// At the call's start: the receive posted for the node's ranks.
   NodeGather(PoolContext& ctx, const CallState& call);
+  /// The node's last rank, which reads the others' slots (take_published).
+  struct FromSlots {};
+  NodeGather(PoolContext& ctx, const CallState& call, FromSlots);
 
   const CallState* call() const noexcept { return call_; }
   /// Bytes of the node's results held, not yet sent to root.
@@ -33,7 +40,10 @@ class NodeGather {
   /// outcome, which goes to `take_outcome` when it comes. False if the
   /// outcome of a failed call came first and `leave_on_failure`.
   bool gather(CallState& call, bool leave_on_failure, const std::function<void(const MPI_Status&)>& take_outcome);
-  /// The leader's own last message (`own`, `parts`) into the node's.
+  /// Node rank `r`'s (pool rank `rank`'s) last message, read from its slot;
+  /// `sig` this call's signature as the node's ranks encode it.
+  void take_published(CallState& call, int rank, int r, const Published& m, std::span<const std::byte> sig);
+  /// The leader's (or last rank's) own last message (`own`, `parts`) into the node's.
   void add_own(CallState& call, const DataHeader& own, std::span<const Part> parts);
   /// What the node sent so far, to root during the call (not its last message).
   void forward(CallState& call);
@@ -42,7 +52,13 @@ class NodeGather {
 
  private:
   void take_message(CallState& call, const MPI_Status& status);
-  void take_results(CallState& call, int child, std::size_t c, const DataHeader& h);
+  /// Results that came with the header (inline, or in a slot): no part to receive.
+  using Given = std::optional<std::span<const std::byte>>;
+  void take_results(CallState& call, int child, std::size_t c, const DataHeader& h, Given given);
+  void add_rank(CallState& call, int child, std::size_t c, const DataHeader& h, bool same_sig,
+                std::span<const Range> ranges, std::span<const std::uint64_t> parts, Given given);
+  void take_raw_parts(CallState& call, int child, std::span<const std::uint64_t> parts, Given given);
+  void take_encoded_parts(CallState& call, int child, std::span<const std::uint64_t> parts, Given given);
   void add_own_results(CallState& call, std::span<const Range> ranges, std::span<const Part> parts);
   void send(CallState& call, DataHeader& h);
 

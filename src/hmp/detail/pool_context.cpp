@@ -37,6 +37,14 @@ void warm_failure_messages() {
   decode(encode(h), back);
 }
 
+// Nodes without root, of 2 ranks or more, when the pool spans nodes.
+NodeResults node_results_for(const Communicator& comm, const NodeGroups& groups, int root) {
+  if (groups.nodes < 2 || groups.node.size() < 2 || root < 0 || root >= comm.size() ||
+      is_on_node(comm, root, groups.node))
+    return {};
+  return NodeResults(comm, groups.node);
+}
+
 }  // namespace
 
 PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int default_threads)
@@ -56,6 +64,7 @@ PoolContext::PoolContext(const Communicator& c, const PoolOptions& options, int 
       board(groups.nodes > 1 ? StopBoard(groups, rank == root && groups.node.rank() == 0) : StopBoard()),
       claims(counters, 0, node_blocks.get()),
       slabs(comm, groups, root, wait_timeout),
+      node_results(node_results_for(comm, groups, options.root)),
       reads_root_memory(ranks_reading_root_memory(comm, options.root, groups.node)) {
   if (root < 0 || root >= size)
     throw UsageError("hmp::Pool: root " + std::to_string(root) + " is not a rank of the pool (0.." +

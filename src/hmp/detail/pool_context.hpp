@@ -11,6 +11,7 @@
 #include <hmp/detail/claim_counter.hpp>
 #include <hmp/detail/clock.hpp>
 #include <hmp/detail/node_groups.hpp>
+#include <hmp/detail/node_results.hpp>
 #include <hmp/detail/relay_tree.hpp>
 #include <hmp/detail/result_slab.hpp>
 #include <hmp/detail/stop_board.hpp>
@@ -53,6 +54,7 @@ struct PoolContext {
   StopBoard board;                      ///< root stops a failed call's tasks on every node (stop_board.hpp)
   ClaimCounter claims;
   ResultSlabs slabs;                    ///< raw results of workers on root's node (result_slab.hpp)
+  NodeResults node_results;             ///< a node's last messages without root's (node_results.hpp)
   /// Root: which ranks read from_root inputs from root's memory (cross_memory.hpp).
   std::vector<char> reads_root_memory;
   std::vector<std::byte> recv_buffer;  ///< reused between messages (see receive_probed)

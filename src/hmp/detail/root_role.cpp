@@ -362,9 +362,11 @@ class RootRole final : public PoolRole {
     if (h.done) {
       call.root.worker_done[s] = 1;
       // In calls every rank waits for, root tells its relay tree, and
-      // directly only a rank that made another call (a mismatch).
+      // directly only a rank that made another call (a mismatch), not one
+      // that sent its node's message (its leader tells it).
       const auto& tree = ctx_.tree.told;
-      if (!call.desc.relayed() || (!same && std::find(tree.begin(), tree.end(), source) == tree.end()))
+      if (!call.desc.relayed() ||
+          (!same && !h.gathered && std::find(tree.begin(), tree.end(), source) == tree.end()))
         call.root.told_here.push_back(source);
       call.root.requests[s] = std::max(call.root.requests[s], h.requests);
       if (h.noticed) call.root.notices_due[s] = 1;

@@ -55,11 +55,14 @@ class WorkerRole final : public PoolRole {
     }
     if (call.desc.inputs_from_root) receive_inputs(call);
     call.plan = make_call_schedule(call.desc.schedule, ctx_.shape_of(call), ctx_.claims, call.desc.owner);
-    if (call.desc.relayed() && ctx_.tree.parent == ctx_.root && ctx_.tree.relays()) begin_gather(call);
+    if (call.desc.relayed() && ctx_.tree.parent == ctx_.root && ctx_.tree.relays() && !in_slots(call))
+      begin_gather(call);
     work_share(call);
     take_outcome_woken(call);
     if (!call.desc.relayed())
       send(call, true);
+    else if (in_slots(call))
+      publish(call);
     else if (ctx_.tree.parent != ctx_.root)
       send_to_leader(call);
     else if (ctx_.tree.relays())
@@ -324,7 +327,7 @@ class WorkerRole final : public PoolRole {
   // True if it sent something.
   bool stream(CallState& call) {
     auto& local = call.local;
-    if (!call.desc.relayed() || call.failed() || local.failed.load(std::memory_order_relaxed) ||
+    if (!call.desc.relayed() || in_slots(call) || call.failed() || local.failed.load(std::memory_order_relaxed) ||
         local.stopped.load(std::memory_order_relaxed))
       return false;
     if (gather_) {
@@ -346,6 +349,57 @@ class WorkerRole final : public PoolRole {
     const DataHeader h = next_message(call, false, parts);
     send_up(call, h, parts);
     return true;
+  }
+
+  // Whether this call's last messages on this node go through its shared
+  // memory (node_results.hpp): the same answer on every rank of a node
+  // without root. Such a call streams nothing (its node leader takes no
+  // messages): results that do not fit a slot go to root at the end.
+  bool in_slots(const CallState& call) const {
+    return call.desc.relayed() && ctx_.node_results.active() && call.raw_item_bytes() > 0;
+  }
+
+  // At the share's end, where in_slots: this rank's last message into its
+  // slot; the node's last rank to count itself in sends root the node's
+  // message, with its own. A message that does not fit, of a rank whose
+  // task failed (its `noticed` goes with its own message) or that sent
+  // root results before, goes to root itself, its slot saying so.
+  void publish(CallState& call) {
+    auto& local = call.local;
+    auto& slots = ctx_.node_results;
+    std::vector<Part> parts;
+    const DataHeader own = next_message(call, true, parts);
+    const std::vector<std::byte> sig = encode(call.desc.sig);
+    Published m;
+    m.busy = own.busy;
+    m.requests = own.requests;
+    m.sig = sig;
+    m.ranges = own.ranges;
+    m.parts = own.parts;
+    std::vector<std::span<const std::byte>> results;
+    std::size_t result_bytes = 0;
+    for (const auto& p : parts) results.push_back(p.bytes), result_bytes += p.bytes.size();
+    m.direct = local.sent_before || local.failed.load(std::memory_order_relaxed) || !slots.fits(m.bytes(result_bytes));
+    if (m.direct) {
+      m.ranges = {};
+      m.parts = {};
+      results.clear();
+    }
+    if (!slots.writable())
+      ctx_.wait_until(call, "its node's last rank to read the slots of the call before", std::nullopt,
+                      [&] { return slots.writable(); });
+    slots.write(call.seq, m, results);
+    if (slots.arrive(call.seq)) {
+      NodeGather node(ctx_, call, NodeGather::FromSlots{});
+      for (int r = 0; r < slots.ranks(); ++r)
+        if (r != slots.me()) node.take_published(call, slots.rank_of(r), r, slots.slot(r, call.seq), sig);
+      slots.gathered(call.seq);
+      node.add_own(call, own, parts);
+      node.send_last(call);
+    } else if (m.direct) {
+      send_in_parts(ctx_.comm.native(), ctx_.root, call.data_tag, encode(own), parts, local.send_buffers,
+                    local.send_requests);
+    }
   }
 
   // A node leader takes its node's messages from the call's start
