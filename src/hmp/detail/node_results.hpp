@@ -49,7 +49,7 @@ class NodeResults {
   static constexpr std::size_t kSlotBytes = std::size_t{256} << 10;
   static bool fits(std::size_t bytes) noexcept { return bytes <= kSlotBytes; }
 
-  /// Whether this rank's slot is free for call `seq`: the call it last
+  /// Whether this rank's slot is free for its next call: the call it last
   /// wrote there was gathered (only a failed call's outcome, sent before
   /// its results were in, lets a rank reach its next call before that).
   bool writable() const noexcept;
