@@ -268,6 +268,14 @@ int main(int argc, char** argv) {
       for (const auto& n : names) std::printf("%s\n", n.c_str());
     return 0;
   }
+#ifdef HMP_SMPI
+  try {
+    hmp::apps::host_time();  // the record's, checked before the run rather than after it
+  } catch (const hmp::UsageError& e) {
+    if (rt.is_root()) std::fprintf(stderr, "hmp-bench-scale: %s\n", e.what());
+    return 2;
+  }
+#endif
   Method run = nullptr;
   for (const auto& m : methods())
     if (m.first == o.method) run = m.second;

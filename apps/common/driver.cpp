@@ -27,6 +27,9 @@ bool settings_allowed(const Runtime& rt, const std::string& app, const std::func
   try {
     detail::wait_timeout_from_environment();
     detail::cross_memory_allowed();
+#ifdef HMP_SMPI
+    host_time();  // the record's, checked before the run rather than after it
+#endif
     if (check) check();
   } catch (const UsageError& e) {
     error = e.what();

@@ -1,5 +1,6 @@
 #include <common/records.hpp>
 
+#include <hmp/errors.hpp>
 #include <hmp/runtime.hpp>
 
 #include <fcntl.h>
@@ -20,6 +21,18 @@ const char* env(const char* name) {
   return (v && *v) ? v : nullptr;
 }
 }  // namespace
+
+std::string host_time() {
+  // hmp_tools.sweep.smpi sets it (--host-time; HOST_TIMES there); unset:
+  // SMPI's default, the host's computation replayed.
+  const char* v = env("HMP_HOST_TIME");
+  if (!v) return "replayed";
+  const std::string value = v;
+  if (value != "replayed" && value != "skipped")
+    throw UsageError("HMP_HOST_TIME='" + value +
+                     "' is not allowed; allowed: replayed, skipped (python3 -m hmp_tools.sweep.smpi --host-time sets it)");
+  return value;
+}
 
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();
@@ -66,6 +79,9 @@ nlohmann::json make_record(const Runtime& rt, const RecordInput& in) {
   // hmp_tools.sweep.smpi), never to be read as measured seconds.
   r["simulated"] = true;
   r["platform"] = env("HMP_PLATFORM") ? env("HMP_PLATFORM") : "unknown";
+  // Whether the simulated time counts the host's computation between MPI
+  // calls: figures of the two kinds are never comparable.
+  r["host_time"] = host_time();
 #else
   r["simulated"] = false;
 #endif

@@ -30,9 +30,14 @@ struct RecordInput {
 /// busy_seconds, check, build, host, job_id, time; and status "ok",
 /// timed_region, slurm_array_job_id / slurm_array_task_id when set, study /
 /// config from HMP_STUDY / HMP_CONFIG when set; simulated (true in the
-/// -DHMP_SMPI=ON build) and there platform (HMP_PLATFORM). Callers add app
-/// fields.
+/// -DHMP_SMPI=ON build) and there platform (HMP_PLATFORM) and host_time
+/// (host_time()). Callers add app fields.
 nlohmann::json make_record(const Runtime& rt, const RecordInput& in);
+
+/// A simulated record's host_time: HMP_HOST_TIME ("replayed" or "skipped",
+/// records.schema.json), "replayed" when unset; throws hmp::UsageError (one
+/// line) for any other value. Apps of the simulated build check it at start.
+std::string host_time();
 
 /// Appends `record` as one line; throws std::runtime_error naming the file.
 void append_record(const std::string& path, const nlohmann::json& record);

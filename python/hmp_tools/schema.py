@@ -20,6 +20,19 @@ def schema() -> dict:
     return json.loads(PATH.read_text(encoding="utf-8"))
 
 
+def host_times() -> tuple:
+    """A simulated record's values of host_time, the default first."""
+    return tuple(schema()["properties"]["host_time"]["enum"])
+
+
+def host_time(record: dict):
+    """A simulated record's host_time (one written before the field existed
+    replayed the host's computation, SMPI's default); None for a measured one."""
+    if record.get("simulated") is not True:
+        return None
+    return record.get("host_time", host_times()[0])
+
+
 @lru_cache(maxsize=1)
 def _validator():
     cls = jsonschema.Draft202012Validator

@@ -167,3 +167,34 @@ def test_a_task_cost_of_1_ms_is_written_1000_in_the_maps_table(tmp_path):
     assert "| fat-tree-256 | 64 | 16 | dynamic | 1,000 | 1000 | strong | 0.0195 | 0.0156 | 0.80 |" in text
     assert "| fat-tree-256 | 64 | 16 | dynamic | 10 | 1000 | strong |" in text
     assert "1e+03 |" not in text
+
+
+def test_host_time_not_replayed_is_a_series_of_its_own(tmp_path):
+    """Two records of one configuration, the host's computation replayed in
+    one (a record from before the field: replayed) and not in the other, are
+    two rows and two series, never one median."""
+    replayed = 1000 * 100e-6 / 64 * 2.0    # efficiency 50%
+    skipped = 1000 * 100e-6 / 64 * 1.25    # efficiency 80%
+    old = sim_map(64, "dynamic", 100.0, 1000, replayed)
+    assert "host_time" not in old
+    simulated = [old, sim_map(64, "dynamic", 100.0, 1000, skipped, host_time="skipped")]
+    write_jsonl(tmp_path / "in" / "simulated.jsonl", simulated)
+    rows = simulated_rows(tmp_path)
+    assert sorted((r["host_time"], r["records"], round(float(r["efficiency"]), 6)) for r in rows) == [
+        ("replayed", "1", 0.5), ("skipped", "1", 0.8)]
+    assert all(r["platform"] == "fat-tree-256" and r["ranks"] == "64" for r in rows)
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| 1,000 × 100 µs | dynamic | 50.0%, 100 µs |" in text
+    assert "| 1,000 × 100 µs, host time not replayed | dynamic | 80.0%, 25 µs |" in text
+    assert "| fat-tree-256, host time not replayed | 64 | 16 | dynamic | 100 |" in text
+    assert "| fat-tree-256 | 64 | 16 | dynamic | 100 |" in text
+
+
+def test_a_host_time_outside_the_schema_is_skipped(tmp_path):
+    bad = sim_map(64, "dynamic", 100.0, 1000, 0.01, host_time="fast")
+    write_jsonl(tmp_path / "in" / "r.jsonl", strong_study(workers=(2,)) + [bad])
+    done = subprocess.run([*COMMAND, "--out", str(tmp_path / "out"), str(tmp_path / "in")],
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert "host_time: 'fast' is not one of ['replayed', 'skipped']" in done.stderr
+    assert not (tmp_path / "out" / "tables" / "simulated_scaling.csv").exists()

@@ -95,6 +95,7 @@ def test_records_validate_and_say_simulated_on_the_platform(swept, bin_dir):
         (rec,) = [json.loads(line) for line in path.read_text().splitlines()]
         assert schema.problems(rec) == [], path
         assert rec["simulated"] is True and rec["platform"] == PLATFORM, path
+        assert rec["host_time"] == "replayed", path  # the study's default
         assert rec["app"] == "bench-scale" and rec["check"] == "passed", path
         assert rec["ranks"] in RANKS and rec["nodes"] == rec["ranks"] // 4, path
         assert rec["study"] == "sim-tiny" and rec["config"] == path.stem, path
@@ -146,6 +147,8 @@ BAD = [
     ({**STUDY, "ranks": [4, 512]}, "ranks[1]: "),
     ({**STUDY, "threads": [2]}, "threads[0]: 2 is out of range"),
     ({**STUDY, "simulated": {"platform": PLATFORM, "hosts": 2}}, "simulated.hosts: unknown key"),
+    ({**STUDY, "simulated": {"platform": PLATFORM, "host_time": "none"}},
+     "simulated.host_time: unknown value \"none\"; allowed: replayed, skipped"),
     ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8],
                          "args": {"schedule": "fastest"}}]}, "apps[0].args.schedule: unknown value"),
     ({**STUDY, "apps": [{"app": "bench-scale", "methods": ["map"], "items": [8],
@@ -291,3 +294,67 @@ def test_the_simulator_binds_at_load_and_keeps_no_fastbins():
     assert smpi.simulator_env({}) == {"LD_BIND_NOW": "1", "GLIBC_TUNABLES": "glibc.malloc.mxfast=0"}
     given = smpi.simulator_env({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"})
     assert given["GLIBC_TUNABLES"] == "glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0"
+
+
+def launch(bin_dir, records, *options, env=None, ranks=8) -> subprocess.CompletedProcess:
+    """hmp-bench-scale's map of 64 tasks of 100 µs, through the launcher."""
+    return subprocess.run(
+        ["/usr/bin/python3", "-m", "hmp_tools.sweep.smpi", "--platform",
+         str(smpi_platform()), "--np", str(ranks), "--ranks-per-host", "4", *options,
+         str(bin_dir / "hmp-bench-scale"), "--method", "map", "--schedule", "dynamic",
+         "--items", "64", "--task-us", "100", "--repeat", "1", "--warmup", "0",
+         "--records", str(records)],
+        capture_output=True, text=True, timeout=300, env=env)
+
+
+def smpi_platform() -> Path:
+    return Path(__file__).resolve().parents[2] / "jobs" / "platforms" / f"{PLATFORM}.xml"
+
+
+def test_host_time_skipped_is_recorded_and_still_counts_the_tasks(bin_dir, tmp_path):
+    records = tmp_path / "r.jsonl"
+    for _ in range(2):
+        done = launch(bin_dir, records, "--host-time", "skipped")
+        assert done.returncode == 0, done.stdout + done.stderr
+    done = launch(bin_dir, records)
+    assert done.returncode == 0, done.stdout + done.stderr
+    *skipped, replayed = [json.loads(line) for line in records.read_text().splitlines()]
+    for rec in (*skipped, replayed):
+        assert schema.problems(rec) == [], rec
+        assert rec["simulated"] is True and rec["platform"] == PLATFORM
+        # The tasks are injected simulated time, counted either way.
+        ideal = 64 * 100e-6 / 8
+        assert math.isclose(rec["ideal_s"], ideal, rel_tol=1e-9)
+        assert rec["makespan_s"] >= ideal
+    assert [r["host_time"] for r in skipped] == ["skipped", "skipped"]
+    assert replayed["host_time"] == "replayed"
+    # Nothing measured on this machine: the same figure every run.
+    assert skipped[0]["makespan_s"] == skipped[1]["makespan_s"]
+
+
+def test_a_bad_host_time_in_the_environment_stops_before_the_run(bin_dir, tmp_path):
+    records = tmp_path / "r.jsonl"
+    argv, extra = smpi.prepare(tmp_path, smpi_platform(), 4, bin_dir / "hmp-bench-scale",
+                               ["--method", "lock", "--items", "1", "--records", str(records)], 4)
+    # What the launcher would never set: the program says so and runs nothing.
+    env = {**os.environ, **extra, "HMP_HOST_TIME": "fast"}
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert ("hmp-bench-scale: HMP_HOST_TIME='fast' is not allowed; allowed: replayed, skipped"
+            in done.stderr), done.stderr
+    assert '"app"' not in done.stdout and not records.exists()  # no run, no record
+
+
+def test_a_dry_run_of_a_study_not_replaying_host_time_says_so(bin_dir, tmp_path):
+    study = {**STUDY, "simulated": {**STUDY["simulated"], "host_time": "skipped"}}
+    path = write(tmp_path, study)
+    done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",
+               "--dry-run", timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(RANKS) * PER_RANKS
+    assert all("HMP_HOST_TIME=skipped" in l and "--cfg=smpi/simulate-computation:no" in l
+               for l in lines), done.stdout
+    done = run("hmp-sweep", "check", path, "--bin", bin_dir, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "host time not replayed: simulated.host_time skipped" in done.stdout

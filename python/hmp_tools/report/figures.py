@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
 from . import metrics  # noqa: E402
-from .simulated import task_label  # noqa: E402
+from .simulated import task_label, where_label  # noqa: E402
 
 DPI = 100
 DECADE = 10      # values spanning this ratio get a log axis
@@ -204,16 +204,16 @@ def simulated_figure(series, path, _methods_palette=None) -> None:
     palette = Palette(key[2] for key in series)
     schedules = sorted({key[2] for key in series})
     sizes = sorted({key[4] for key in series})
-    platforms = sorted({key[0] for key in series})
+    platforms = sorted({where_label(key[0], key[5]) for key in series})
     for column, cost in enumerate(costs):
         top, bottom = axes[0][column], axes[1][column]
         ranks = []
-        for (platform, _study, schedule, task_us, items), pts in series.items():
+        for (platform, _study, schedule, task_us, items, host_time), pts in series.items():
             if task_us != cost:
                 continue
             x = [p.row["ranks"] for p in pts]
             ranks += x
-            where = f" on {platform}" if len(platforms) > 1 else ""
+            where = f" on {where_label(platform, host_time)}" if len(platforms) > 1 else ""
             look = dict(color=palette(schedule), marker=MARKERS[schedules.index(schedule) % len(MARKERS)],
                         linestyle=LINES[sizes.index(items) % len(LINES)],
                         label=f"{schedule}, {items.label()}{where}")

@@ -65,6 +65,7 @@ class Record(RanksAndThreads):
     # measured ones; `figures` holds hmp-bench-scale's fields (SIM_FIELDS).
     simulated: bool = False
     platform: str | None = None
+    host_time: str | None = None  # simulated: "replayed" or "skipped" (records.schema.json)
     figures: tuple = ()
 
     def figure(self, name):
@@ -196,6 +197,7 @@ def parse_record(obj, source="<record>", line=0) -> Record:
         algorithm=_optional(obj, "algorithm"),
         simulated=obj.get("simulated") is True,
         platform=_optional(obj, "platform"),
+        host_time=schema.host_time(obj),
         figures=tuple((k, obj[k]) for k in SIM_FIELDS if k in obj),
     )
     invalid = schema.problems(obj)  # the one definition; the checks above say it plainer

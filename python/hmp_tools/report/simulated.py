@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 # tables/simulated_scaling.csv, in this order; build is the shown records'
 # build; wall_s and peak_rss_bytes are what the shown record's simulation cost
-# on the machine that ran it.
-COLUMNS = ("platform", "study", "method", "ranks", "nodes", "schedule", "chunksize", "task_us", "items",
+# on the machine that ran it; host_time says whether the simulated time
+# counts the host's computation (records.schema.json): two kinds of figure,
+# never one series.
+COLUMNS = ("platform", "host_time", "study", "method", "ranks", "nodes", "schedule", "chunksize", "task_us", "items",
            "scaling",
            "makespan_s", "ideal_s", "efficiency", "overhead_us_per_task", "error_reach_s",
            "same_error_everywhere", "records", "check", "build", "wall_s", "peak_rss_bytes")
@@ -27,7 +29,8 @@ class Point:
     @property
     def series(self) -> tuple:
         r = self.row
-        return (r["platform"], r["study"], r["method"], schedule_label(r), r["task_us"], tasks(r))
+        return (r["platform"], r["study"], r["method"], schedule_label(r), r["task_us"], tasks(r),
+                r["host_time"])
 
 
 @dataclass(frozen=True, order=True)
@@ -51,6 +54,16 @@ def tasks(row) -> Tasks:
     return Tasks(False, row["items"])
 
 
+def host_time_note(host_time) -> str:
+    """What a series' figures leave out, as its label says it."""
+    return ", host time not replayed" if host_time == "skipped" else ""
+
+
+def where_label(platform, host_time) -> str:
+    """The platform as the report names it, and what its figures leave out."""
+    return platform + host_time_note(host_time)
+
+
 def schedule_label(row) -> str:
     """The schedule, with its chunk when one was given (0: the schedule's own)."""
     chunk = row["chunksize"]
@@ -65,7 +78,7 @@ def task_label(task_us) -> str:
 
 
 def _key(record) -> tuple:
-    return (record.platform or "unknown", record.study or "", record.method, record.ranks,
+    return (record.platform or "unknown", record.host_time, record.study or "", record.method, record.ranks,
             record.figure("schedule") or "", record.figure("chunksize") or 0,
             record.figure("task_us") or 0, record.items, record.scaling)
 
@@ -85,8 +98,8 @@ def points(records) -> list:
     for key in sorted(groups):
         group = sorted(_newest_build(groups[key]), key=_makespan)
         shown = group[(len(group) - 1) // 2]
-        platform, study, method, ranks, schedule, chunksize, task_us, items, scaling = key
-        row = {"platform": platform, "study": study, "method": method, "ranks": ranks,
+        platform, host_time, study, method, ranks, schedule, chunksize, task_us, items, scaling = key
+        row = {"platform": platform, "host_time": host_time, "study": study, "method": method, "ranks": ranks,
                "nodes": shown.nodes, "schedule": schedule, "chunksize": chunksize,
                "task_us": task_us, "items": items, "scaling": scaling,
                "makespan_s": _makespan(shown), "records": len(group),
@@ -120,11 +133,12 @@ def rows(all_points) -> list:
 
 
 def map_series(all_points) -> dict:
-    """{(platform, study, schedule label, task_us, Tasks): [points by ranks]}
-    of the maps; a weak series is apart from every fixed-items one."""
+    """{(platform, study, schedule label, task_us, Tasks, host_time): [points
+    by ranks]} of the maps; a weak series is apart from every fixed-items one,
+    a series of the host time not replayed from every replayed one."""
     out = {}
     for p in all_points:
         if p.row["method"] == "map":
-            platform, study, _method, schedule, task_us, what = p.series
-            out.setdefault((platform, study, schedule, task_us, what), []).append(p)
+            platform, study, _method, schedule, task_us, what, host_time = p.series
+            out.setdefault((platform, study, schedule, task_us, what, host_time), []).append(p)
     return {k: sorted(v, key=lambda p: p.row["ranks"]) for k, v in out.items()}

@@ -22,6 +22,11 @@ def write_section(doc, add_figure, draw, section, level) -> None:
              "ideal = items × task_us / ranks; efficiency = ideal / makespan; overhead per "
              "task = (makespan − ideal) × ranks / items. See docs/scaling.md for what SMPI "
              "models.")
+    if any(p.row["host_time"] == "skipped" for p in section.simulated):
+        doc.para("\"Host time not replayed\" (host_time skipped): those runs count no "
+                 "computation of the ranks' own code between MPI calls, only communication and "
+                 "the tasks' simulated cost: a lower bound, never comparable with the others, "
+                 "which replay the host's CPU time.")
     builds = simulated.builds(section.simulated)
     tables = _Tables(doc, builds[0] if len(builds) > 1 else None)
     if tables.common:
@@ -61,7 +66,7 @@ class _Tables:
             self.doc.table(["platform", "ranks", "nodes", "schedule", "task (µs)", "items", "scaling",
                             "makespan (s)", "ideal (s)", "efficiency", "overhead (µs/task)",
                             *self._build("build"), *COST],
-                           [[r["platform"], r["ranks"], r["nodes"], simulated.schedule_label(r),
+                           [[_where(r), r["ranks"], r["nodes"], simulated.schedule_label(r),
                              _task_us(r["task_us"]), r["items"], r["scaling"], _s(r["makespan_s"]), _s(r["ideal_s"]),
                              _r(r["efficiency"]) if r["task_us"] else "–",
                              _s(r["overhead_us_per_task"]), *self._build(r["build"]), *_cost(r)]
@@ -72,7 +77,7 @@ class _Tables:
             self.doc.table(["platform", "method", "ranks", "nodes", "items", "makespan (s)",
                             "error reached every rank (s)", "same error everywhere", "check",
                             *self._build("build"), *COST],
-                           [[r["platform"], r["method"], r["ranks"], r["nodes"], r["items"],
+                           [[_where(r), r["method"], r["ranks"], r["nodes"], r["items"],
                              _s(r["makespan_s"]), _s(r["error_reach_s"] or None),
                              {True: "yes", False: "NO"}.get(r["same_error_everywhere"], "–"), r["check"],
                              *self._build(r["build"]), *_cost(r)]
@@ -84,11 +89,12 @@ class _Tables:
         ranks = sorted({p.row["ranks"] for pts in series.values() for p in pts})
         several = len({key[0] for key in series}) > 1
         rows = []
-        for key in sorted(series, key=lambda k: (k[0], k[4], k[3], k[2])):
-            platform, _study, schedule, task_us, items = key
+        for key in sorted(series, key=lambda k: (k[0], k[5], k[4], k[3], k[2])):
+            platform, _study, schedule, task_us, items, host_time = key
             at = {p.row["ranks"]: p.row for p in series[key]}
             what = f"{items} × {simulated.task_label(task_us)}"
             what += f" on {platform}" if several else ""
+            what += simulated.host_time_note(host_time)
             rows.append([what, schedule, *(self._by_ranks_cell(at.get(n), task_us) for n in ranks)])
         self.doc.para("The maps by ranks: efficiency (no-op tasks: the makespan), then the rank-time "
                       "lost per task. A row \"N a rank (weak)\" is weak scaling: N × ranks tasks at "
@@ -125,6 +131,10 @@ class _Tables:
         self.doc.para("What the simulations cost on the machine that ran them (one at a time), by ranks.")
         self.doc.table(["ranks", *self._build("build"), "configurations", "wall time in all (min)",
                         "slowest (s)", "peak memory (GiB)"], table)
+
+
+def _where(row) -> str:
+    return simulated.where_label(row["platform"], row["host_time"])
 
 
 def _task_us(value) -> str:

@@ -189,7 +189,8 @@ def _load(args, simulated=False):
                                  f"{PROG} simulate {args.study}")
     if kind is False and simulated:
         raise studies.StudyError(args.study, "simulated", "missing: a measured study",
-                                 "{\"platform\": NAME[, \"ranks_per_host\": N]} to simulate it; "
+                                 "{\"platform\": NAME[, \"ranks_per_host\": N][, \"host_time\": "
+                                 "\"skipped\"]} to simulate it; "
                                  f"or {PROG} local/slurm")
     bin_dir = _smpi_bin_dir(args.bin) if simulated else _bin_dir(args.bin)
     return studies.load(args.study, apps.MethodTable(bin_dir))
@@ -266,8 +267,9 @@ def cmd_check(args) -> int:
         if args.list:
             for c in configs:
                 print(f"{c.index:4d} {c.id}")
-        print(f"{args.study}: ok: simulated study {study.name} on {study.platform}, "
-              f"{len(configs)} configurations, up to {max(c.ranks for c in configs)} ranks")
+        print(f"{args.study}: ok: simulated study {study.name} on {study.platform}"
+              f"{_host_time_note(study)}, {len(configs)} configurations, "
+              f"up to {max(c.ranks for c in configs)} ranks")
         return 0
     partition = args.partition or study.slurm.get("partition")
     if args.slurm and study.cluster:
@@ -287,6 +289,12 @@ def cmd_check(args) -> int:
     print(f"{args.study}: ok: study {study.name}, {study.scaling} scaling, "
           f"{len(configs)} configurations, up to {worst} of {capacity} {what}")
     return 0
+
+
+def _host_time_note(study) -> str:
+    """What a simulated study's figures leave out, said wherever it is named."""
+    return (" (host time not replayed: simulated.host_time skipped)"
+            if study.host_time == "skipped" else "")
 
 
 def _lock(study_dir: Path):
@@ -328,12 +336,14 @@ def cmd_simulate(args) -> int:
     if args.dry_run:
         for c in configs:
             argv, _ = runner.command(ctx, study, c, Path("RECORDS"))
-            print(f"{c.index:4d} {c.id} [{_state(study_dir, study, c, ctx.max_rss)}] {json.dumps(argv)}")
+            skipped = "HMP_HOST_TIME=skipped " if study.host_time == "skipped" else ""
+            print(f"{c.index:4d} {c.id} [{_state(study_dir, study, c, ctx.max_rss)}] "
+                  f"{skipped}{json.dumps(argv)}")
         return 0
     limits = f"at most {study.timeout:g} s" + (
         f" and {watch.memory(args.max_memory)}" if args.max_memory else "") + " each"
     return _sweep(ctx, study, configs, lambda to_run: (
-        f"{PROG}: simulated study {study.name} on {study.platform}: {len(configs)} "
+        f"{PROG}: simulated study {study.name} on {study.platform}{_host_time_note(study)}: {len(configs)} "
         f"configurations at {', '.join(map(str, sorted({c.ranks for c in configs})))} ranks, "
         f"{to_run} to run ({limits}) -> {ctx.study_dir}"))
 

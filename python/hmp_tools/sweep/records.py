@@ -63,10 +63,10 @@ def problems(lines, config) -> str | None:
         if got != want:
             return (f"record {number} is app/method/ranks/threads {got}, expected {want}")
         # Simulated seconds must never pass for measured ones, nor the reverse.
-        got = (obj.get("simulated", False), obj.get("platform"))
-        want = (config.platform is not None, config.platform)
+        got = (obj.get("simulated", False), obj.get("platform"), schema.host_time(obj))
+        want = (config.platform is not None, config.platform, config.host_time)
         if got != want:
-            return (f"record {number} is simulated/platform {got}, expected {want}")
+            return (f"record {number} is simulated/platform/host_time {got}, expected {want}")
     if len(records) != 1:
         return f"{len(records)} records, expected 1 (one method per configuration)"
     return None
@@ -143,6 +143,7 @@ def tag(obj: dict, study, config) -> dict:
     if config.platform is not None:
         obj.setdefault("simulated", True)
         obj.setdefault("platform", config.platform)
+        obj.setdefault("host_time", config.host_time)
     for key, value in config.args:
         obj.setdefault(key, _typed(value))
     if obj.get("job_id") is None and job_id():

@@ -85,10 +85,10 @@ def _simulated_command(ctx: Context, study, config, part: Path, workdir: Path) -
     args = app_argv(study, config, str(part))
     if workdir is not None:
         argv, env = smpi.prepare(workdir, study.platform_path, config.ranks, exe, args,
-                                 study.ranks_per_host)
+                                 study.ranks_per_host, host_time=study.host_time)
     else:  # a dry run: show the command, write nothing
         argv, env = smpi.smpirun_argv(study.platform_path, Path("HOSTFILE"), config.ranks,
-                                      exe, args), {}
+                                      exe, args, study.host_time), {}
     env.update(HMP_STUDY=study.name, HMP_CONFIG=config.id)
     return argv, env
 

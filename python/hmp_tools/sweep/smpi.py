@@ -20,6 +20,8 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from .. import schema
+
 # The reference speed a platform's hosts are given (speed="1Gf"): SMPI
 # scales the computation it measures on this machine by platform speed /
 # host speed, so equal values replay it at this machine's pace.
@@ -28,6 +30,13 @@ HOST_SPEED = "1Gf"
 # 100 us, would make root's scan of 4,096 workers last 0.4 s).
 PROBE_COST = "1e-7"
 MAX_RANKS = 65536
+# What the simulated time holds of each rank's own computation (its code
+# between MPI calls): "replayed", SMPI's default, counts the host's measured
+# CPU time; "skipped" counts none (only communication and time a program
+# injects, such as hmp-bench-scale's tasks). At thousands of ranks some hosts
+# replay it grossly inflated (docs/scaling.md, "Host time not replayed").
+# The records' values (records.schema.json), the default first.
+HOST_TIMES = schema.host_times()
 RADICAL_RE = re.compile(r"\d{1,6}(-\d{1,6})?")
 
 
@@ -79,7 +88,14 @@ def hostfile(platform, ranks: int, ranks_per_host: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def smpirun_argv(platform, hostfile_path, ranks: int, program, args=()) -> list:
+def host_time_cfg(host_time: str) -> list:
+    """smpirun's options for `host_time` (one of HOST_TIMES)."""
+    if host_time not in HOST_TIMES:
+        raise PlatformError(f"host time {host_time!r} is not allowed; allowed: {', '.join(HOST_TIMES)}")
+    return ["--cfg=smpi/simulate-computation:no"] if host_time == "skipped" else []
+
+
+def smpirun_argv(platform, hostfile_path, ranks: int, program, args=(), host_time="replayed") -> list:
     argv = [shutil.which("smpirun") or "smpirun", "-np", str(ranks),
             "-platform", str(platform), "-hostfile", str(hostfile_path)]
     argv += [f"--cfg=smpi/host-speed:{HOST_SPEED}",
@@ -105,6 +121,7 @@ def smpirun_argv(platform, hostfile_path, ranks: int, program, args=()) -> list:
              "--log=xbt_cfg.thresh:warning", "--log=smpi_config.thresh:error",
              # MPI_Win_sync is a no-op there (ranks share one address space).
              "--log=smpi_mpi.thresh:error",
+             *host_time_cfg(host_time),
              str(program), *map(str, args)]
     return argv
 
@@ -138,22 +155,27 @@ def simulator_env(environ=None) -> dict:
     return env
 
 
-def prepare(folder, platform, ranks: int, program, args=(), ranks_per_host=None) -> tuple:
+def prepare(folder, platform, ranks: int, program, args=(), ranks_per_host=None, *,
+            host_time="replayed") -> tuple:
     """(argv, environment additions) of one run, its hostfile written into
     `folder`, which must stay until the run ends and is its working folder."""
     path = Path(folder, "hostfile")
     path.write_text(hostfile(platform, ranks, ranks_per_host))
-    argv = smpirun_argv(Path(platform).resolve(), path, ranks, Path(program).resolve(), args)
+    argv = smpirun_argv(Path(platform).resolve(), path, ranks, Path(program).resolve(), args,
+                        host_time)
     # smpirun copies the program once per rank into TMPDIR (its -tmpdir
     # option takes the next word for the program in SimGrid 3.32); the
-    # records name the platform (apps/common/records.cpp).
-    return argv, {"TMPDIR": str(folder), "HMP_PLATFORM": Path(platform).stem, **simulator_env()}
+    # records name the platform and the host time (apps/common/records.cpp).
+    return argv, {"TMPDIR": str(folder), "HMP_PLATFORM": Path(platform).stem,
+                  "HMP_HOST_TIME": host_time, **simulator_env()}
 
 
-def run(platform, ranks: int, program, args=(), ranks_per_host=None, **kwargs):
+def run(platform, ranks: int, program, args=(), ranks_per_host=None, *, host_time="replayed",
+        **kwargs):
     """Runs `program` at `ranks` simulated ranks; subprocess.run's result."""
     with tempfile.TemporaryDirectory(prefix="hmp-smpi-") as tmp:
-        argv, extra = prepare(tmp, platform, ranks, program, args, ranks_per_host)
+        argv, extra = prepare(tmp, platform, ranks, program, args, ranks_per_host,
+                              host_time=host_time)
         env = dict(kwargs.pop("env", None) or os.environ, **extra)
         return subprocess.run(argv, cwd=tmp, env=env, **kwargs)
 
@@ -172,11 +194,16 @@ def main(argv=None) -> int:
     p.add_argument("--platform", required=True, help="SimGrid platform file (jobs/platforms/)")
     p.add_argument("--np", type=int, required=True, help="simulated ranks")
     p.add_argument("--ranks-per-host", type=int, default=None, help="default: one per core")
+    p.add_argument("--host-time", choices=HOST_TIMES, default="replayed",
+                   help="replayed (default): each rank's computation between MPI calls counts "
+                        "as the host's measured CPU time; skipped: it counts nothing (only "
+                        "communication and injected time, e.g. the bench's tasks)")
     p.add_argument("program")
     p.add_argument("args", nargs=argparse.REMAINDER)
     o = p.parse_args(argv)
     try:
-        return run(o.platform, o.np, o.program, o.args, o.ranks_per_host).returncode
+        return run(o.platform, o.np, o.program, o.args, o.ranks_per_host,
+                   host_time=o.host_time).returncode
     except PlatformError as e:
         print(f"hmp-smpi: {e}", file=sys.stderr)
         return 2

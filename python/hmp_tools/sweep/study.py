@@ -50,7 +50,7 @@ INT_MAX = 2**31 - 1
 TOP_KEYS = ("name", "description", "scaling", "ranks", "nodes", "ranks_per_node", "threads",
             "max_workers", "repeats", "warmup", "seed", "check", "timeout", "apps", "slurm",
             "simulated")
-SIMULATED_KEYS = ("platform", "ranks_per_host")
+SIMULATED_KEYS = ("platform", "ranks_per_host", "host_time")
 APP_KEYS = ("app", "methods", "sizes", "items", "args", "scaling")
 SLURM_KEYS = ("partition", "account", "time", "nodes", "exclusive")
 
@@ -75,6 +75,7 @@ class Config(RanksAndThreads):
     args: tuple  # ((key, value), ...) extra app options
     nodes: int = 1
     platform: str | None = None  # a simulated run's platform (jobs/platforms/<platform>.xml)
+    host_time: str | None = None  # a simulated run's: smpi.HOST_TIMES
     scaling: str = "strong"  # weak: items were given per rank x thread
 
     @property
@@ -109,10 +110,12 @@ class Study:
     nodes: list = field(default_factory=list)
     ranks_per_node: list = field(default_factory=list)
     # A simulated study ("simulated" given): runs under SimGrid's smpirun on
-    # platform_path, ranks_per_host to a simulated host (None: one per core).
+    # platform_path, ranks_per_host to a simulated host (None: one per core),
+    # the host's computation replayed or not (host_time: smpi.HOST_TIMES).
     platform: str | None = None
     platform_path: object = None
     ranks_per_host: int | None = None
+    host_time: str | None = None
 
     @property
     def cluster(self) -> bool:
@@ -354,13 +357,16 @@ def _simulated(c: Checker, block, ranks) -> dict:
     per_host = block.get("ranks_per_host")
     if per_host is not None:
         c.integer(per_host, "simulated.ranks_per_host", 1, 4096)
+    host_time = c.choice(block.get("host_time", smpi.HOST_TIMES[0]), "simulated.host_time",
+                         smpi.HOST_TIMES)
     for i, r in enumerate(ranks):
         try:
             smpi.hostfile(path, r, per_host)
         except smpi.PlatformError as error:
             c.fail(f"ranks[{i}]", str(error), "rank counts the platform holds "
                    "(hosts x ranks_per_host, or its cores)")
-    return {"platform": name, "platform_path": path, "ranks_per_host": per_host}
+    return {"platform": name, "platform_path": path, "ranks_per_host": per_host,
+            "host_time": host_time}
 
 
 def _arg_value(c: Checker, value, where, allowed) -> str:
@@ -467,7 +473,7 @@ def plan(study: Study, capacity: int, capacity_what: str, oversubscribe: bool,
                         owner[cid] = i
                         configs.append(Config(len(configs), cid, entry["app"], method,
                                               items, size, r, t, args, n, study.platform,
-                                              entry["scaling"]))
+                                              study.host_time, entry["scaling"]))
     if not configs:
         c.fail("max_workers", f"no configuration has ranks x threads <= {limit}",
                "a limit that keeps at least one layout")
