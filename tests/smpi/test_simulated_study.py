@@ -187,13 +187,18 @@ def test_launchers_refuse_the_other_kind_of_study(bin_dir, tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
-def test_a_dry_run_lists_every_smpirun_and_writes_nothing(bin_dir, tmp_path):
-    path = write(tmp_path, STUDY)
+def dry_run(bin_dir, tmp_path, path) -> list:
+    """`hmp-sweep simulate --dry-run` of the study file `path`: its lines, one a configuration."""
     done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",
                "--dry-run", timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == len(RANKS) * PER_RANKS
+    return lines
+
+
+def test_a_dry_run_lists_every_smpirun_and_writes_nothing(bin_dir, tmp_path):
+    lines = dry_run(bin_dir, tmp_path, write(tmp_path, STUDY))
     assert all("[to run]" in l and "smpirun" in l and f"{PLATFORM}.xml" in l for l in lines)
     assert not (tmp_path / "r").exists()
 
@@ -348,13 +353,9 @@ def test_a_bad_host_time_in_the_environment_stops_before_the_run(bin_dir, tmp_pa
 def test_a_dry_run_of_a_study_not_replaying_host_time_says_so(bin_dir, tmp_path):
     study = {**STUDY, "simulated": {**STUDY["simulated"], "host_time": "skipped"}}
     path = write(tmp_path, study)
-    done = run("hmp-sweep", "simulate", path, "--bin", bin_dir, "--results", tmp_path / "r",
-               "--dry-run", timeout=120)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert len(lines) == len(RANKS) * PER_RANKS
+    lines = dry_run(bin_dir, tmp_path, path)
     assert all("HMP_HOST_TIME=skipped" in l and "--cfg=smpi/simulate-computation:no" in l
-               for l in lines), done.stdout
+               for l in lines), "\n".join(lines)
     done = run("hmp-sweep", "check", path, "--bin", bin_dir, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "host time not replayed: simulated.host_time skipped" in done.stdout
